@@ -1,0 +1,133 @@
+"""The `fastdeid` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from . import _core
+from .errors import DicomError, FastdeidError, ProfileError, UsageError
+from .profile import builtin_names, load_profile
+from .runner import Report, run
+
+EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (ProfileError, UsageError) as exc:
+        print(f"fastdeid: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DicomError as exc:
+        print(f"fastdeid: error: {exc}", file=sys.stderr)
+        return EXIT_FILES_FAILED
+    except KeyboardInterrupt:
+        print("fastdeid: interrupted; finished outputs are complete, nothing half-written was left", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fastdeid", description="Fast, Flywheel-compatible DICOM de-identification.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="de-identify a file or a tree of files into DST")
+    p.add_argument("src", help="input file or folder (never modified)")
+    p.add_argument("dst", help="output folder (mirrors SRC) or output file")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--profile", default=None, help="profile file (.yaml/.json) or built-in name: " + ", ".join(builtin_names()))
+    group.add_argument("--de-identify", action="store_true", help="shorthand for --profile minimal")
+    p.add_argument("--jobs", "-j", type=int, default=0, help="worker threads (0 = all cores)")
+    p.add_argument("--no-fsync", action="store_true", help="do not fsync outputs before renaming them into place (faster, less safe)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_cmd_run)
+
+    p = sub.add_parser("dump", help="print a file's header, as a person reads it")
+    p.add_argument("file")
+    p.add_argument("--max-text", type=int, default=64, help="longest text value shown in full")
+    p.set_defaults(handler=_cmd_dump)
+
+    p = sub.add_parser("demo", help="write a small synthetic example tree with fake PHI and de-identify it")
+    p.add_argument("dir", nargs="?", default=None, help="where to put example/ and deidentified/ (default: a temp folder)")
+    p.set_defaults(handler=_cmd_demo)
+
+    p = sub.add_parser("profile", help="list built-in profiles or validate a profile file")
+    psub = p.add_subparsers(dest="profile_command", required=True)
+    q = psub.add_parser("list", help="show the built-in profiles")
+    q.set_defaults(handler=_cmd_profile_list)
+    q = psub.add_parser("validate", help="check a profile file and report every problem")
+    q.add_argument("file")
+    q.set_defaults(handler=_cmd_profile_validate)
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    profile_name = "minimal" if args.de_identify else (args.profile or "none")
+    profile = load_profile(profile_name)
+    show = not args.quiet and sys.stderr.isatty()
+    report = run(args.src, args.dst, profile, args.jobs, fsync=not args.no_fsync, progress=_progress if show else None)
+    if show:
+        print(file=sys.stderr)
+    _print_report(report)
+    return EXIT_FILES_FAILED if report.failed else EXIT_OK
+
+
+def _progress(report: Report) -> None:
+    print(f"\r{report.files} files, {report.bytes_in / 1e6:.1f} MB, {report.files_per_second:.0f} files/s", end="", file=sys.stderr, flush=True)
+
+
+def _print_report(report: Report) -> None:
+    for f in report.failures:
+        print(f"error: {f.path}: {f.message}", file=sys.stderr)
+    for path, why in report.skips:
+        print(f"skipped: {path}: {why}", file=sys.stderr)
+    print(report.summary())
+
+
+def _cmd_dump(args: argparse.Namespace) -> int:
+    try:
+        print(_core.dump(args.file, args.max_text), end="")
+    except DicomError as exc:
+        raise DicomError(f"{args.file}: {exc}", exc.code, exc.offset, exc.tag_path) from None
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .synth import write_example_tree
+
+    base = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="fastdeid-demo-"))
+    src, dst = base / "example", base / "deidentified"
+    files = write_example_tree(src)
+    print(f"wrote {len(files)} synthetic DICOM files with fake patient data under {src}")
+    report = run(src, dst, "minimal")
+    _print_report(report)
+    sample = files[0].relative_to(src)
+    before = [line for line in _core.dump(src / sample).splitlines() if "(0010," in line]
+    after = [line for line in _core.dump(dst / sample).splitlines() if "(0010," in line]
+    print(f"\npatient elements of {sample} before:")
+    print("\n".join(before))
+    print("after (profile minimal: PatientName, PatientID, PatientBirthDate removed):")
+    print("\n".join(after))
+    print(f"\nde-identified tree: {dst}")
+    return EXIT_FILES_FAILED if report.failed else EXIT_OK
+
+
+def _cmd_profile_list(args: argparse.Namespace) -> int:
+    for name in builtin_names():
+        prof = load_profile(name)
+        print(f"{name:<12} {prof.description}")
+    return EXIT_OK
+
+
+def _cmd_profile_validate(args: argparse.Namespace) -> int:
+    prof = load_profile(Path(args.file))
+    print(f"{args.file}: valid profile {prof.name!r} with {len(prof.rules)} field rule(s)")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

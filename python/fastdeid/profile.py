@@ -1,0 +1,271 @@
+"""Profile loading: YAML or JSON -> validated -> compiled into the Rust core's canonical form.
+
+Profiles use Flywheel's format (see docs in ../shared/spec/flywheel-profile.md of the project).
+Everything is checked here, once, with errors that name the file, the line and the rule; the core
+receives tags, never keywords, and never has to guess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
+
+from . import _core
+from .errors import ProfileError
+
+# The action keys in the order the reference picks the first one present (spec section 3.1).
+ACTION_ORDER = (
+    "identity", "keep", "remove", "replace-with", "hash", "hashuid", "increment-date", "jitter",
+    "increment-datetime", "regex-sub", "encrypt", "decrypt",
+)
+SUPPORTED_ACTIONS = {"identity", "keep", "remove", "replace-with"}
+BOOLEAN_ACTIONS = {"identity", "keep", "remove", "hash", "hashuid", "jitter", "increment-date", "increment-datetime", "encrypt", "decrypt"}
+
+TOP_LEVEL_KEYS = {"name", "description", "deid-log", "secret-key", "map-subjects", "dicom"}
+OTHER_FILE_TYPES = {"filename", "json", "key-value-text-file", "nifti", "zip", "jpg", "png", "csv", "tsv", "table", "tiff", "xml"}
+DICOM_KEYS_SUPPORTED = {"fields", "replace-with-insert"}
+# Keys of the reference's dicom section that this version does not apply yet. Ignoring them would
+# silently leave identity in the output, so a profile using them is refused.
+DICOM_KEYS_PENDING = {
+    "date-increment", "date-format", "datetime-format", "salt", "hash-digits", "uid-prefix-fields",
+    "uid-suffix-fields", "uid-numeric-name", "jitter-range", "jitter-type", "patient-age-from-birthdate",
+    "patient-age-units", "remove-private-tags", "remove-undefined", "recurse-sequence", "filenames", "decode",
+    "retain", "secret-key", "asymmetric-encryption", "public-key", "private-key", "force-nonce", "file-filter",
+    "enforce-file-filter", "alter_pixels",
+}
+FIELD_KEYS = {"name", "regex", "replace-with-insert", *ACTION_ORDER}
+
+HEX_TAG = re.compile(r"^(0x)?([0-9a-fA-F]{8})$")
+TUPLE_TAG = re.compile(r"^\(\s*([0-9a-fA-F]{4})\s*,\s*([0-9a-fA-F]{4})\s*\)$")
+BINARY_NUMBER_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "SV", "UV"}
+UNWRITABLE_VRS = {"SQ", "AT", "OB", "OW", "OF", "OD", "OL", "OV", "UN"}
+
+
+class _LineDict(dict):  # type: ignore[type-arg]
+    """A mapping that remembers the line it started on, for error messages."""
+
+    line: int | None = None
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
+    mapping = _LineDict(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """One validated field rule, in the order it runs."""
+
+    name: str
+    tag: int
+    action: str
+    value: Any = None
+    insert: bool = True
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A loaded, validated and compiled de-identification profile."""
+
+    name: str
+    description: str
+    source: str
+    rules: tuple[FieldRule, ...]
+    deid_log: str | None
+    compiled: _core.CompiledProfile = field(repr=False, compare=False)
+
+    @property
+    def is_identity(self) -> bool:
+        """True when the profile changes nothing (every file is copied byte for byte)."""
+        return all(r.action == "keep" for r in self.rules)
+
+
+def builtin_names() -> list[str]:
+    """Names of the profiles that ship with fastdeid."""
+    return sorted(p.name.removesuffix(".yaml") for p in resources.files("fastdeid.profiles").iterdir() if p.name.endswith(".yaml"))
+
+
+def load_profile(path_or_name: str | Path) -> Profile:
+    """Loads a profile from a YAML/JSON file, or a built-in profile by name (`none`, `minimal`)."""
+    text_name = str(path_or_name)
+    if isinstance(path_or_name, str) and text_name in builtin_names():
+        res = resources.files("fastdeid.profiles").joinpath(f"{text_name}.yaml")
+        return profile_from_text(res.read_text(encoding="utf-8"), f"<built-in {text_name}>", "yaml")
+    path = Path(path_or_name).expanduser()
+    if not path.is_file():
+        known = ", ".join(builtin_names())
+        raise ProfileError(f"{text_name}: no such profile file, and not a built-in profile ({known})")
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json"):
+        raise ProfileError(f"{path}: a profile must be a .yaml, .yml or .json file")
+    return profile_from_text(path.read_text(encoding="utf-8"), str(path), "json" if suffix == ".json" else "yaml")
+
+
+def profile_from_text(text: str, source: str, fmt: str = "yaml") -> Profile:
+    """Parses, validates and compiles a profile document given as text."""
+    try:
+        doc = json.loads(text) if fmt == "json" else yaml.load(text, Loader=_LineLoader)  # noqa: S506 (SafeLoader subclass)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise ProfileError(f"{source}: not valid {fmt.upper()}: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ProfileError(f"{source}: a profile must be a mapping with at least a `dicom:` section")
+    return _compile(doc, source)
+
+
+def _where(source: str, node: Any) -> str:
+    line = getattr(node, "line", None)
+    return f"{source}:{line}" if line else source
+
+
+def _compile(doc: dict[str, Any], source: str) -> Profile:
+    for key in doc:
+        if key not in TOP_LEVEL_KEYS and key not in OTHER_FILE_TYPES:
+            raise ProfileError(f"{_where(source, doc)}: unknown top-level key {key!r}")
+    dicom = doc.get("dicom") or {}
+    if not isinstance(dicom, dict):
+        raise ProfileError(f"{_where(source, doc)}: `dicom:` must be a mapping")
+    for key in dicom:
+        if key in DICOM_KEYS_PENDING:
+            raise ProfileError(f"{_where(source, dicom)}: dicom key {key!r} is not supported by this version of fastdeid yet")
+        if key not in DICOM_KEYS_SUPPORTED:
+            raise ProfileError(f"{_where(source, dicom)}: unknown dicom key {key!r}")
+    insert_default = dicom.get("replace-with-insert", True)
+    if not isinstance(insert_default, bool):
+        raise ProfileError(f"{_where(source, dicom)}: replace-with-insert must be true or false")
+    fields = dicom.get("fields") or []
+    if not isinstance(fields, list):
+        raise ProfileError(f"{_where(source, dicom)}: `fields:` must be a list")
+    rules = tuple(_field_rule(f, source, insert_default) for f in fields)
+    name = str(doc.get("name") or Path(source).stem)
+    spec = {
+        "name": name,
+        "fields": [
+            {"tag": r.tag, "vr": _dict_vr(r.tag), "action": {"replace-with": "replace"}.get(r.action, r.action), "value": r.value, "insert": r.insert}
+            for r in rules
+            if r.action != "keep"
+        ],
+    }
+    return Profile(
+        name=name,
+        description=str(doc.get("description") or ""),
+        source=source,
+        rules=rules,
+        deid_log=doc.get("deid-log"),
+        compiled=_core.CompiledProfile(json.dumps(spec)),
+    )
+
+
+def _dict_vr(tag: int) -> str | None:
+    try:
+        vr = dictionary_VR(tag)
+    except KeyError:
+        return None
+    # Ambiguous dictionary VRs resolve as in PS3.5 A.1 and pydicom's defaults.
+    return {"OB or OW": "OW", "US or SS or OW": "OW", "US or OW": "OW", "US or SS": "US", "NONE": None}.get(vr, vr)
+
+
+def _field_rule(f: Any, source: str, insert_default: bool) -> FieldRule:
+    where = _where(source, f)
+    if not isinstance(f, dict):
+        raise ProfileError(f"{where}: each field must be a mapping such as {{name: PatientID, remove: true}}")
+    for key in f:
+        if key not in FIELD_KEYS:
+            raise ProfileError(f"{where}: unknown key {key!r} in field rule")
+    if ("name" in f) == ("regex" in f):
+        raise ProfileError(f"{where}: a field needs exactly one of `name:` or `regex:`")
+    if "regex" in f:
+        raise ProfileError(f"{where}: `regex:` fields are not supported by this version of fastdeid yet")
+    name, tag = _resolve_name(f["name"], where)
+    action = next((a for a in ACTION_ORDER if a in f), "keep")
+    if action not in SUPPORTED_ACTIONS:
+        raise ProfileError(f"{where}: action {action!r} on {name} is not supported by this version of fastdeid yet")
+    if action in BOOLEAN_ACTIONS and f[action] is not True:
+        raise ProfileError(f"{where}: {action} on {name} must be `true`")
+    if action == "identity":
+        action = "keep"
+    insert = f.get("replace-with-insert", insert_default)
+    if not isinstance(insert, bool):
+        raise ProfileError(f"{where}: replace-with-insert on {name} must be true or false")
+    if action != "replace-with":
+        return FieldRule(name, tag, action)
+    value = f["replace-with"]
+    if value is None:  # the reference does nothing for `replace-with: null`
+        return FieldRule(name, tag, "keep")
+    _check_replacement(name, tag, value, insert, where)
+    return FieldRule(name, tag, "replace-with", value, insert)
+
+
+def _resolve_name(raw: Any, where: str) -> tuple[str, int]:
+    if isinstance(raw, bool) or not isinstance(raw, str):
+        # Spec 4.7: YAML turns unquoted all-digit names into (octal or decimal) numbers, which the
+        # reference then applies to the wrong tag. Refuse them.
+        raise ProfileError(f"{where}: field name {raw!r} is not a string; quote tag numbers, e.g. name: '00100030'")
+    name = raw.strip()
+    if m := HEX_TAG.match(name):
+        return name, int(m.group(2), 16)
+    if m := TUPLE_TAG.match(name):
+        return name, int(m.group(1) + m.group(2), 16)
+    if "." in name or "(" in name or "," in name:
+        raise ProfileError(f"{where}: nested, private and repeater names ({name}) are not supported by this version of fastdeid yet")
+    tag = tag_for_keyword(name)
+    if tag is None:
+        tag = _keyword_case_insensitive(name)
+    if tag is None:
+        raise ProfileError(f"{where}: Not in DICOM keyword list: {name}")
+    return keyword_for_tag(tag), tag
+
+
+_LOWER_KEYWORDS: dict[str, int] | None = None
+
+
+def _keyword_case_insensitive(name: str) -> int | None:
+    global _LOWER_KEYWORDS
+    if _LOWER_KEYWORDS is None:
+        from pydicom.datadict import DicomDictionary
+
+        _LOWER_KEYWORDS = {entry[4].lower(): tag for tag, entry in DicomDictionary.items() if entry[4]}
+    return _LOWER_KEYWORDS.get(name.lower())
+
+
+def _check_replacement(name: str, tag: int, value: Any, insert: bool, where: str) -> None:
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+            raise ProfileError(f"{where}: replace-with on {name} must be text, a number or a list of them")
+    vr = _dict_vr(tag)
+    if vr is None:
+        if insert:
+            raise ProfileError(
+                f"{where}: replace-with on {name}: the tag is not in the DICOM dictionary, so a missing element cannot be "
+                "inserted; add `replace-with-insert: false` to this rule"
+            )
+        return
+    if vr in UNWRITABLE_VRS:
+        raise ProfileError(f"{where}: replace-with on {name} (VR {vr}) is not supported")
+    if vr in BINARY_NUMBER_VRS and not all(_is_number(v) for v in values):
+        raise ProfileError(f"{where}: Incorrect value type for Dicom element {name} (VR={vr}): needs a number")
+
+
+def _is_number(v: Any) -> bool:
+    if isinstance(v, (int, float)):
+        return True
+    try:
+        float(v)
+    except ValueError:
+        return False
+    return True

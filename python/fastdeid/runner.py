@@ -1,0 +1,132 @@
+"""`fastdeid run`: plan (source, destination) pairs for a tree, feed them to the core in chunks, and
+collect a report. Progress and Ctrl-C are handled here, between chunks, never in worker threads."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import _core
+from .errors import UsageError
+from .profile import Profile, load_profile
+
+CHUNK = 256
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file that produced no output, and why (no patient value is ever included)."""
+
+    path: str
+    code: str
+    message: str
+    offset: int | None
+    tag_path: str | None
+
+
+@dataclass
+class Report:
+    """What a run did."""
+
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    seconds: float = 0.0
+    threads: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    skips: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def files(self) -> int:
+        return self.ok + self.failed + self.skipped
+
+    @property
+    def files_per_second(self) -> float:
+        return self.files / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def mb_per_second(self) -> float:
+        return self.bytes_in / 1e6 / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.ok} ok, {self.failed} failed, {self.skipped} skipped; {self.bytes_in / 1e6:.1f} MB in "
+            f"{self.seconds:.2f} s ({self.files_per_second:.0f} files/s, {self.mb_per_second:.1f} MB/s, {self.threads} threads)"
+        )
+
+
+def plan(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> list[tuple[Path, Path]]:
+    """The (input, output) pairs of a run: DST mirrors the relative paths under SRC.
+
+    A single file SRC goes to DST, or into DST when DST is an existing directory. Symbolic links
+    and special files are listed too, so that the core reports them as skipped.
+    """
+    src_path, dst_path = Path(src), Path(dst)
+    if not src_path.exists() and not src_path.is_symlink():
+        raise UsageError(f"{src}: no such file or directory")
+    if src_path.is_file():
+        target = dst_path / src_path.name if dst_path.is_dir() else dst_path
+        if target.resolve() == src_path.resolve():
+            raise UsageError(f"{dst}: the output would overwrite the input")
+        return [(src_path, target)]
+    src_real, dst_real = src_path.resolve(), dst_path.resolve()
+    if dst_real == src_real or src_real in dst_real.parents:
+        raise UsageError(f"{dst}: the destination is inside the source tree; choose a folder outside {src}")
+    return [(p, dst_path / p.relative_to(src_path)) for p in _walk(src_path)]
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Every non-directory entry under root, in sorted order, without following symlinked folders."""
+    with os.scandir(root) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path))
+        else:
+            yield Path(entry.path)
+
+
+def run(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    profile: str | os.PathLike[str] | Profile = "none",
+    jobs: int = 0,
+    *,
+    fsync: bool = True,
+    progress: Callable[[Report], None] | None = None,
+) -> Report:
+    """De-identifies every file under SRC into DST with PROFILE on JOBS threads (0 = all cores).
+
+    Returns a :class:`Report`; a bad file is a failure in the report, never an exception.
+    """
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    pairs = plan(src, dst)
+    batch = _core.Batch(prof.compiled, jobs=jobs, fsync=fsync)
+    report = Report(threads=batch.threads)
+    started = time.perf_counter()
+    for i in range(0, len(pairs), CHUNK):
+        for r in batch.process(pairs[i : i + CHUNK]):
+            _account(report, r)
+        report.seconds = time.perf_counter() - started
+        if progress is not None:
+            progress(report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _account(report: Report, r: _core.FileResult) -> None:
+    if r.status == "ok":
+        report.ok += 1
+        report.bytes_in += r.bytes_in
+        report.bytes_out += r.bytes_out
+    elif r.status == "skipped":
+        report.skipped += 1
+        report.skips.append((str(r.src), r.message or ""))
+    else:
+        report.failed += 1
+        report.failures.append(Failure(str(r.src), r.code or "io", r.message or "", r.offset, r.tag_path))

@@ -1,0 +1,136 @@
+//! Many objects on a call-local, named rayon pool. Each file gets a result; a bad file never
+//! stops the batch and never leaves an output behind.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::dicom::{FileInput, Limits};
+use crate::error::{Error, ErrorKind, Result};
+use crate::profile::Profile;
+use crate::rewrite::{rewrite, Rewritten};
+
+/// How one file of a batch ended.
+#[derive(Debug)]
+pub enum Status {
+    /// Written to its destination.
+    Ok(Rewritten),
+    /// Not written: the input is bad or the output could not be written.
+    Failed(Error),
+    /// Not processed, for the given reason (not a regular file).
+    Skipped(&'static str),
+}
+
+/// The result for one (source, destination) pair.
+#[derive(Debug)]
+pub struct FileResult {
+    /// The input path.
+    pub src: PathBuf,
+    /// The output path.
+    pub dst: PathBuf,
+    /// What happened.
+    pub status: Status,
+}
+
+/// Options of a batch.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Parser limits.
+    pub limits: Limits,
+    /// fsync each output before it is renamed into place, so a crash never leaves a final name
+    /// pointing at unwritten data.
+    pub fsync: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { limits: Limits::default(), fsync: true }
+    }
+}
+
+/// A thread pool and a profile, reused across the chunks of one run.
+pub struct Runner {
+    pool: rayon::ThreadPool,
+    options: Options,
+}
+
+impl Runner {
+    /// Builds a pool of `jobs` threads (0 = one per core), named `fastdeid-N`.
+    pub fn new(jobs: usize, options: Options) -> Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .thread_name(|i| format!("fastdeid-{i}"))
+            .build()
+            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start worker threads: {e}")))?;
+        Ok(Runner { pool, options })
+    }
+
+    /// Number of worker threads.
+    #[must_use]
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// Processes every pair in parallel; results come back in the order of `pairs`.
+    pub fn process(&self, profile: &Profile, pairs: &[(PathBuf, PathBuf)]) -> Vec<FileResult> {
+        let options = self.options;
+        self.pool.install(|| {
+            pairs
+                .par_iter()
+                .map(|(src, dst)| FileResult { src: src.clone(), dst: dst.clone(), status: process_file(src, dst, profile, &options) })
+                .collect()
+        })
+    }
+}
+
+/// De-identifies `src` into `dst`, through a temporary file in `dst`'s directory that is renamed
+/// into place only when complete.
+pub fn process_file(src: &Path, dst: &Path, profile: &Profile, options: &Options) -> Status {
+    match fs::symlink_metadata(src) {
+        Ok(m) if m.file_type().is_symlink() => return Status::Skipped("symbolic link (not followed)"),
+        Ok(m) if !m.is_file() => return Status::Skipped("not a regular file"),
+        Ok(_) => {}
+        Err(e) => return Status::Failed(Error::new(ErrorKind::Io, format!("cannot read input: {e}"))),
+    }
+    let input = match File::open(src).and_then(FileInput::new) {
+        Ok(i) => i,
+        Err(e) => return Status::Failed(Error::new(ErrorKind::Io, format!("cannot open input: {e}"))),
+    };
+    match write_atomically(dst, options.fsync, |out| rewrite(&input, profile, &options.limits, out)) {
+        Ok(r) => Status::Ok(r),
+        Err(e) => Status::Failed(e),
+    }
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Runs `produce` into a fresh temporary file beside `dst` and renames it to `dst` on success; on
+/// any failure the temporary file is removed, so `dst` is either complete or absent.
+pub fn write_atomically<T>(dst: &Path, fsync: bool, produce: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Result<T> {
+    let dir = dst.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| Error::new(ErrorKind::Io, format!("cannot create output directory: {e}")))?;
+    let name = dst.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}-{n}.fastdeid-tmp", std::process::id()));
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot create output: {e}")))?;
+    let mut out = BufWriter::with_capacity(256 * 1024, file);
+    let result = produce(&mut out).and_then(|value| {
+        out.flush()?;
+        if fsync {
+            out.get_ref().sync_all()?;
+        }
+        fs::rename(&tmp, dst)?;
+        Ok(value)
+    });
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}

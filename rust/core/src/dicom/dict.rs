@@ -1,0 +1,50 @@
+//! The PS3.6 data dictionary: keyword and VR of a standard tag.
+
+use super::dict_table::{ENTRIES, REPEATERS};
+use super::tag::Tag;
+use super::vr::Vr;
+
+/// The dictionary entry of a standard tag: its VR (ambiguous VRs resolved as PS3.5 A.1) and keyword.
+#[must_use]
+pub fn lookup(tag: Tag) -> Option<(Vr, &'static str)> {
+    if let Ok(i) = ENTRIES.binary_search_by_key(&tag.0, |e| e.0) {
+        let (_, vr, kw) = ENTRIES[i];
+        return Some((vr, kw));
+    }
+    REPEATERS.iter().find(|(value, mask, _, _)| tag.0 & mask == *value).map(|&(_, _, vr, kw)| (vr, kw))
+}
+
+/// The VR an implicit-VR element of this tag has: the dictionary's, `UL` for group lengths
+/// (PS3.5 7.2), and `UN` for private and unknown tags.
+#[must_use]
+pub fn implicit_vr(tag: Tag) -> Vr {
+    if tag.is_group_length() {
+        return Vr::UL;
+    }
+    lookup(tag).map_or(Vr::UN, |(vr, _)| vr)
+}
+
+/// The keyword of a standard tag, if it has one.
+#[must_use]
+pub fn keyword(tag: Tag) -> Option<&'static str> {
+    lookup(tag).map(|(_, kw)| kw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_up_standard_and_repeating_tags() {
+        assert_eq!(lookup(Tag(0x0010_0010)), Some((Vr::PN, "PatientName")));
+        assert_eq!(lookup(Tag(0x6002_3000)), Some((Vr::OW, "OverlayData")));
+        assert_eq!(implicit_vr(Tag(0x0009_1001)), Vr::UN);
+        assert_eq!(implicit_vr(Tag(0x0008_1115)), Vr::SQ);
+        assert_eq!(implicit_vr(Tag(0x0010_0000)), Vr::UL);
+    }
+
+    #[test]
+    fn table_is_sorted_for_binary_search() {
+        assert!(ENTRIES.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+}

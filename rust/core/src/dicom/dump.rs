@@ -1,0 +1,128 @@
+//! A header listing for people: one line per element with tag, VR, keyword and an abbreviated
+//! value, sequences indented, like dcmdump. Pixel data and other bulk values are not read.
+
+use std::fmt::Write as _;
+
+use super::dict;
+use super::input::Input;
+use super::tree::{Body, DataSet, Document, Element};
+use super::ts::Encoding;
+use super::vr::Vr;
+use crate::error::{Error, ErrorKind, Result};
+
+/// How much of each value to show.
+#[derive(Clone, Copy, Debug)]
+pub struct DumpOptions {
+    /// Longest text shown before it is cut with `...`.
+    pub max_text: usize,
+    /// Most numbers shown for a multi-valued binary element.
+    pub max_numbers: usize,
+}
+
+impl Default for DumpOptions {
+    fn default() -> Self {
+        DumpOptions { max_text: 64, max_numbers: 8 }
+    }
+}
+
+/// Renders the meta group and the data set of `doc` (whose offsets refer to `input`, or to the
+/// inflated buffer for deflated files).
+pub fn dump<I: Input + ?Sized>(doc: &Document, input: &I, opts: &DumpOptions) -> Result<String> {
+    let mut out = String::new();
+    let _ = writeln!(out, "# File meta (explicit VR little endian)");
+    let source: &dyn Fn(u64, usize) -> Result<Vec<u8>> = &|off, n| read(doc, input, off, n);
+    lines(&doc.meta, 0, source, opts, &mut out)?;
+    let enc = doc.transfer_syntax.encoding;
+    let _ = writeln!(
+        out,
+        "# Data set ({} VR {} endian{})",
+        if enc.explicit_vr { "explicit" } else { "implicit" },
+        if enc.big_endian { "big" } else { "little" },
+        if doc.transfer_syntax.deflated { ", deflated" } else { "" },
+    );
+    lines(&doc.dataset, 0, source, opts, &mut out)?;
+    Ok(out)
+}
+
+fn read<I: Input + ?Sized>(doc: &Document, input: &I, off: u64, n: usize) -> Result<Vec<u8>> {
+    let mut buf = vec![0u8; n];
+    let r = match &doc.inflated {
+        Some(b) => b.as_slice().read_exact_at(off, &mut buf),
+        None => input.read_exact_at(off, &mut buf),
+    };
+    r.map_err(|e| Error::at(ErrorKind::Io, off, e.to_string()))?;
+    Ok(buf)
+}
+
+fn lines(ds: &DataSet, depth: usize, read: &dyn Fn(u64, usize) -> Result<Vec<u8>>, opts: &DumpOptions, out: &mut String) -> Result<()> {
+    for e in &ds.elements {
+        let indent = "  ".repeat(depth);
+        let keyword = dict::keyword(e.tag).unwrap_or(if e.tag.is_private() { "(private)" } else { "(unknown)" });
+        let value = describe(e, ds.encoding, read, opts)?;
+        let _ = writeln!(out, "{indent}{} {} {keyword:<32} {value}", e.tag, e.vr);
+        if let Body::Items(items) = &e.body {
+            for (i, item) in items.iter().enumerate() {
+                let _ = writeln!(out, "{indent}  Item #{i}");
+                lines(&item.dataset, depth + 2, read, opts, out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn describe(e: &Element, enc: Encoding, read: &dyn Fn(u64, usize) -> Result<Vec<u8>>, opts: &DumpOptions) -> Result<String> {
+    let len = match (&e.body, e.value_len) {
+        (Body::Items(items), _) => return Ok(format!("<sequence, {} item(s)>", items.len())),
+        (Body::Fragments(n), _) => return Ok(format!("<encapsulated pixel data, {n} item(s)>")),
+        (Body::Value, Some(len)) => len as usize,
+        (Body::Value, None) => return Ok("<undefined length>".into()),
+    };
+    if len == 0 {
+        return Ok("<empty>".into());
+    }
+    if e.vr.is_text() {
+        let shown = len.min(opts.max_text + 1);
+        let raw = read(e.value_start, shown)?;
+        let text = String::from_utf8_lossy(&raw);
+        let mut text: String = text.trim_end_matches(['\0', ' ']).chars().map(|c| if c.is_control() { '.' } else { c }).collect();
+        if len > opts.max_text {
+            text = text.chars().take(opts.max_text).collect::<String>() + &format!("... ({len} bytes)");
+        }
+        return Ok(format!("[{text}]"));
+    }
+    if let Some(width) = e.vr.numeric_width() {
+        let count = len / width;
+        let raw = read(e.value_start, count.min(opts.max_numbers) * width)?;
+        let mut parts: Vec<String> = raw.chunks_exact(width).map(|c| number(e.vr, c, enc)).collect();
+        if count > opts.max_numbers {
+            parts.push(format!("... ({count} values)"));
+        }
+        return Ok(parts.join("\\"));
+    }
+    Ok(format!("<binary, {len} bytes>"))
+}
+
+fn number(vr: Vr, b: &[u8], enc: Encoding) -> String {
+    let mut a = [0u8; 8];
+    a[..b.len()].copy_from_slice(b);
+    if enc.big_endian {
+        a[..b.len()].reverse();
+    }
+    let u16v = u16::from_le_bytes([a[0], a[1]]);
+    let u32v = u32::from_le_bytes([a[0], a[1], a[2], a[3]]);
+    match vr {
+        Vr::US => u16v.to_string(),
+        Vr::SS => (u16v as i16).to_string(),
+        Vr::UL => u32v.to_string(),
+        Vr::SL => (u32v as i32).to_string(),
+        Vr::FL => f32::from_bits(u32v).to_string(),
+        Vr::FD => f64::from_le_bytes(a).to_string(),
+        Vr::UV => u64::from_le_bytes(a).to_string(),
+        Vr::SV => i64::from_le_bytes(a).to_string(),
+        // AT: group then element, each in the data set's byte order.
+        _ => {
+            let (g, el) = if enc.big_endian { (u16::from_be_bytes([b[0], b[1]]), u16::from_be_bytes([b[2], b[3]])) } else { (u16::from_le_bytes([b[0], b[1]]), u16::from_le_bytes([b[2], b[3]])) };
+            format!("({g:04X},{el:04X})")
+        }
+    }
+}

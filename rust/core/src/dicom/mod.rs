@@ -1,0 +1,19 @@
+//! Lean DICOM Part 10 support: tags, VRs, transfer syntaxes, the tokenizer and element encoding.
+
+pub mod dict;
+mod dict_table;
+pub mod dump;
+pub mod encode;
+pub mod input;
+pub mod parse;
+pub mod tag;
+pub mod tree;
+pub mod ts;
+pub mod vr;
+
+pub use input::{FileInput, Input};
+pub use parse::{parse, Limits};
+pub use tag::Tag;
+pub use tree::{Body, DataSet, Document, Element, Item};
+pub use ts::{Encoding, TransferSyntax};
+pub use vr::Vr;

@@ -1,0 +1,273 @@
+//! The tokenizer: walks a Part 10 file's headers, checks every declared length against the bytes
+//! that remain, and builds the [`Document`] tree. Values are skipped, never read.
+
+use std::io::Read;
+
+use super::dict;
+use super::input::{Input, Window};
+use super::tag::Tag;
+use super::tree::{Body, DataSet, Document, Element, Item};
+use super::ts::{Encoding, TransferSyntax};
+use super::vr::Vr;
+use crate::error::{Error, ErrorKind, Result};
+
+const UNDEFINED: u32 = 0xFFFF_FFFF;
+const PREAMBLE: u64 = 128;
+
+/// Bounds that keep hostile input from exhausting the stack or memory.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Deepest sequence nesting accepted.
+    pub max_depth: u32,
+    /// Most elements plus items accepted in one file.
+    pub max_elements: u32,
+    /// Largest inflated size of a deflated data set, in bytes.
+    pub max_inflated: u64,
+    /// Largest inflated/compressed ratio accepted once past [`Limits::inflate_floor`].
+    pub max_inflate_ratio: u64,
+    /// Inflated size always accepted whatever the ratio (headers of zeros compress very well).
+    pub inflate_floor: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 64,
+            max_elements: 1_000_000,
+            max_inflated: 512 << 20,
+            max_inflate_ratio: 100,
+            inflate_floor: 16 << 20,
+        }
+    }
+}
+
+/// Parses a Part 10 file: preamble, `DICM`, file meta, and the data set in its transfer syntax.
+pub fn parse<I: Input + ?Sized>(input: &I, limits: &Limits) -> Result<Document> {
+    let mut p = Parser { win: Window::new(input), limits: *limits, count: 0 };
+    let (meta, transfer_syntax) = p.meta()?;
+    if !transfer_syntax.deflated {
+        let dataset = p.dataset(meta.end, input.len(), Until::Bound, transfer_syntax.encoding, 0)?;
+        return Ok(Document { meta, transfer_syntax, dataset, inflated: None });
+    }
+    // Deflated (PS3.5 A.5): the meta stays plain, the rest is one raw deflate stream. Inflate it
+    // (bounded) behind a copy of the meta so every offset refers to one buffer.
+    let buf = inflate(input, meta.end, limits)?;
+    let mut p = Parser { win: Window::new(buf.as_slice()), limits: *limits, count: 0 };
+    let dataset = p.dataset(meta.end, buf.len() as u64, Until::Bound, Encoding::EXPLICIT_LE, 0)?;
+    Ok(Document { meta, transfer_syntax, dataset, inflated: Some(buf) })
+}
+
+fn inflate<I: Input + ?Sized>(input: &I, meta_end: u64, limits: &Limits) -> Result<Vec<u8>> {
+    let compressed_len = input.len() - meta_end;
+    let cap = limits
+        .max_inflated
+        .min(limits.inflate_floor.max(compressed_len.saturating_mul(limits.max_inflate_ratio)));
+    let mut raw = vec![0u8; usize::try_from(input.len()).map_err(|_| Error::new(ErrorKind::Deflate, "file too large to inflate"))?];
+    input.read_exact_at(0, &mut raw).map_err(|e| Error::at(ErrorKind::Io, 0, e.to_string()))?;
+    let mut out = raw[..meta_end as usize].to_vec();
+    let decoder = flate2::read::DeflateDecoder::new(&raw[meta_end as usize..]);
+    // Read one byte past the cap so that hitting it is distinguishable from ending exactly on it.
+    decoder
+        .take(cap + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| Error::at(ErrorKind::Deflate, meta_end, "deflated data set does not inflate"))?;
+    if out.len() as u64 - meta_end > cap {
+        return Err(Error::at(ErrorKind::Deflate, meta_end, format!("deflated data set inflates past the cap of {cap} bytes")));
+    }
+    Ok(out)
+}
+
+/// What ends a data set.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// Its byte bound (top level, defined-length items).
+    Bound,
+    /// An item delimiter, before the bound (undefined-length items).
+    ItemEnd,
+    /// The first element outside group 0002 (the file meta).
+    MetaEnd,
+}
+
+struct Parser<'a, I: Input + ?Sized> {
+    win: Window<'a, I>,
+    limits: Limits,
+    count: u32,
+}
+
+impl<I: Input + ?Sized> Parser<'_, I> {
+    fn meta(&mut self) -> Result<(DataSet, TransferSyntax)> {
+        let len = self.win.len();
+        if len == 0 {
+            return Err(Error::at(ErrorKind::NotDicom, 0, "file is empty"));
+        }
+        if len < PREAMBLE + 4 || self.win.bytes(PREAMBLE, 4)? != b"DICM" {
+            return Err(Error::at(ErrorKind::NotDicom, PREAMBLE, "no DICM prefix after the 128-byte preamble"));
+        }
+        let meta = self.dataset(PREAMBLE + 4, len, Until::MetaEnd, Encoding::EXPLICIT_LE, 0)?;
+        if let Some(gl) = meta.find(Tag::META_GROUP_LENGTH) {
+            let declared = if gl.value_len == Some(4) { Some(u32::from_le_bytes(self.win.array(gl.value_start)?)) } else { None };
+            if declared.map(u64::from) != Some(meta.end - gl.end) {
+                return Err(Error::at(ErrorKind::BadMeta, gl.start, "file meta group length does not match the meta elements").with_path(gl.tag.to_string()));
+            }
+        }
+        let ts = meta
+            .find(Tag::TRANSFER_SYNTAX)
+            .ok_or_else(|| Error::at(ErrorKind::MissingTransferSyntax, meta.start, "file meta has no Transfer Syntax UID"))?;
+        let raw = self.win.bytes(ts.value_start, ts.value_len.unwrap_or(0).min(128) as usize)?;
+        let uid = std::str::from_utf8(raw).unwrap_or("").trim_end_matches(['\0', ' ']);
+        let syntax = TransferSyntax::from_uid(uid).map_err(|e| Error { offset: Some(ts.value_start), ..e })?;
+        Ok((meta, syntax))
+    }
+
+    fn dataset(&mut self, start: u64, bound: u64, until: Until, enc: Encoding, depth: u32) -> Result<DataSet> {
+        let mut elements = Vec::new();
+        let mut pos = start;
+        loop {
+            if pos == bound {
+                if until == Until::ItemEnd {
+                    return Err(Error::at(ErrorKind::Truncated, pos, "item has no item delimiter before its container ends"));
+                }
+                break;
+            }
+            let tag = self.tag(pos, enc)?;
+            if until == Until::MetaEnd && tag.group() != 0x0002 {
+                break;
+            }
+            if tag == Tag::ITEM_END && until == Until::ItemEnd {
+                let len = enc.u32(self.win.array(pos + 4)?);
+                if len != 0 {
+                    return Err(Error::at(ErrorKind::BadItem, pos, "item delimiter with a non-zero length"));
+                }
+                return Ok(DataSet { encoding: enc, start, end: pos, elements });
+            }
+            if tag.is_delimiter() {
+                return Err(Error::at(ErrorKind::BadItem, pos, format!("unexpected {tag} among data elements")));
+            }
+            let element = self.element(pos, bound, enc, depth).map_err(|e| e.with_path(tag.to_string()))?;
+            pos = element.end;
+            elements.push(element);
+        }
+        Ok(DataSet { encoding: enc, start, end: pos, elements })
+    }
+
+    fn tag(&mut self, pos: u64, enc: Encoding) -> Result<Tag> {
+        let b: [u8; 4] = self.win.array(pos)?;
+        Ok(Tag::new(enc.u16([b[0], b[1]]), enc.u16([b[2], b[3]])))
+    }
+
+    fn bump(&mut self, pos: u64) -> Result<()> {
+        self.count += 1;
+        if self.count > self.limits.max_elements {
+            return Err(Error::at(ErrorKind::TooManyElements, pos, format!("more than {} elements and items", self.limits.max_elements)));
+        }
+        Ok(())
+    }
+
+    fn element(&mut self, start: u64, bound: u64, enc: Encoding, depth: u32) -> Result<Element> {
+        self.bump(start)?;
+        let tag = self.tag(start, enc)?;
+        let (vr, len, header) = if enc.explicit_vr {
+            let b: [u8; 4] = self.win.array(start + 4)?;
+            let vr = Vr::from_bytes([b[0], b[1]])
+                .ok_or_else(|| Error::at(ErrorKind::BadVr, start + 4, "VR bytes are not a valid VR"))?;
+            if vr.has_long_header() {
+                (vr, enc.u32(self.win.array(start + 8)?), 12)
+            } else {
+                (vr, u32::from(enc.u16([b[2], b[3]])), 8)
+            }
+        } else {
+            (dict::implicit_vr(tag), enc.u32(self.win.array(start + 4)?), 8)
+        };
+        let value_start = start + header;
+        if len == UNDEFINED {
+            let (body, end) = if tag == Tag::PIXEL_DATA {
+                self.fragments(value_start, bound, enc)?
+            } else if vr == Vr::SQ || vr == Vr::UN || !enc.explicit_vr {
+                // PS3.5 6.2.2: a UN value of undefined length is a sequence in implicit VR little endian.
+                let inner = if vr == Vr::UN { Encoding::IMPLICIT_LE } else { enc };
+                let (items, end) = self.items(value_start, bound, true, inner, depth)?;
+                (Body::Items(items), end)
+            } else {
+                return Err(Error::at(ErrorKind::UndefinedLength, start, format!("undefined length on a {vr} element")));
+            };
+            return Ok(Element { tag, vr, start, value_start, value_len: None, end, body });
+        }
+        let end = value_start + u64::from(len);
+        if end > bound {
+            return Err(Error::at(ErrorKind::LengthPastEnd, start, format!("value length {len} runs past the end of its container at byte {bound}")));
+        }
+        let body = if vr == Vr::SQ {
+            Body::Items(self.items(value_start, end, false, enc, depth)?.0)
+        } else {
+            Body::Value
+        };
+        Ok(Element { tag, vr, start, value_start, value_len: Some(len), end, body })
+    }
+
+    fn items(&mut self, start: u64, bound: u64, delimited: bool, enc: Encoding, depth: u32) -> Result<(Vec<Item>, u64)> {
+        if depth + 1 > self.limits.max_depth {
+            return Err(Error::at(ErrorKind::TooDeep, start, format!("sequences nest deeper than {}", self.limits.max_depth)));
+        }
+        let mut items = Vec::new();
+        let mut pos = start;
+        loop {
+            if pos == bound {
+                if delimited {
+                    return Err(Error::at(ErrorKind::Truncated, pos, "sequence has no sequence delimiter before its container ends"));
+                }
+                return Ok((items, pos));
+            }
+            let tag = self.tag(pos, enc)?;
+            let len = enc.u32(self.win.array(pos + 4)?);
+            if tag == Tag::SEQUENCE_END && delimited {
+                if len != 0 {
+                    return Err(Error::at(ErrorKind::BadItem, pos, "sequence delimiter with a non-zero length"));
+                }
+                return Ok((items, pos + 8));
+            }
+            if tag != Tag::ITEM {
+                return Err(Error::at(ErrorKind::BadItem, pos, format!("{tag} where a sequence item was expected")));
+            }
+            self.bump(pos)?;
+            let index = items.len();
+            let in_item = |e: Error| e.with_path(format!("[{index}]"));
+            let item = if len == UNDEFINED {
+                let dataset = self.dataset(pos + 8, bound, Until::ItemEnd, enc, depth + 1).map_err(in_item)?;
+                Item { start: pos, len: None, end: dataset.end + 8, dataset }
+            } else {
+                let end = pos + 8 + u64::from(len);
+                if end > bound {
+                    return Err(Error::at(ErrorKind::LengthPastEnd, pos, format!("item length {len} runs past the end of its sequence")));
+                }
+                let dataset = self.dataset(pos + 8, end, Until::Bound, enc, depth + 1).map_err(in_item)?;
+                Item { start: pos, len: Some(len), end, dataset }
+            };
+            pos = item.end;
+            items.push(item);
+        }
+    }
+
+    /// Walks encapsulated pixel data item by item using the declared lengths (PS3.5 A.4), so a
+    /// delimiter byte pattern inside a fragment is just data.
+    fn fragments(&mut self, start: u64, bound: u64, enc: Encoding) -> Result<(Body, u64)> {
+        let mut pos = start;
+        let mut count = 0u32;
+        loop {
+            let tag = self.tag(pos, enc)?;
+            let len = enc.u32(self.win.array(pos + 4)?);
+            if tag == Tag::SEQUENCE_END {
+                return Ok((Body::Fragments(count), pos + 8));
+            }
+            if tag != Tag::ITEM || len == UNDEFINED {
+                return Err(Error::at(ErrorKind::BadItem, pos, format!("{tag} among encapsulated pixel data fragments")));
+            }
+            self.bump(pos)?;
+            let end = pos + 8 + u64::from(len);
+            if end > bound {
+                return Err(Error::at(ErrorKind::LengthPastEnd, pos, format!("fragment length {len} runs past the end of the file")));
+            }
+            pos = end;
+            count += 1;
+        }
+    }
+}

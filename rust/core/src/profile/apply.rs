@@ -1,0 +1,74 @@
+//! Running a profile's rules over a parsed document, producing the set of element changes.
+//! Rules run in order and each sees the result of the ones before (spec section 3.2).
+
+use std::collections::BTreeMap;
+
+use super::{Action, Profile};
+use crate::dicom::encode;
+use crate::dicom::{dict, Document, Tag, Vr};
+use crate::error::Result;
+
+/// The new state of one top-level element.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NewValue {
+    /// Deleted.
+    Removed,
+    /// Set to these (even-length, encoded) value bytes with this VR.
+    Set(Vr, Vec<u8>),
+}
+
+/// Element changes keyed by tag, in tag order.
+#[derive(Debug, Default)]
+pub struct Edits {
+    /// Changes to top-level data set elements.
+    pub dataset: BTreeMap<Tag, NewValue>,
+}
+
+impl Edits {
+    /// True when no rule changed anything.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.dataset.is_empty()
+    }
+}
+
+/// Runs every rule of `profile` over `doc`.
+pub fn apply(profile: &Profile, doc: &Document) -> Result<Edits> {
+    let mut edits = Edits::default();
+    let enc = doc.dataset.encoding;
+    for rule in &profile.rules {
+        let existing = doc.dataset.find(rule.tag);
+        let present = match edits.dataset.get(&rule.tag) {
+            Some(NewValue::Removed) => false,
+            Some(NewValue::Set(..)) => true,
+            None => existing.is_some(),
+        };
+        match &rule.action {
+            Action::Keep => {}
+            Action::Remove => {
+                if present {
+                    edits.dataset.insert(rule.tag, NewValue::Removed);
+                }
+            }
+            Action::Replace { value, insert } => {
+                if !present && !insert {
+                    continue;
+                }
+                let vr = current_vr(rule.tag, rule.vr, existing.map(|e| e.vr), edits.dataset.get(&rule.tag));
+                let bytes = encode::value_bytes(value, vr, enc).map_err(|e| e.with_path(rule.tag.to_string()))?;
+                edits.dataset.insert(rule.tag, NewValue::Set(vr, bytes));
+            }
+        }
+    }
+    Ok(edits)
+}
+
+/// The VR a replacement is written with: the element's own if it is (or was) there, else the
+/// dictionary VR the compiler resolved, else the dictionary's (UN for unknown tags, which the
+/// encoder then refuses rather than guess a VR).
+fn current_vr(tag: Tag, rule_vr: Option<Vr>, file_vr: Option<Vr>, edited: Option<&NewValue>) -> Vr {
+    if let Some(NewValue::Set(vr, _)) = edited {
+        return *vr;
+    }
+    file_vr.or(rule_vr).unwrap_or_else(|| dict::implicit_vr(tag))
+}

@@ -1,0 +1,153 @@
+//! The thin PyO3 binding of fastdeid-core: owned values cross, the GIL is released for all file
+//! work, and core errors become the exception classes of `fastdeid.errors` in one place.
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use fastdeid_core::dicom::dump::{dump as dump_doc, DumpOptions};
+use fastdeid_core::dicom::{parse, FileInput};
+use fastdeid_core::{rewrite, Error, ErrorKind, Limits, Options, Profile, Runner, Status};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+/// Maps a core error to `fastdeid.errors.ProfileError` or `fastdeid.errors.DicomError`.
+fn to_py(py: Python<'_>, e: &Error) -> PyErr {
+    let class = if e.kind == ErrorKind::Profile { "ProfileError" } else { "DicomError" };
+    let made = py.import("fastdeid.errors").and_then(|m| m.getattr(class)).and_then(|cls| {
+        cls.call1((e.to_string(), e.kind.code(), e.offset, (!e.tag_path.is_empty()).then(|| e.tag_path.clone())))
+    });
+    match made {
+        Ok(obj) => PyErr::from_value(obj),
+        Err(err) => err,
+    }
+}
+
+/// A profile compiled from its canonical JSON form; immutable and shared by all workers.
+#[pyclass(frozen, name = "CompiledProfile", module = "fastdeid._core")]
+struct PyProfile {
+    inner: Arc<Profile>,
+}
+
+#[pymethods]
+impl PyProfile {
+    #[new]
+    fn new(py: Python<'_>, spec_json: &str) -> PyResult<Self> {
+        let inner = Profile::from_json(spec_json).map_err(|e| to_py(py, &e))?;
+        Ok(PyProfile { inner: Arc::new(inner) })
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    #[getter]
+    fn rule_count(&self) -> usize {
+        self.inner.rules.len()
+    }
+}
+
+/// The outcome for one file of a batch.
+#[pyclass(frozen, get_all, module = "fastdeid._core")]
+struct FileResult {
+    src: PathBuf,
+    dst: PathBuf,
+    status: &'static str,
+    code: Option<&'static str>,
+    message: Option<String>,
+    offset: Option<u64>,
+    tag_path: Option<String>,
+    bytes_in: u64,
+    bytes_out: u64,
+    changed: bool,
+}
+
+impl From<fastdeid_core::FileResult> for FileResult {
+    fn from(r: fastdeid_core::FileResult) -> Self {
+        let base = FileResult {
+            src: r.src,
+            dst: r.dst,
+            status: "ok",
+            code: None,
+            message: None,
+            offset: None,
+            tag_path: None,
+            bytes_in: 0,
+            bytes_out: 0,
+            changed: false,
+        };
+        match r.status {
+            Status::Ok(w) => FileResult { bytes_in: w.bytes_in, bytes_out: w.bytes_out, changed: w.changed, ..base },
+            Status::Skipped(why) => FileResult { status: "skipped", message: Some(why.to_string()), ..base },
+            Status::Failed(e) => FileResult {
+                status: "failed",
+                code: Some(e.kind.code()),
+                message: Some(e.to_string()),
+                offset: e.offset,
+                tag_path: (!e.tag_path.is_empty()).then_some(e.tag_path),
+                ..base
+            },
+        }
+    }
+}
+
+/// A worker pool bound to one profile, reused for every chunk of a run.
+#[pyclass(frozen, module = "fastdeid._core")]
+struct Batch {
+    runner: Runner,
+    profile: Arc<Profile>,
+}
+
+#[pymethods]
+impl Batch {
+    #[new]
+    #[pyo3(signature = (profile, jobs=0, fsync=true, max_depth=64))]
+    fn new(py: Python<'_>, profile: &PyProfile, jobs: usize, fsync: bool, max_depth: u32) -> PyResult<Self> {
+        let options = Options { limits: Limits { max_depth, ..Limits::default() }, fsync };
+        let runner = Runner::new(jobs, options).map_err(|e| to_py(py, &e))?;
+        Ok(Batch { runner, profile: Arc::clone(&profile.inner) })
+    }
+
+    #[getter]
+    fn threads(&self) -> usize {
+        self.runner.threads()
+    }
+
+    /// De-identifies each (src, dst) pair in parallel with the GIL released.
+    fn process(&self, py: Python<'_>, pairs: Vec<(PathBuf, PathBuf)>) -> Vec<FileResult> {
+        let results = py.detach(|| self.runner.process(&self.profile, &pairs));
+        results.into_iter().map(FileResult::from).collect()
+    }
+}
+
+/// De-identifies one Part 10 file held in memory.
+#[pyfunction]
+fn deidentify_bytes<'py>(py: Python<'py>, data: &[u8], profile: &PyProfile) -> PyResult<Bound<'py, PyBytes>> {
+    let owned = data.to_vec();
+    let profile = Arc::clone(&profile.inner);
+    let result = py.detach(move || {
+        let mut out = Vec::with_capacity(owned.len());
+        rewrite(owned.as_slice(), &profile, &Limits::default(), &mut out).map(|_| out)
+    });
+    let out = result.map_err(|e| to_py(py, &e))?;
+    Ok(PyBytes::new(py, &out))
+}
+
+/// The header of a Part 10 file as text: one element per line, sequences indented.
+#[pyfunction]
+#[pyo3(signature = (path, max_text=64))]
+fn dump(py: Python<'_>, path: PathBuf, max_text: usize) -> PyResult<String> {
+    let result = py.detach(move || {
+        let input = FileInput::new(File::open(&path)?)?;
+        let doc = parse(&input, &Limits::default())?;
+        dump_doc(&doc, &input, &DumpOptions { max_text, ..DumpOptions::default() })
+    });
+    result.map_err(|e: Error| to_py(py, &e))
+}
+
+#[pymodule]
+mod _core {
+    #[pymodule_export]
+    use super::{deidentify_bytes, dump, Batch, FileResult, PyProfile};
+}
