@@ -90,12 +90,10 @@ impl Error {
         Error { kind, offset: None, tag_path: String::new(), detail: detail.into() }
     }
 
-    /// Sets the tag path (the innermost element known when the error was raised).
+    /// Prefixes the tag path with an enclosing element or item, as the error leaves each level.
     #[must_use]
-    pub fn with_path(mut self, path: String) -> Self {
-        if self.tag_path.is_empty() {
-            self.tag_path = path;
-        }
+    pub fn within(mut self, prefix: impl AsRef<str>) -> Self {
+        self.tag_path.insert_str(0, prefix.as_ref());
         self
     }
 }

@@ -28,7 +28,7 @@ pub fn splices<I: Input + ?Sized>(doc: &Document, input: &I, edits: &Edits) -> R
         let existing = ds.find(tag);
         let bytes = match new {
             NewValue::Removed => Vec::new(),
-            NewValue::Set(vr, value) => encode::element(tag, *vr, value, ds.encoding).map_err(|e| e.with_path(tag.to_string()))?,
+            NewValue::Set(vr, value) => encode::element(tag, *vr, value, ds.encoding).map_err(|e| e.within(tag.to_string()))?,
         };
         let (start, end) = match existing {
             Some(e) => (e.start, e.end),
@@ -78,7 +78,7 @@ fn group_length_patch<I: Input + ?Sized>(ds: &DataSet, input: &I, group: u16, de
     input.read_exact_at(gl.value_start, &mut raw).map_err(|e| Error::at(ErrorKind::Io, gl.value_start, e.to_string()))?;
     let old = i64::from(ds.encoding.u32(raw));
     let new = u32::try_from(old + delta)
-        .map_err(|_| Error::at(ErrorKind::BadValue, gl.start, "group length cannot be recomputed").with_path(tag.to_string()))?;
+        .map_err(|_| Error::at(ErrorKind::BadValue, gl.start, "group length cannot be recomputed").within(tag.to_string()))?;
     Ok(Some(Splice { start: gl.value_start, end: gl.value_start + 4, bytes: ds.encoding.u32_bytes(new).to_vec() }))
 }
 

@@ -107,7 +107,7 @@ impl<I: Input + ?Sized> Parser<'_, I> {
         if let Some(gl) = meta.find(Tag::META_GROUP_LENGTH) {
             let declared = if gl.value_len == Some(4) { Some(u32::from_le_bytes(self.win.array(gl.value_start)?)) } else { None };
             if declared.map(u64::from) != Some(meta.end - gl.end) {
-                return Err(Error::at(ErrorKind::BadMeta, gl.start, "file meta group length does not match the meta elements").with_path(gl.tag.to_string()));
+                return Err(Error::at(ErrorKind::BadMeta, gl.start, "file meta group length does not match the meta elements").within(gl.tag.to_string()));
             }
         }
         let ts = meta
@@ -143,7 +143,7 @@ impl<I: Input + ?Sized> Parser<'_, I> {
             if tag.is_delimiter() {
                 return Err(Error::at(ErrorKind::BadItem, pos, format!("unexpected {tag} among data elements")));
             }
-            let element = self.element(pos, bound, enc, depth).map_err(|e| e.with_path(tag.to_string()))?;
+            let element = self.element(pos, bound, enc, depth).map_err(|e| e.within(tag.to_string()))?;
             pos = element.end;
             elements.push(element);
         }
@@ -230,7 +230,7 @@ impl<I: Input + ?Sized> Parser<'_, I> {
             }
             self.bump(pos)?;
             let index = items.len();
-            let in_item = |e: Error| e.with_path(format!("[{index}]"));
+            let in_item = |e: Error| e.within(format!("[{index}]"));
             let item = if len == UNDEFINED {
                 let dataset = self.dataset(pos + 8, bound, Until::ItemEnd, enc, depth + 1).map_err(in_item)?;
                 Item { start: pos, len: None, end: dataset.end + 8, dataset }

@@ -55,7 +55,7 @@ pub fn apply(profile: &Profile, doc: &Document) -> Result<Edits> {
                     continue;
                 }
                 let vr = current_vr(rule.tag, rule.vr, existing.map(|e| e.vr), edits.dataset.get(&rule.tag));
-                let bytes = encode::value_bytes(value, vr, enc).map_err(|e| e.with_path(rule.tag.to_string()))?;
+                let bytes = encode::value_bytes(value, vr, enc).map_err(|e| e.within(rule.tag.to_string()))?;
                 edits.dataset.insert(rule.tag, NewValue::Set(vr, bytes));
             }
         }

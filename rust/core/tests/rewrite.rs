@@ -1,0 +1,134 @@
+//! Rewriting: only changed elements are re-encoded, everything else is copied byte for byte.
+
+mod common;
+
+use common::*;
+use fastdeid_core::dicom::{parse, Encoding, FileInput, Limits, Tag};
+use fastdeid_core::{rewrite, Profile};
+
+fn profile(fields: &str) -> Profile {
+    Profile::from_json(&format!(r#"{{"name": "t", "fields": [{fields}]}}"#)).unwrap()
+}
+
+const REMOVE_NAME: &str = r#"{"tag": 1048592, "vr": "PN", "action": "remove"}"#;
+
+fn run(file: &[u8], p: &Profile) -> Vec<u8> {
+    let mut out = Vec::new();
+    rewrite(file, p, &Limits::default(), &mut out).expect("rewrite");
+    out
+}
+
+fn sample(enc: Encoding) -> Vec<u8> {
+    let mut inner = Ds::new(enc);
+    inner.elem(0x0010_0010, "PN", b"Nested^Name ");
+    let mut ds = Ds::new(enc);
+    ds.elem(0x0008_0060, "CS", b"MR")
+        .elem(0x0010_0010, "PN", b"Doe^John")
+        .elem(0x0010_0020, "LO", b"PID1")
+        .seq_defined(0x0010_1002, &[inner.bytes])
+        .elem(0x7FE0_0010, "OW", &[1, 2, 3, 4]);
+    ds.bytes
+}
+
+#[test]
+fn remove_cuts_exactly_the_element_in_every_syntax() {
+    for (ts, enc) in [(EXPLICIT_LE, Encoding::EXPLICIT_LE), (IMPLICIT_LE, Encoding::IMPLICIT_LE), (EXPLICIT_BE, Encoding::EXPLICIT_BE)] {
+        let file = part10(ts, &sample(enc));
+        let out = run(&file, &profile(REMOVE_NAME));
+        let before = parse(file.as_slice(), &Limits::default()).unwrap();
+        let el = before.dataset.find(Tag(0x0010_0010)).unwrap();
+        let mut expected = file.clone();
+        expected.drain(el.start as usize..el.end as usize);
+        assert_eq!(out, expected, "{ts}");
+        // The nested PatientName is not addressed by a top-level rule (spec 4.3).
+        assert!(out.windows(12).any(|w| w == b"Nested^Name "));
+    }
+}
+
+#[test]
+fn no_rules_and_same_value_replacements_copy_the_input_exactly() {
+    let file = part10(EXPLICIT_LE, &sample(Encoding::EXPLICIT_LE));
+    assert_eq!(run(&file, &Profile::identity()), file);
+    let same = profile(r#"{"tag": 1048592, "vr": "PN", "action": "replace", "value": "Doe^John", "insert": true}"#);
+    assert_eq!(run(&file, &same), file);
+}
+
+#[test]
+fn replace_reencodes_and_inserts_missing_elements_in_tag_order() {
+    let file = part10(EXPLICIT_LE, &sample(Encoding::EXPLICIT_LE));
+    let p = profile(
+        r#"{"tag": 1048608, "vr": "LO", "action": "replace", "value": "ANON", "insert": true},
+           {"tag": 1048624, "vr": "DA", "action": "replace", "value": "19000101", "insert": true},
+           {"tag": 524368, "vr": "SH", "action": "replace", "value": "X", "insert": false}"#,
+    );
+    let out = run(&file, &p);
+    let doc = parse(out.as_slice(), &Limits::default()).unwrap();
+    let tags: Vec<u32> = doc.dataset.elements.iter().map(|e| e.tag.0).collect();
+    // PatientBirthDate inserted after PatientID; AccessionNumber (insert: false) not inserted.
+    assert_eq!(tags, [0x0008_0060, 0x0010_0010, 0x0010_0020, 0x0010_0030, 0x0010_1002, 0x7FE0_0010]);
+    let id = doc.dataset.find(Tag(0x0010_0020)).unwrap();
+    assert_eq!(&out[id.value_start as usize..id.end as usize], b"ANON");
+    let dob = doc.dataset.find(Tag(0x0010_0030)).unwrap();
+    assert_eq!(&out[dob.start as usize..dob.end as usize], b"\x10\x00\x30\x00DA\x08\x0019000101");
+}
+
+#[test]
+fn later_rules_see_earlier_ones() {
+    // Spec 3.2: remove then replace-with re-creates the element.
+    let file = part10(EXPLICIT_LE, &sample(Encoding::EXPLICIT_LE));
+    let p = profile(&format!(r#"{REMOVE_NAME}, {{"tag": 1048592, "vr": "PN", "action": "replace", "value": "BACK", "insert": true}}"#));
+    let out = run(&file, &p);
+    let doc = parse(out.as_slice(), &Limits::default()).unwrap();
+    let name = doc.dataset.find(Tag(0x0010_0010)).unwrap();
+    assert_eq!(&out[name.value_start as usize..name.end as usize], b"BACK");
+}
+
+#[test]
+fn group_length_is_recomputed_when_its_group_changes() {
+    let mut ds = Ds::new(Encoding::EXPLICIT_LE);
+    ds.elem(0x0010_0000, "UL", &28u32.to_le_bytes()).elem(0x0010_0010, "PN", b"Doe^John").elem(0x0010_0020, "LO", b"PID1");
+    let file = part10(EXPLICIT_LE, &ds.bytes);
+    let out = run(&file, &profile(REMOVE_NAME));
+    let doc = parse(out.as_slice(), &Limits::default()).unwrap();
+    let gl = doc.dataset.find(Tag(0x0010_0000)).unwrap();
+    let value = u32::from_le_bytes(out[gl.value_start as usize..gl.end as usize].try_into().unwrap());
+    assert_eq!(value, 12, "only PatientID (8 + 4 bytes) is left in group 0010");
+}
+
+#[test]
+fn deflated_files_are_rewritten_and_redeflated() {
+    use std::io::{Read, Write};
+    let plain = sample(Encoding::EXPLICIT_LE);
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&plain).unwrap();
+    let file = part10(DEFLATED, &enc.finish().unwrap());
+    let out = run(&file, &profile(REMOVE_NAME));
+    assert_eq!(out.len() % 2, 0, "PS3.5 A.5 pads the deflate stream to even length");
+    let doc = parse(out.as_slice(), &Limits::default()).unwrap();
+    assert!(doc.dataset.find(Tag(0x0010_0010)).is_none());
+    let mut inflated = Vec::new();
+    flate2::read::DeflateDecoder::new(&out[doc.meta.end as usize..]).read_to_end(&mut inflated).unwrap();
+    let name = 8 + 8; // header + "Doe^John"
+    assert_eq!(inflated.len(), plain.len() - name);
+}
+
+#[test]
+fn large_pixel_data_streams_from_file_to_file() {
+    let pixels: Vec<u8> = (0..6_000_000u32).map(|i| (i % 251) as u8).collect();
+    let mut ds = Ds::new(Encoding::EXPLICIT_LE);
+    ds.elem(0x0010_0010, "PN", b"Doe^John").elem(0x7FE0_0010, "OW", &pixels);
+    let file = part10(EXPLICIT_LE, &ds.bytes);
+    let dir = std::env::temp_dir().join(format!("fastdeid-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("in.dcm");
+    std::fs::write(&src, &file).unwrap();
+    let input = FileInput::new(std::fs::File::open(&src).unwrap()).unwrap();
+    let mut out = std::fs::File::create(dir.join("out.dcm")).unwrap();
+    let stats = rewrite(&input, &profile(REMOVE_NAME), &Limits::default(), &mut out).unwrap();
+    drop(out);
+    let written = std::fs::read(dir.join("out.dcm")).unwrap();
+    assert_eq!(stats.bytes_out, written.len() as u64);
+    assert!(written.ends_with(&pixels));
+    assert_eq!(written.len(), file.len() - 16);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
