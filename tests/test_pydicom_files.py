@@ -1,0 +1,71 @@
+"""Every pydicom test file through `run`: exact identity with `none`, only the three patient
+elements gone with `minimal`, and the invalid files rejected with their own codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydicom
+import pytest
+
+import fastdeid
+from conftest import INVALID, PYDICOM_FILES, is_candidate, pydicom_files, sha256
+
+MINIMAL_TAGS = {0x00100010, 0x00100020, 0x00100030}
+
+
+@pytest.fixture(scope="module")
+def none_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[fastdeid.Report, Path]:
+    before = {p: sha256(p) for p in pydicom_files()}
+    out = tmp_path_factory.mktemp("none")
+    report = fastdeid.run(PYDICOM_FILES, out, "none", jobs=2)
+    assert {p: sha256(p) for p in pydicom_files()} == before, "inputs must never be modified"
+    return report, out
+
+
+def test_none_reproduces_every_valid_file_byte_for_byte(none_run: tuple[fastdeid.Report, Path]) -> None:
+    report, out = none_run
+    failed = {str(Path(f.path).relative_to(PYDICOM_FILES)) for f in report.failures}
+    valid = [p for p in pydicom_files() if is_candidate(str(p.relative_to(PYDICOM_FILES))) and str(p.relative_to(PYDICOM_FILES)) not in INVALID]
+    assert len(valid) > 100
+    for src in valid:
+        rel = src.relative_to(PYDICOM_FILES)
+        assert str(rel) not in failed, f"{rel} was rejected"
+        assert (out / rel).read_bytes() == src.read_bytes(), f"{rel} differs"
+    # The identity set covers every transfer syntax the issue lists.
+    syntaxes = {pydicom.dcmread(p, stop_before_pixels=True).file_meta.TransferSyntaxUID for p in valid}
+    assert {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.5"} <= syntaxes
+    assert any(uid.startswith("1.2.840.10008.1.2.4.") for uid in syntaxes)
+
+
+def test_invalid_files_are_rejected_with_their_own_code_and_no_output(none_run: tuple[fastdeid.Report, Path]) -> None:
+    report, out = none_run
+    codes = {str(Path(f.path).relative_to(PYDICOM_FILES)): f.code for f in report.failures}
+    for rel, code in INVALID.items():
+        assert codes.get(rel) == code, rel
+        assert not (out / rel).exists()
+    for f in report.failures:
+        rel = str(Path(f.path).relative_to(PYDICOM_FILES))
+        assert rel in INVALID or not is_candidate(rel), f"unexpected failure {rel}: {f.message}"
+        assert f.offset is not None
+
+
+def _elements(ds: pydicom.Dataset) -> dict[int, object]:
+    return {int(e.tag): e.value for e in ds if e.tag.element != 0}
+
+
+def test_minimal_changes_only_the_three_patient_elements(tmp_path: Path) -> None:
+    report = fastdeid.run(PYDICOM_FILES, tmp_path, "minimal", jobs=2)
+    assert report.ok > 100
+    checked = 0
+    for src in pydicom_files():
+        rel = src.relative_to(PYDICOM_FILES)
+        if not (tmp_path / rel).exists():
+            continue
+        before = pydicom.dcmread(src)
+        after = pydicom.dcmread(tmp_path / rel)
+        expected = {t: v for t, v in _elements(before).items() if t not in MINIMAL_TAGS}
+        assert _elements(after) == expected, rel
+        assert _elements(before.file_meta) == _elements(after.file_meta), rel
+        checked += 1
+    assert checked == report.ok
