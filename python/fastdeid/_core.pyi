@@ -1,5 +1,10 @@
 from os import PathLike
+from pathlib import Path
+from typing import final
 
+__all__ = ["Batch", "CompiledProfile", "FileResult", "deidentify_bytes", "dump"]
+
+@final
 class CompiledProfile:
     def __new__(cls, spec_json: str) -> CompiledProfile: ...
     @property
@@ -7,11 +12,12 @@ class CompiledProfile:
     @property
     def rule_count(self) -> int: ...
 
+@final
 class FileResult:
     @property
-    def src(self) -> str: ...
+    def src(self) -> Path: ...
     @property
-    def dst(self) -> str: ...
+    def dst(self) -> Path: ...
     @property
     def status(self) -> str: ...
     @property
@@ -29,6 +35,7 @@ class FileResult:
     @property
     def changed(self) -> bool: ...
 
+@final
 class Batch:
     def __new__(cls, profile: CompiledProfile, jobs: int = 0, fsync: bool = True, max_depth: int = 64) -> Batch: ...
     @property

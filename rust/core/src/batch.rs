@@ -75,6 +75,7 @@ impl Runner {
     }
 
     /// Processes every pair in parallel; results come back in the order of `pairs`.
+    #[must_use]
     pub fn process(&self, profile: &Profile, pairs: &[(PathBuf, PathBuf)]) -> Vec<FileResult> {
         let options = self.options;
         self.pool.install(|| {

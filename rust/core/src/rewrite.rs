@@ -132,13 +132,13 @@ pub fn rewrite<I: Input + ?Sized, W: Write>(input: &I, profile: &Profile, limits
             write_range(buf.as_slice(), &plan, 0, meta_end, out)?;
             let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
             write_range(buf.as_slice(), &plan, meta_end, buf.len() as u64, &mut deflater)?;
-            let mut deflated = deflater.finish()?;
+            let mut stream = deflater.finish()?;
             // PS3.5 A.5: an odd-length deflate stream is padded with one NUL byte.
-            if deflated.len() % 2 == 1 {
-                deflated.push(0);
+            if stream.len() % 2 == 1 {
+                stream.push(0);
             }
-            out.write_all(&deflated)?;
-            meta_end.saturating_add_signed(growth(0, meta_end)) + deflated.len() as u64
+            out.write_all(&stream)?;
+            meta_end.saturating_add_signed(growth(0, meta_end)) + stream.len() as u64
         }
     };
     Ok(Rewritten { bytes_in, bytes_out, changed: true })

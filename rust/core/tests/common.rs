@@ -1,5 +1,5 @@
 //! Builders for small Part 10 files in any encoding, so each test states its bytes exactly.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::must_use_candidate)]
 
 use fastdeid_core::dicom::Encoding;
 

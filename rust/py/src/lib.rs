@@ -1,4 +1,4 @@
-//! The thin PyO3 binding of fastdeid-core: owned values cross, the GIL is released for all file
+//! The thin `PyO3` binding of fastdeid-core: owned values cross, the GIL is released for all file
 //! work, and core errors become the exception classes of `fastdeid.errors` in one place.
 
 use std::fs::File;
@@ -115,6 +115,7 @@ impl Batch {
     }
 
     /// De-identifies each (src, dst) pair in parallel with the GIL released.
+    #[allow(clippy::needless_pass_by_value)] // PyO3 extracts arguments into owned values
     fn process(&self, py: Python<'_>, pairs: Vec<(PathBuf, PathBuf)>) -> Vec<FileResult> {
         let results = py.detach(|| self.runner.process(&self.profile, &pairs));
         results.into_iter().map(FileResult::from).collect()

@@ -11,6 +11,10 @@ use crate::error::{Error, ErrorKind, Result};
 pub trait Input {
     /// Total length in bytes.
     fn len(&self) -> u64;
+    /// True for an empty input.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// Fills `buf` from `offset`; fails if fewer bytes remain.
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
     /// Copies `len` bytes from `offset` to `out`.
@@ -86,7 +90,8 @@ impl<'a, I: Input + ?Sized> Window<'a, I> {
     }
 
     /// The input's length.
-    pub fn len(&self) -> u64 {
+    #[must_use]
+    pub fn input_len(&self) -> u64 {
         self.input.len()
     }
 

@@ -96,7 +96,7 @@ struct Parser<'a, I: Input + ?Sized> {
 
 impl<I: Input + ?Sized> Parser<'_, I> {
     fn meta(&mut self) -> Result<(DataSet, TransferSyntax)> {
-        let len = self.win.len();
+        let len = self.win.input_len();
         if len == 0 {
             return Err(Error::at(ErrorKind::NotDicom, 0, "file is empty"));
         }
