@@ -84,3 +84,14 @@ def test_keywords_are_case_corrected_and_tags_accepted(tmp_path: Path) -> None:
     assert [(r.name, r.tag) for r in prof.rules] == [("PatientID", 0x00100020), ("(0010,0010)", 0x00100010), ("0x00100030", 0x00100030)]
     out = pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes((PYDICOM_FILES / "CT_small.dcm").read_bytes(), prof)))
     assert out.PatientName == "X" and "PatientID" not in out and "PatientBirthDate" not in out
+
+
+def test_meta_keywords_edit_the_file_meta(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("dicom:\n  fields:\n    - name: MediaStorageSOPInstanceUID\n      replace-with: 1.2.3.4\n")
+    out = pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes((PYDICOM_FILES / "CT_small.dcm").read_bytes(), fastdeid.load_profile(path))))
+    assert out.file_meta.MediaStorageSOPInstanceUID == "1.2.3.4"
+    assert "MediaStorageSOPInstanceUID" not in out  # not in the data set
+    path.write_text("dicom:\n  fields:\n    - name: TransferSyntaxUID\n      remove: true\n")
+    with pytest.raises(fastdeid.ProfileError, match="defines the file's structure"):
+        fastdeid.load_profile(path)

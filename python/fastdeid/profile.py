@@ -42,6 +42,7 @@ DICOM_KEYS_PENDING = {
 }
 FIELD_KEYS = {"name", "regex", "replace-with-insert", *ACTION_ORDER}
 
+TRANSFER_SYNTAX_UID = 0x00020010
 HEX_TAG = re.compile(r"^(0x)?([0-9a-fA-F]{8})$")
 TUPLE_TAG = re.compile(r"^\(\s*([0-9a-fA-F]{4})\s*,\s*([0-9a-fA-F]{4})\s*\)$")
 BINARY_NUMBER_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "SV", "UV"}
@@ -198,6 +199,8 @@ def _field_rule(f: Any, source: str, insert_default: bool) -> FieldRule:
         raise ProfileError(f"{where}: {action} on {name} must be `true`")
     if action == "identity":
         action = "keep"
+    if action != "keep" and (tag == TRANSFER_SYNTAX_UID or tag & 0xFFFF == 0 or tag >> 16 == 0xFFFE):
+        raise ProfileError(f"{where}: {name} defines the file's structure (transfer syntax, group length or item) and cannot be changed")
     insert = f.get("replace-with-insert", insert_default)
     if not isinstance(insert, bool):
         raise ProfileError(f"{where}: replace-with-insert on {name} must be true or false")

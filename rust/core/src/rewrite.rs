@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::dicom::{encode, parse, DataSet, Document, Input, Limits, Tag};
 use crate::error::{Error, ErrorKind, Result};
-use crate::profile::{apply, Edits, NewValue, Profile};
+use crate::profile::{apply, Changes, Edits, NewValue, Profile};
 
 /// Replace input bytes `start..end` with `bytes` (an insertion when `start == end`).
 #[derive(Debug, PartialEq, Eq)]
@@ -19,12 +19,19 @@ pub struct Splice {
 }
 
 /// Turns edits into byte splices: changed elements re-encoded, removed ones cut, new ones inserted
-/// in tag order, and the group length of every group whose size changed recomputed.
+/// in tag order, and the group length of every group whose size changed recomputed, the file
+/// meta's (0002,0000) included.
 pub fn splices<I: Input + ?Sized>(doc: &Document, input: &I, edits: &Edits) -> Result<Vec<Splice>> {
-    let ds = &doc.dataset;
     let mut out = Vec::new();
+    level_splices(&doc.meta, input, &edits.meta, &mut out)?;
+    level_splices(&doc.dataset, input, &edits.dataset, &mut out)?;
+    out.sort_by_key(|s| (s.start, s.end));
+    Ok(out)
+}
+
+fn level_splices<I: Input + ?Sized>(ds: &DataSet, input: &I, changes: &Changes, out: &mut Vec<Splice>) -> Result<()> {
     let mut group_delta: Vec<(u16, i64)> = Vec::new();
-    for (&tag, new) in &edits.dataset {
+    for (&tag, new) in changes {
         let existing = ds.find(tag);
         let bytes = match new {
             NewValue::Removed => Vec::new(),
@@ -49,12 +56,11 @@ pub fn splices<I: Input + ?Sized>(doc: &Document, input: &I, edits: &Edits) -> R
         out.push(Splice { start, end, bytes });
     }
     for (group, delta) in group_delta {
-        if let Some(splice) = group_length_patch(ds, input, group, delta, edits)? {
+        if let Some(splice) = group_length_patch(ds, input, group, delta, changes)? {
             out.push(splice);
         }
     }
-    out.sort_by_key(|s| (s.start, s.end));
-    Ok(out)
+    Ok(())
 }
 
 fn unchanged<I: Input + ?Sized>(input: &I, start: u64, end: u64, bytes: &[u8]) -> Result<bool> {
@@ -68,10 +74,10 @@ fn unchanged<I: Input + ?Sized>(input: &I, start: u64, end: u64, bytes: &[u8]) -
 
 /// A deprecated (gggg,0000) group length left in the file must still be right (PS3.5 7.2), so when a
 /// group's size changes its group length value is patched in place.
-fn group_length_patch<I: Input + ?Sized>(ds: &DataSet, input: &I, group: u16, delta: i64, edits: &Edits) -> Result<Option<Splice>> {
+fn group_length_patch<I: Input + ?Sized>(ds: &DataSet, input: &I, group: u16, delta: i64, changes: &Changes) -> Result<Option<Splice>> {
     let tag = Tag::new(group, 0);
     let Some(gl) = ds.find(tag) else { return Ok(None) };
-    if delta == 0 || gl.value_len != Some(4) || edits.dataset.contains_key(&tag) {
+    if delta == 0 || gl.value_len != Some(4) || changes.contains_key(&tag) {
         return Ok(None);
     }
     let mut raw = [0u8; 4];

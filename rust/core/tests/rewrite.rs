@@ -132,3 +132,16 @@ fn large_pixel_data_streams_from_file_to_file() {
     assert_eq!(written.len(), file.len() - 16);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn meta_rules_edit_the_meta_and_recompute_its_group_length() {
+    let file = part10(EXPLICIT_LE, &sample(Encoding::EXPLICIT_LE));
+    // MediaStorageSOPInstanceUID (0002,0003) is inserted into the meta, not the data set.
+    let p = profile(r#"{"tag": 131075, "vr": "UI", "action": "replace", "value": "1.2.3.4", "insert": true}"#);
+    let out = run(&file, &p);
+    let doc = parse(out.as_slice(), &Limits::default()).expect("meta group length must be consistent");
+    let uid = doc.meta.find(Tag(0x0002_0003)).unwrap();
+    assert_eq!(&out[uid.value_start as usize..uid.end as usize], b"1.2.3.4\0");
+    assert!(doc.dataset.find(Tag(0x0002_0003)).is_none());
+    assert_eq!(out.len(), file.len() + 16);
+}

@@ -17,28 +17,34 @@ pub enum NewValue {
     Set(Vr, Vec<u8>),
 }
 
-/// Element changes keyed by tag, in tag order.
+/// Changes to the elements of one level, keyed by tag (so in tag order).
+pub type Changes = BTreeMap<Tag, NewValue>;
+
+/// Element changes of one file.
 #[derive(Debug, Default)]
 pub struct Edits {
+    /// Changes to the file meta group (rules on group 0002 keywords go there, spec 4.1).
+    pub meta: Changes,
     /// Changes to top-level data set elements.
-    pub dataset: BTreeMap<Tag, NewValue>,
+    pub dataset: Changes,
 }
 
 impl Edits {
     /// True when no rule changed anything.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.dataset.is_empty()
+        self.meta.is_empty() && self.dataset.is_empty()
     }
 }
 
 /// Runs every rule of `profile` over `doc`.
 pub fn apply(profile: &Profile, doc: &Document) -> Result<Edits> {
     let mut edits = Edits::default();
-    let enc = doc.dataset.encoding;
     for rule in &profile.rules {
-        let existing = doc.dataset.find(rule.tag);
-        let present = match edits.dataset.get(&rule.tag) {
+        let (ds, changes) = if rule.tag.group() == 0x0002 { (&doc.meta, &mut edits.meta) } else { (&doc.dataset, &mut edits.dataset) };
+        let enc = ds.encoding;
+        let existing = ds.find(rule.tag);
+        let present = match changes.get(&rule.tag) {
             Some(NewValue::Removed) => false,
             Some(NewValue::Set(..)) => true,
             None => existing.is_some(),
@@ -47,16 +53,16 @@ pub fn apply(profile: &Profile, doc: &Document) -> Result<Edits> {
             Action::Keep => {}
             Action::Remove => {
                 if present {
-                    edits.dataset.insert(rule.tag, NewValue::Removed);
+                    changes.insert(rule.tag, NewValue::Removed);
                 }
             }
             Action::Replace { value, insert } => {
                 if !present && !insert {
                     continue;
                 }
-                let vr = current_vr(rule.tag, rule.vr, existing.map(|e| e.vr), edits.dataset.get(&rule.tag));
+                let vr = current_vr(rule.tag, rule.vr, existing.map(|e| e.vr), changes.get(&rule.tag));
                 let bytes = encode::value_bytes(value, vr, enc).map_err(|e| e.within(rule.tag.to_string()))?;
-                edits.dataset.insert(rule.tag, NewValue::Set(vr, bytes));
+                changes.insert(rule.tag, NewValue::Set(vr, bytes));
             }
         }
     }

@@ -3,7 +3,7 @@
 
 mod apply;
 
-pub use apply::{apply, Edits, NewValue};
+pub use apply::{apply, Changes, Edits, NewValue};
 
 use serde::Deserialize;
 
