@@ -25,17 +25,16 @@ ACTION_ORDER = (
     "identity", "keep", "remove", "replace-with", "hash", "hashuid", "increment-date", "jitter",
     "increment-datetime", "regex-sub", "encrypt", "decrypt",
 )
-SUPPORTED_ACTIONS = {"identity", "keep", "remove", "replace-with"}
+SUPPORTED_ACTIONS = {"identity", "keep", "remove", "replace-with", "hash", "hashuid"}
 BOOLEAN_ACTIONS = {"identity", "keep", "remove", "hash", "hashuid", "jitter", "increment-date", "increment-datetime", "encrypt", "decrypt"}
 
 TOP_LEVEL_KEYS = {"name", "description", "deid-log", "secret-key", "map-subjects", "dicom"}
 OTHER_FILE_TYPES = {"filename", "json", "key-value-text-file", "nifti", "zip", "jpg", "png", "csv", "tsv", "table", "tiff", "xml"}
-DICOM_KEYS_SUPPORTED = {"fields", "replace-with-insert"}
+DICOM_KEYS_SUPPORTED = {"fields", "replace-with-insert", "salt", "hash-digits", "uid-prefix-fields", "uid-suffix-fields", "uid-numeric-name"}
 # Keys of the reference's dicom section that this version does not apply yet. Ignoring them would
 # silently leave identity in the output, so a profile using them is refused.
 DICOM_KEYS_PENDING = {
-    "date-increment", "date-format", "datetime-format", "salt", "hash-digits", "uid-prefix-fields",
-    "uid-suffix-fields", "uid-numeric-name", "jitter-range", "jitter-type", "patient-age-from-birthdate",
+    "date-increment", "date-format", "datetime-format", "jitter-range", "jitter-type", "patient-age-from-birthdate",
     "patient-age-units", "remove-private-tags", "remove-undefined", "recurse-sequence", "filenames", "decode",
     "retain", "secret-key", "asymmetric-encryption", "public-key", "private-key", "force-nonce", "file-filter",
     "enforce-file-filter", "alter_pixels",
@@ -47,6 +46,11 @@ HEX_TAG = re.compile(r"^(0x)?([0-9a-fA-F]{8})$")
 TUPLE_TAG = re.compile(r"^\(\s*([0-9a-fA-F]{4})\s*,\s*([0-9a-fA-F]{4})\s*\)$")
 BINARY_NUMBER_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "SV", "UV"}
 UNWRITABLE_VRS = {"SQ", "AT", "OB", "OW", "OF", "OD", "OL", "OV", "UN"}
+# Spec 1.5: hash is refused for these VRs; DS and IS are added because a hex digest is not a
+# number and the reference crashes writing it (E14).
+UNHASHABLE_VRS = {"AT", "FL", "FD", "OB", "OW", "OF", "OD", "OL", "OV", "SL", "SQ", "SS", "UL", "UN", "US", "UI", "SV", "UV", "DS", "IS"}
+UNHASHABLE_NAMES = {0x0020000D, 0x0020000E, 0x00080018}  # Study/Series/SOPInstanceUID: use hashuid
+UID_ROOT_FLYWHEEL = "2.16.840.1.114570"
 
 
 class _LineDict(dict):  # type: ignore[type-arg]
@@ -155,6 +159,7 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
     name = str(doc.get("name") or Path(source).stem)
     spec = {
         "name": name,
+        **_hash_options(dicom, _where(source, dicom)),
         "fields": [
             {"tag": r.tag, "vr": _dict_vr(r.tag), "action": {"replace-with": "replace"}.get(r.action, r.action), "value": r.value, "insert": r.insert}
             for r in rules
@@ -169,6 +174,28 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         deid_log=doc.get("deid-log"),
         compiled=_core.CompiledProfile(json.dumps(spec)),
     )
+
+
+def _hash_options(dicom: dict[str, Any], where: str) -> dict[str, Any]:
+    salt = dicom.get("salt")
+    if salt is not None and not isinstance(salt, str):
+        raise ProfileError(f"{where}: salt must be text (quote it if it looks like a number)")
+    opts: dict[str, Any] = {"salt": salt or None}
+    for key, default in (("hash-digits", 16), ("uid-prefix-fields", 4), ("uid-suffix-fields", 1)):
+        value = dicom.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or (value < 0 and key != "hash-digits"):
+            raise ProfileError(f"{where}: {key} must be a whole number" + ("" if key == "hash-digits" else " of at least 0"))
+        opts[key.replace("-", "_")] = value
+    numeric_name = dicom.get("uid-numeric-name")
+    if numeric_name is not None:
+        if not isinstance(numeric_name, str) or not re.fullmatch(r"(0|[1-9]\d*)(\.(0|[1-9]\d*))*", numeric_name):
+            raise ProfileError(f"{where}: uid-numeric-name must be a UID root such as '2.16.840.1.114570.2.2' (quoted)")
+        if len(numeric_name.split(".")) != opts["uid_prefix_fields"]:
+            raise ProfileError(f"{where}: uid-numeric-name must have exactly uid-prefix-fields ({opts['uid_prefix_fields']}) nodes")
+        if numeric_name.startswith(UID_ROOT_FLYWHEEL) and numeric_name != UID_ROOT_FLYWHEEL + ".2.2":
+            raise ProfileError(f"{where}: a uid-numeric-name under {UID_ROOT_FLYWHEEL} must be {UID_ROOT_FLYWHEEL}.2.2")
+    opts["uid_numeric_name"] = numeric_name
+    return opts
 
 
 def _dict_vr(tag: int) -> str | None:
@@ -204,6 +231,13 @@ def _field_rule(f: Any, source: str, insert_default: bool) -> FieldRule:
     insert = f.get("replace-with-insert", insert_default)
     if not isinstance(insert, bool):
         raise ProfileError(f"{where}: replace-with-insert on {name} must be true or false")
+    if action == "hash":
+        vr = _dict_vr(tag)
+        if vr in UNHASHABLE_VRS or tag in UNHASHABLE_NAMES:
+            hint = "; use hashuid for UIDs" if vr == "UI" else ""
+            raise ProfileError(f"{where}: hash cannot be applied to {name} (VR {vr}){hint}")
+    if action == "hashuid" and _dict_vr(tag) in BINARY_NUMBER_VRS | UNWRITABLE_VRS:
+        raise ProfileError(f"{where}: hashuid cannot be applied to {name} (VR {_dict_vr(tag)})")
     if action != "replace-with":
         return FieldRule(name, tag, action)
     value = f["replace-with"]

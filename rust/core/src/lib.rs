@@ -25,12 +25,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod actions;
 pub mod batch;
 pub mod dicom;
 pub mod error;
 pub mod profile;
 pub mod rewrite;
 
+pub use actions::uid::UidOptions;
 pub use batch::{FileResult, Options, Runner, Status};
 pub use dicom::Limits;
 pub use error::{Error, ErrorKind, Result};

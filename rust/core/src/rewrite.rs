@@ -115,11 +115,10 @@ pub struct Rewritten {
 /// When nothing changes the input is copied byte for byte.
 pub fn rewrite<I: Input + ?Sized, W: Write>(input: &I, profile: &Profile, limits: &Limits, out: &mut W) -> Result<Rewritten> {
     let doc = parse(input, limits)?;
-    let edits = apply(profile, &doc)?;
     let bytes_in = input.len();
     let plan = match &doc.inflated {
-        Some(buf) => splices(&doc, buf.as_slice(), &edits)?,
-        None => splices(&doc, input, &edits)?,
+        Some(buf) => splices(&doc, buf.as_slice(), &apply(profile, &doc, buf.as_slice())?)?,
+        None => splices(&doc, input, &apply(profile, &doc, input)?)?,
     };
     if plan.is_empty() {
         input.copy_to(0, bytes_in, out)?;

@@ -2,11 +2,14 @@
 //! with keywords resolved to tags) and its compiled, immutable form.
 
 mod apply;
+mod value;
 
 pub use apply::{apply, Changes, Edits, NewValue};
+pub use value::read_string;
 
 use serde::Deserialize;
 
+use crate::actions::uid::UidOptions;
 use crate::dicom::encode::Value;
 use crate::dicom::{Tag, Vr};
 use crate::error::{Error, ErrorKind, Result};
@@ -18,6 +21,12 @@ pub struct Profile {
     pub name: String,
     /// Rules in processing order.
     pub rules: Vec<Rule>,
+    /// Prepended to every hashed value (`salt`).
+    pub salt: String,
+    /// Hex digits kept by `hash` (`hash-digits`; 0 or less keeps 64).
+    pub hash_digits: i64,
+    /// How `hashuid` builds UIDs.
+    pub uid: UidOptions,
 }
 
 /// One field rule.
@@ -38,6 +47,10 @@ pub enum Action {
     Keep,
     /// Delete it if present.
     Remove,
+    /// Replace a non-empty value by its salted sha256 hex prefix (spec 6.4).
+    Hash,
+    /// Replace a non-empty value by a hashed UID (spec 6.5).
+    HashUid,
     /// Set its value; insert it when missing if `insert`.
     Replace {
         /// The new value.
@@ -52,6 +65,28 @@ pub enum Action {
 struct ProfileSpec {
     name: String,
     fields: Vec<FieldSpec>,
+    #[serde(default)]
+    salt: Option<String>,
+    #[serde(default = "default_hash_digits")]
+    hash_digits: i64,
+    #[serde(default = "default_prefix_fields")]
+    uid_prefix_fields: usize,
+    #[serde(default = "default_suffix_fields")]
+    uid_suffix_fields: usize,
+    #[serde(default)]
+    uid_numeric_name: Option<String>,
+}
+
+fn default_hash_digits() -> i64 {
+    16
+}
+
+fn default_prefix_fields() -> usize {
+    4
+}
+
+fn default_suffix_fields() -> usize {
+    1
 }
 
 #[derive(Deserialize)]
@@ -72,13 +107,18 @@ impl Profile {
         let spec: ProfileSpec = serde_json::from_str(json)
             .map_err(|e| Error::new(ErrorKind::Profile, format!("invalid compiled profile: {e}")))?;
         let rules = spec.fields.into_iter().map(compile_field).collect::<Result<_>>()?;
-        Ok(Profile { name: spec.name, rules })
+        let uid = UidOptions {
+            prefix_fields: spec.uid_prefix_fields,
+            suffix_fields: spec.uid_suffix_fields,
+            numeric_name: spec.uid_numeric_name,
+        };
+        Ok(Profile { name: spec.name, rules, salt: spec.salt.unwrap_or_default(), hash_digits: spec.hash_digits, uid })
     }
 
     /// A profile that changes nothing.
     #[must_use]
     pub fn identity() -> Self {
-        Profile { name: "none".into(), rules: Vec::new() }
+        Profile { name: "none".into(), rules: Vec::new(), salt: String::new(), hash_digits: 16, uid: UidOptions::default() }
     }
 }
 
@@ -98,6 +138,8 @@ fn compile_field(f: FieldSpec) -> Result<Rule> {
     let action = match f.action.as_str() {
         "keep" => Action::Keep,
         "remove" => Action::Remove,
+        "hash" => Action::Hash,
+        "hashuid" => Action::HashUid,
         "replace" => {
             let raw = f.value.ok_or_else(|| bad(format!("rule for {tag}: replace without a value")))?;
             Action::Replace { value: json_value(&raw).ok_or_else(|| bad(format!("rule for {tag}: value must be text, a number or a list")))?, insert: f.insert }

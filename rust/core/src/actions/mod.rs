@@ -1,0 +1,5 @@
+//! The value transformations of field actions, one small module each. They work on the value as
+//! the reference reads it (spec 4.2): a string, with multiple values joined by ",".
+
+pub mod hash;
+pub mod uid;
