@@ -78,6 +78,10 @@ def test_dump_shows_tags_keywords_values_and_nesting(tmp_path: Path) -> None:
     assert any(line.startswith("    (300A,0012) IS DoseReferenceNumber") for line in lines)
     pixel = fastdeid("dump", PYDICOM_FILES / "MR_small.dcm").stdout
     assert "(7FE0,0010) OW PixelData" in pixel and "<binary, 8192 bytes>" in pixel
+    rows = next(line for line in pixel.splitlines() if line.startswith("(0028,0010)"))
+    assert rows.split() == ["(0028,0010)", "US", "Rows", "64"]
+    big_endian = fastdeid("dump", PYDICOM_FILES / "MR_small_bigendian.dcm").stdout
+    assert any(line.split() == ["(0028,0010)", "US", "Rows", "64"] for line in big_endian.splitlines())
 
     bad = fastdeid("dump", PYDICOM_FILES / "MR_truncated.dcm")
     assert bad.returncode == 1 and "MR_truncated.dcm" in bad.stderr and "length-past-end" in bad.stderr

@@ -4,10 +4,10 @@
 use std::fmt::Write as _;
 
 use super::dict;
+use super::encode::number_text;
 use super::input::Input;
 use super::tree::{Body, DataSet, Document, Element};
 use super::ts::Encoding;
-use super::vr::Vr;
 use crate::error::{Error, ErrorKind, Result};
 
 /// How much of each value to show.
@@ -93,36 +93,11 @@ fn describe(e: &Element, enc: Encoding, read: &dyn Fn(u64, usize) -> Result<Vec<
     if let Some(width) = e.vr.numeric_width() {
         let count = len / width;
         let raw = read(e.value_start, count.min(opts.max_numbers) * width)?;
-        let mut parts: Vec<String> = raw.chunks_exact(width).map(|c| number(e.vr, c, enc)).collect();
+        let mut parts: Vec<String> = raw.chunks_exact(width).map(|c| number_text(e.vr, c, enc)).collect();
         if count > opts.max_numbers {
             parts.push(format!("... ({count} values)"));
         }
         return Ok(parts.join("\\"));
     }
     Ok(format!("<binary, {len} bytes>"))
-}
-
-fn number(vr: Vr, b: &[u8], enc: Encoding) -> String {
-    let mut a = [0u8; 8];
-    a[..b.len()].copy_from_slice(b);
-    if enc.big_endian {
-        a[..b.len()].reverse();
-    }
-    let u16v = u16::from_le_bytes([a[0], a[1]]);
-    let u32v = u32::from_le_bytes([a[0], a[1], a[2], a[3]]);
-    match vr {
-        Vr::US => u16v.to_string(),
-        Vr::SS => (u16v as i16).to_string(),
-        Vr::UL => u32v.to_string(),
-        Vr::SL => (u32v as i32).to_string(),
-        Vr::FL => f32::from_bits(u32v).to_string(),
-        Vr::FD => f64::from_le_bytes(a).to_string(),
-        Vr::UV => u64::from_le_bytes(a).to_string(),
-        Vr::SV => i64::from_le_bytes(a).to_string(),
-        // AT: group then element, each in the data set's byte order.
-        _ => {
-            let (g, el) = if enc.big_endian { (u16::from_be_bytes([b[0], b[1]]), u16::from_be_bytes([b[2], b[3]])) } else { (u16::from_le_bytes([b[0], b[1]]), u16::from_le_bytes([b[2], b[3]])) };
-            format!("({g:04X},{el:04X})")
-        }
-    }
 }

@@ -93,6 +93,29 @@ fn push_number(value: &Value, vr: Vr, enc: Encoding, out: &mut Vec<u8>) -> Resul
     Ok(())
 }
 
+/// Decodes one binary number of a fixed-width numeric VR (or an AT tag) as text: integers in
+/// decimal, floats in their shortest round-trip form, tags as `(gggg,eeee)`.
+#[must_use]
+pub fn number_text(vr: Vr, b: &[u8], enc: Encoding) -> String {
+    let mut a = [0u8; 8];
+    let n = b.len().min(8);
+    a[..n].copy_from_slice(&b[..n]);
+    if enc.big_endian && vr != Vr::AT {
+        a[..n].reverse();
+    }
+    let u = u64::from_le_bytes(a);
+    match vr {
+        Vr::SS => (u as u16 as i16).to_string(),
+        Vr::SL => (u as u32 as i32).to_string(),
+        Vr::SV => (u as i64).to_string(),
+        Vr::FL => format!("{:?}", f32::from_bits(u as u32)),
+        Vr::FD => format!("{:?}", f64::from_bits(u)),
+        // AT: group then element, each in the data set's byte order.
+        Vr::AT => format!("({:04X},{:04X})", enc.u16([a[0], a[1]]), enc.u16([a[2], a[3]])),
+        _ => u.to_string(),
+    }
+}
+
 /// Encodes a whole element: header in `enc` followed by `value` (already even-length).
 pub fn element(tag: Tag, vr: Vr, value: &[u8], enc: Encoding) -> Result<Vec<u8>> {
     let len = u32::try_from(value.len()).map_err(|_| Error::new(ErrorKind::BadValue, "value longer than 4 GiB"))?;

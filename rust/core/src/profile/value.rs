@@ -1,6 +1,7 @@
 //! The value of an element as the reference reads it (spec 4.2): text with its padding removed and
 //! multiple values joined by ",", numbers in decimal. This string is what hash and hashuid digest.
 
+use crate::dicom::encode::number_text;
 use crate::dicom::{Encoding, Vr};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -17,25 +18,7 @@ pub fn read_string(raw: &[u8], vr: Vr, enc: Encoding) -> Result<String> {
     let Some(width) = vr.numeric_width() else {
         return Err(Error::new(ErrorKind::BadValue, format!("a {vr} value cannot be read as text")));
     };
-    let numbers: Vec<String> = raw
-        .chunks_exact(width)
-        .map(|c| {
-            let mut a = [0u8; 8];
-            a[..width].copy_from_slice(c);
-            if enc.big_endian {
-                a[..width].reverse();
-            }
-            let u = u64::from_le_bytes(a);
-            match vr {
-                Vr::SS => (u as u16 as i16).to_string(),
-                Vr::SL => (u as u32 as i32).to_string(),
-                Vr::SV => (u as i64).to_string(),
-                Vr::FL => format!("{:?}", f32::from_bits(u as u32)),
-                Vr::FD => format!("{:?}", f64::from_bits(u)),
-                _ => u.to_string(),
-            }
-        })
-        .collect();
+    let numbers: Vec<String> = raw.chunks_exact(width).map(|c| number_text(vr, c, enc)).collect();
     Ok(numbers.join(","))
 }
 
