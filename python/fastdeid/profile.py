@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 
 from . import _core
+from .addressing import Address, regex_address, resolve
 from .errors import ProfileError
 
 # The action keys in the order the reference picks the first one present (spec section 3.1).
@@ -30,20 +30,18 @@ BOOLEAN_ACTIONS = {"identity", "keep", "remove", "hash", "hashuid", "jitter", "i
 
 TOP_LEVEL_KEYS = {"name", "description", "deid-log", "secret-key", "map-subjects", "dicom"}
 OTHER_FILE_TYPES = {"filename", "json", "key-value-text-file", "nifti", "zip", "jpg", "png", "csv", "tsv", "table", "tiff", "xml"}
-DICOM_KEYS_SUPPORTED = {"fields", "replace-with-insert", "salt", "hash-digits", "uid-prefix-fields", "uid-suffix-fields", "uid-numeric-name"}
+DICOM_KEYS_SUPPORTED = {"fields", "replace-with-insert", "salt", "hash-digits", "uid-prefix-fields", "uid-suffix-fields", "uid-numeric-name", "recurse-sequence"}
 # Keys of the reference's dicom section that this version does not apply yet. Ignoring them would
 # silently leave identity in the output, so a profile using them is refused.
 DICOM_KEYS_PENDING = {
     "date-increment", "date-format", "datetime-format", "jitter-range", "jitter-type", "patient-age-from-birthdate",
-    "patient-age-units", "remove-private-tags", "remove-undefined", "recurse-sequence", "filenames", "decode",
+    "patient-age-units", "remove-private-tags", "remove-undefined", "filenames", "decode",
     "retain", "secret-key", "asymmetric-encryption", "public-key", "private-key", "force-nonce", "file-filter",
     "enforce-file-filter", "alter_pixels",
 }
 FIELD_KEYS = {"name", "regex", "replace-with-insert", *ACTION_ORDER}
 
 TRANSFER_SYNTAX_UID = 0x00020010
-HEX_TAG = re.compile(r"^(0x)?([0-9a-fA-F]{8})$")
-TUPLE_TAG = re.compile(r"^\(\s*([0-9a-fA-F]{4})\s*,\s*([0-9a-fA-F]{4})\s*\)$")
 BINARY_NUMBER_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "SV", "UV"}
 UNWRITABLE_VRS = {"SQ", "AT", "OB", "OW", "OF", "OD", "OL", "OV", "UN"}
 # Spec 1.5: hash is refused for these VRs; DS and IS are added because a hex digest is not a
@@ -76,11 +74,18 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 class FieldRule:
     """One validated field rule, in the order it runs."""
 
-    name: str
-    tag: int
+    address: Address
     action: str
     value: Any = None
     insert: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.address.name
+
+    @property
+    def tag(self) -> int | None:
+        return self.address.tag
 
 
 @dataclass(frozen=True)
@@ -155,13 +160,17 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
     fields = dicom.get("fields") or []
     if not isinstance(fields, list):
         raise ProfileError(f"{_where(source, dicom)}: `fields:` must be a list")
-    rules = tuple(_field_rule(f, source, insert_default) for f in fields)
+    recurse = dicom.get("recurse-sequence", False)
+    if not isinstance(recurse, bool):
+        raise ProfileError(f"{_where(source, dicom)}: recurse-sequence must be true or false")
+    rules = tuple(_field_rule(f, source, insert_default, recurse) for f in fields)
     name = str(doc.get("name") or Path(source).stem)
     spec = {
         "name": name,
         **_hash_options(dicom, _where(source, dicom)),
+        "recurse_sequence": recurse,
         "fields": [
-            {"tag": r.tag, "vr": _dict_vr(r.tag), "action": {"replace-with": "replace"}.get(r.action, r.action), "value": r.value, "insert": r.insert}
+            {**r.address.target, "vr": r.address.vr, "action": {"replace-with": "replace"}.get(r.action, r.action), "value": r.value, "insert": r.insert}
             for r in rules
             if r.action != "keep"
         ],
@@ -198,16 +207,7 @@ def _hash_options(dicom: dict[str, Any], where: str) -> dict[str, Any]:
     return opts
 
 
-def _dict_vr(tag: int) -> str | None:
-    try:
-        vr = dictionary_VR(tag)
-    except KeyError:
-        return None
-    # Ambiguous dictionary VRs resolve as in PS3.5 A.1 and pydicom's defaults.
-    return {"OB or OW": "OW", "US or SS or OW": "OW", "US or OW": "OW", "US or SS": "US", "NONE": None}.get(vr, vr)
-
-
-def _field_rule(f: Any, source: str, insert_default: bool) -> FieldRule:
+def _field_rule(f: Any, source: str, insert_default: bool, recurse: bool) -> FieldRule:
     where = _where(source, f)
     if not isinstance(f, dict):
         raise ProfileError(f"{where}: each field must be a mapping such as {{name: PatientID, remove: true}}")
@@ -216,9 +216,10 @@ def _field_rule(f: Any, source: str, insert_default: bool) -> FieldRule:
             raise ProfileError(f"{where}: unknown key {key!r} in field rule")
     if ("name" in f) == ("regex" in f):
         raise ProfileError(f"{where}: a field needs exactly one of `name:` or `regex:`")
-    if "regex" in f:
-        raise ProfileError(f"{where}: `regex:` fields are not supported by this version of fastdeid yet")
-    name, tag = _resolve_name(f["name"], where)
+    address = regex_address(f["regex"], where) if "regex" in f else resolve(f["name"], where)
+    if recurse and address.kind in ("path", "regex"):
+        raise ProfileError(f"{where}: recurse-sequence cannot be combined with sequence paths or regex fields ({address.name})")
+    name, tag, vr = address.name, address.tag, address.vr
     action = next((a for a in ACTION_ORDER if a in f), "keep")
     if action not in SUPPORTED_ACTIONS:
         raise ProfileError(f"{where}: action {action!r} on {name} is not supported by this version of fastdeid yet")
@@ -226,70 +227,38 @@ def _field_rule(f: Any, source: str, insert_default: bool) -> FieldRule:
         raise ProfileError(f"{where}: {action} on {name} must be `true`")
     if action == "identity":
         action = "keep"
-    if action != "keep" and (tag == TRANSFER_SYNTAX_UID or tag & 0xFFFF == 0 or tag >> 16 == 0xFFFE):
+    if action != "keep" and tag is not None and (tag == TRANSFER_SYNTAX_UID or tag & 0xFFFF == 0 or tag >> 16 == 0xFFFE):
         raise ProfileError(f"{where}: {name} defines the file's structure (transfer syntax, group length or item) and cannot be changed")
     insert = f.get("replace-with-insert", insert_default)
     if not isinstance(insert, bool):
         raise ProfileError(f"{where}: replace-with-insert on {name} must be true or false")
     if action == "hash":
-        vr = _dict_vr(tag)
         if vr in UNHASHABLE_VRS or tag in UNHASHABLE_NAMES:
             hint = "; use hashuid for UIDs" if vr == "UI" else ""
             raise ProfileError(f"{where}: hash cannot be applied to {name} (VR {vr}){hint}")
-    if action == "hashuid" and _dict_vr(tag) in BINARY_NUMBER_VRS | UNWRITABLE_VRS:
-        raise ProfileError(f"{where}: hashuid cannot be applied to {name} (VR {_dict_vr(tag)})")
+    if action == "hashuid" and vr in BINARY_NUMBER_VRS | UNWRITABLE_VRS:
+        raise ProfileError(f"{where}: hashuid cannot be applied to {name} (VR {vr})")
     if action != "replace-with":
-        return FieldRule(name, tag, action)
+        return FieldRule(address, action)
     value = f["replace-with"]
     if value is None:  # the reference does nothing for `replace-with: null`
-        return FieldRule(name, tag, "keep")
-    _check_replacement(name, tag, value, insert, where)
-    return FieldRule(name, tag, "replace-with", value, insert)
+        return FieldRule(address, "keep")
+    _check_replacement(address, value, insert, where)
+    return FieldRule(address, "replace-with", value, insert)
 
 
-def _resolve_name(raw: Any, where: str) -> tuple[str, int]:
-    if isinstance(raw, bool) or not isinstance(raw, str):
-        # Spec 4.7: YAML turns unquoted all-digit names into (octal or decimal) numbers, which the
-        # reference then applies to the wrong tag. Refuse them.
-        raise ProfileError(f"{where}: field name {raw!r} is not a string; quote tag numbers, e.g. name: '00100030'")
-    name = raw.strip()
-    if m := HEX_TAG.match(name):
-        return name, int(m.group(2), 16)
-    if m := TUPLE_TAG.match(name):
-        return name, int(m.group(1) + m.group(2), 16)
-    if "." in name or "(" in name or "," in name:
-        raise ProfileError(f"{where}: nested, private and repeater names ({name}) are not supported by this version of fastdeid yet")
-    tag = tag_for_keyword(name)
-    if tag is None:
-        tag = _keyword_case_insensitive(name)
-    if tag is None:
-        raise ProfileError(f"{where}: Not in DICOM keyword list: {name}")
-    return keyword_for_tag(tag), tag
-
-
-_LOWER_KEYWORDS: dict[str, int] | None = None
-
-
-def _keyword_case_insensitive(name: str) -> int | None:
-    global _LOWER_KEYWORDS
-    if _LOWER_KEYWORDS is None:
-        from pydicom.datadict import DicomDictionary
-
-        _LOWER_KEYWORDS = {entry[4].lower(): tag for tag, entry in DicomDictionary.items() if entry[4]}
-    return _LOWER_KEYWORDS.get(name.lower())
-
-
-def _check_replacement(name: str, tag: int, value: Any, insert: bool, where: str) -> None:
+def _check_replacement(address: Address, value: Any, insert: bool, where: str) -> None:
+    name, vr = address.name, address.vr
     values = value if isinstance(value, list) else [value]
     for v in values:
         if isinstance(v, bool) or not isinstance(v, (str, int, float)):
             raise ProfileError(f"{where}: replace-with on {name} must be text, a number or a list of them")
-    vr = _dict_vr(tag)
     if vr is None:
-        if insert:
+        # Regex and repeater rules only ever act on elements that exist, whose VR the file gives.
+        if insert and address.kind not in ("regex", "repeater"):
             raise ProfileError(
-                f"{where}: replace-with on {name}: the tag is not in the DICOM dictionary, so a missing element cannot be "
-                "inserted; add `replace-with-insert: false` to this rule"
+                f"{where}: replace-with on {name}: the dictionaries do not give this element's VR, so a missing element "
+                "cannot be inserted; add `replace-with-insert: false` to this rule"
             )
         return
     if vr in UNWRITABLE_VRS:

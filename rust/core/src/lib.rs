@@ -16,7 +16,7 @@
 //! file.extend_from_slice(&[0x10, 0, 0x10, 0, b'P', b'N', 8, 0]);
 //! file.extend_from_slice(b"Doe^John");
 //!
-//! let profile = Profile::from_json(r#"{"name": "x", "fields": [{"tag": 1048592, "vr": "PN", "action": "remove"}]}"#)?;
+//! let profile = Profile::from_json(r#"{"name": "x", "fields": [{"path": [{"tag": 1048592}], "vr": "PN", "action": "remove"}]}"#)?;
 //! let mut out = Vec::new();
 //! rewrite(file.as_slice(), &profile, &Limits::default(), &mut out)?;
 //! assert_eq!(out.len(), file.len() - 16);

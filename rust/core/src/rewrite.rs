@@ -3,9 +3,12 @@
 
 use std::io::Write;
 
-use crate::dicom::{encode, parse, DataSet, Document, Input, Limits, Tag};
+use std::collections::BTreeMap;
+
+use crate::dicom::{encode, parse, DataSet, Input, Limits, Tag};
 use crate::error::{Error, ErrorKind, Result};
-use crate::profile::{apply, Changes, Edits, NewValue, Profile};
+use crate::profile::state::{LengthField, State};
+use crate::profile::{apply, NewValue, Profile};
 
 /// Replace input bytes `start..end` with `bytes` (an insertion when `start == end`).
 #[derive(Debug, PartialEq, Eq)]
@@ -18,20 +21,51 @@ pub struct Splice {
     pub bytes: Vec<u8>,
 }
 
-/// Turns edits into byte splices: changed elements re-encoded, removed ones cut, new ones inserted
-/// in tag order, and the group length of every group whose size changed recomputed, the file
-/// meta's (0002,0000) included.
-pub fn splices<I: Input + ?Sized>(doc: &Document, input: &I, edits: &Edits) -> Result<Vec<Splice>> {
+/// Turns the rules' changes into byte splices: changed elements re-encoded, removed ones cut, new
+/// ones inserted in tag order; every enclosing defined-length sequence and item gets its length
+/// field adjusted, and so does the group length of every group whose size changed (the file meta's
+/// (0002,0000) included).
+pub fn splices<I: Input + ?Sized>(state: &State<'_>, input: &I) -> Result<Vec<Splice>> {
     let mut out = Vec::new();
-    level_splices(&doc.meta, input, &edits.meta, &mut out)?;
-    level_splices(&doc.dataset, input, &edits.dataset, &mut out)?;
+    let mut container_delta: BTreeMap<u64, (LengthField, i64)> = BTreeMap::new();
+    let mut level = usize::MAX;
+    let mut level_changes: Vec<(Tag, &NewValue)> = Vec::new();
+    let mut flush = |level: usize, changes: &mut Vec<(Tag, &NewValue)>, out: &mut Vec<Splice>| -> Result<()> {
+        if changes.is_empty() || state.is_dead(level) {
+            changes.clear();
+            return Ok(());
+        }
+        let lv = &state.levels[level];
+        let delta = level_splices(lv.ds, input, changes, out)?;
+        changes.clear();
+        if delta != 0 {
+            for field in &lv.containers {
+                container_delta.entry(field.offset).or_insert((*field, 0)).1 += delta;
+            }
+        }
+        Ok(())
+    };
+    for (&(l, tag), new) in &state.changes {
+        if l != level {
+            flush(level, &mut level_changes, &mut out)?;
+            level = l;
+        }
+        level_changes.push((tag, new));
+    }
+    flush(level, &mut level_changes, &mut out)?;
+    for (offset, (field, delta)) in container_delta {
+        let new = u32::try_from(i64::from(field.original) + delta)
+            .map_err(|_| Error::at(ErrorKind::BadValue, offset, "sequence or item length cannot be recomputed"))?;
+        out.push(Splice { start: offset, end: offset + 4, bytes: field.encoding.u32_bytes(new).to_vec() });
+    }
     out.sort_by_key(|s| (s.start, s.end));
     Ok(out)
 }
 
-fn level_splices<I: Input + ?Sized>(ds: &DataSet, input: &I, changes: &Changes, out: &mut Vec<Splice>) -> Result<()> {
+/// Splices for one level; returns how many bytes the level grew (negative: shrank).
+fn level_splices<I: Input + ?Sized>(ds: &DataSet, input: &I, changes: &[(Tag, &NewValue)], out: &mut Vec<Splice>) -> Result<i64> {
     let mut group_delta: Vec<(u16, i64)> = Vec::new();
-    for (&tag, new) in changes {
+    for &(tag, new) in changes {
         let existing = ds.find(tag);
         let bytes = match new {
             NewValue::Removed => Vec::new(),
@@ -55,12 +89,15 @@ fn level_splices<I: Input + ?Sized>(ds: &DataSet, input: &I, changes: &Changes, 
         }
         out.push(Splice { start, end, bytes });
     }
+    let mut total = 0;
     for (group, delta) in group_delta {
+        total += delta;
         if let Some(splice) = group_length_patch(ds, input, group, delta, changes)? {
+            total += 0; // the group length value changes in place: same size
             out.push(splice);
         }
     }
-    Ok(())
+    Ok(total)
 }
 
 fn unchanged<I: Input + ?Sized>(input: &I, start: u64, end: u64, bytes: &[u8]) -> Result<bool> {
@@ -74,10 +111,10 @@ fn unchanged<I: Input + ?Sized>(input: &I, start: u64, end: u64, bytes: &[u8]) -
 
 /// A deprecated (gggg,0000) group length left in the file must still be right (PS3.5 7.2), so when a
 /// group's size changes its group length value is patched in place.
-fn group_length_patch<I: Input + ?Sized>(ds: &DataSet, input: &I, group: u16, delta: i64, changes: &Changes) -> Result<Option<Splice>> {
+fn group_length_patch<I: Input + ?Sized>(ds: &DataSet, input: &I, group: u16, delta: i64, changes: &[(Tag, &NewValue)]) -> Result<Option<Splice>> {
     let tag = Tag::new(group, 0);
     let Some(gl) = ds.find(tag) else { return Ok(None) };
-    if delta == 0 || gl.value_len != Some(4) || changes.contains_key(&tag) {
+    if delta == 0 || gl.value_len != Some(4) || changes.iter().any(|(t, _)| *t == tag) {
         return Ok(None);
     }
     let mut raw = [0u8; 4];
@@ -117,8 +154,8 @@ pub fn rewrite<I: Input + ?Sized, W: Write>(input: &I, profile: &Profile, limits
     let doc = parse(input, limits)?;
     let bytes_in = input.len();
     let plan = match &doc.inflated {
-        Some(buf) => splices(&doc, buf.as_slice(), &apply(profile, &doc, buf.as_slice())?)?,
-        None => splices(&doc, input, &apply(profile, &doc, input)?)?,
+        Some(buf) => splices(&apply(profile, &doc, buf.as_slice())?, buf.as_slice())?,
+        None => splices(&apply(profile, &doc, input)?, input)?,
     };
     if plan.is_empty() {
         input.copy_to(0, bytes_in, out)?;

@@ -10,7 +10,7 @@ fn profile(fields: &str) -> Profile {
     Profile::from_json(&format!(r#"{{"name": "t", "fields": [{fields}]}}"#)).unwrap()
 }
 
-const REMOVE_NAME: &str = r#"{"tag": 1048592, "vr": "PN", "action": "remove"}"#;
+const REMOVE_NAME: &str = r#"{"path": [{"tag": 1048592}], "vr": "PN", "action": "remove"}"#;
 
 fn run(file: &[u8], p: &Profile) -> Vec<u8> {
     let mut out = Vec::new();
@@ -49,7 +49,7 @@ fn remove_cuts_exactly_the_element_in_every_syntax() {
 fn no_rules_and_same_value_replacements_copy_the_input_exactly() {
     let file = part10(EXPLICIT_LE, &sample(Encoding::EXPLICIT_LE));
     assert_eq!(run(&file, &Profile::identity()), file);
-    let same = profile(r#"{"tag": 1048592, "vr": "PN", "action": "replace", "value": "Doe^John", "insert": true}"#);
+    let same = profile(r#"{"path": [{"tag": 1048592}], "vr": "PN", "action": "replace", "value": "Doe^John", "insert": true}"#);
     assert_eq!(run(&file, &same), file);
 }
 
@@ -57,9 +57,9 @@ fn no_rules_and_same_value_replacements_copy_the_input_exactly() {
 fn replace_reencodes_and_inserts_missing_elements_in_tag_order() {
     let file = part10(EXPLICIT_LE, &sample(Encoding::EXPLICIT_LE));
     let p = profile(
-        r#"{"tag": 1048608, "vr": "LO", "action": "replace", "value": "ANON", "insert": true},
-           {"tag": 1048624, "vr": "DA", "action": "replace", "value": "19000101", "insert": true},
-           {"tag": 524368, "vr": "SH", "action": "replace", "value": "X", "insert": false}"#,
+        r#"{"path": [{"tag": 1048608}], "vr": "LO", "action": "replace", "value": "ANON", "insert": true},
+           {"path": [{"tag": 1048624}], "vr": "DA", "action": "replace", "value": "19000101", "insert": true},
+           {"path": [{"tag": 524368}], "vr": "SH", "action": "replace", "value": "X", "insert": false}"#,
     );
     let out = run(&file, &p);
     let doc = parse(out.as_slice(), &Limits::default()).unwrap();
@@ -76,7 +76,7 @@ fn replace_reencodes_and_inserts_missing_elements_in_tag_order() {
 fn later_rules_see_earlier_ones() {
     // Spec 3.2: remove then replace-with re-creates the element.
     let file = part10(EXPLICIT_LE, &sample(Encoding::EXPLICIT_LE));
-    let p = profile(&format!(r#"{REMOVE_NAME}, {{"tag": 1048592, "vr": "PN", "action": "replace", "value": "BACK", "insert": true}}"#));
+    let p = profile(&format!(r#"{REMOVE_NAME}, {{"path": [{{"tag": 1048592}}], "vr": "PN", "action": "replace", "value": "BACK", "insert": true}}"#));
     let out = run(&file, &p);
     let doc = parse(out.as_slice(), &Limits::default()).unwrap();
     let name = doc.dataset.find(Tag(0x0010_0010)).unwrap();
@@ -137,7 +137,7 @@ fn large_pixel_data_streams_from_file_to_file() {
 fn meta_rules_edit_the_meta_and_recompute_its_group_length() {
     let file = part10(EXPLICIT_LE, &sample(Encoding::EXPLICIT_LE));
     // MediaStorageSOPInstanceUID (0002,0003) is inserted into the meta, not the data set.
-    let p = profile(r#"{"tag": 131075, "vr": "UI", "action": "replace", "value": "1.2.3.4", "insert": true}"#);
+    let p = profile(r#"{"path": [{"tag": 131075}], "vr": "UI", "action": "replace", "value": "1.2.3.4", "insert": true}"#);
     let out = run(&file, &p);
     let doc = parse(out.as_slice(), &Limits::default()).expect("meta group length must be consistent");
     let uid = doc.meta.find(Tag(0x0002_0003)).unwrap();

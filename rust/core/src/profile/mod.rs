@@ -2,9 +2,11 @@
 //! with keywords resolved to tags) and its compiled, immutable form.
 
 mod apply;
+mod resolve;
+pub mod state;
 mod value;
 
-pub use apply::{apply, Changes, Edits, NewValue};
+pub use apply::{apply, NewValue};
 pub use value::read_string;
 
 use serde::Deserialize;
@@ -27,13 +29,39 @@ pub struct Profile {
     pub hash_digits: i64,
     /// How `hashuid` builds UIDs.
     pub uid: UidOptions,
+    /// Apply tag, private and repeater rules inside every sequence too (spec 4.5).
+    pub recurse_sequence: bool,
+}
+
+/// One step of an element address (spec 4.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// A tag (from a keyword, a hex tag or a `(gggg,eeee)` tuple).
+    Tag(Tag),
+    /// A private element: group, private creator, element offset within the creator's block.
+    Private(u16, String, u8),
+    /// Every element whose tag matches `tag & mask == value` (50xx/60xx repeating groups).
+    Repeater(u32, u32),
+    /// One item of the sequence named by the previous step.
+    Index(usize),
+    /// Every item of the sequence named by the previous step.
+    AnyItem,
+}
+
+/// What a rule addresses.
+#[derive(Debug)]
+pub enum Target {
+    /// An explicit path: element steps alternating with item steps, ending on an element.
+    Path(Vec<Step>),
+    /// A regular expression over keyword and hex paths, anchored at the start (spec 4.4).
+    Regex(regex::Regex),
 }
 
 /// One field rule.
 #[derive(Debug)]
 pub struct Rule {
-    /// The addressed top-level element.
-    pub tag: Tag,
+    /// What it addresses.
+    pub target: Target,
     /// The dictionary VR, used when the rule inserts a missing element.
     pub vr: Option<Vr>,
     /// What to do.
@@ -75,6 +103,18 @@ struct ProfileSpec {
     uid_suffix_fields: usize,
     #[serde(default)]
     uid_numeric_name: Option<String>,
+    #[serde(default)]
+    recurse_sequence: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+enum StepSpec {
+    Tag(u32),
+    Private(u16, String, u8),
+    Repeater(u32, u32),
+    Index(usize),
+    Any,
 }
 
 fn default_hash_digits() -> i64 {
@@ -92,7 +132,10 @@ fn default_suffix_fields() -> usize {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FieldSpec {
-    tag: u32,
+    #[serde(default)]
+    path: Option<Vec<StepSpec>>,
+    #[serde(default)]
+    regex: Option<String>,
     vr: Option<String>,
     action: String,
     #[serde(default)]
@@ -112,19 +155,43 @@ impl Profile {
             suffix_fields: spec.uid_suffix_fields,
             numeric_name: spec.uid_numeric_name,
         };
-        Ok(Profile { name: spec.name, rules, salt: spec.salt.unwrap_or_default(), hash_digits: spec.hash_digits, uid })
+        Ok(Profile {
+            name: spec.name,
+            rules,
+            salt: spec.salt.unwrap_or_default(),
+            hash_digits: spec.hash_digits,
+            uid,
+            recurse_sequence: spec.recurse_sequence,
+        })
     }
 
     /// A profile that changes nothing.
     #[must_use]
     pub fn identity() -> Self {
-        Profile { name: "none".into(), rules: Vec::new(), salt: String::new(), hash_digits: 16, uid: UidOptions::default() }
+        Profile {
+            name: "none".into(),
+            rules: Vec::new(),
+            salt: String::new(),
+            hash_digits: 16,
+            uid: UidOptions::default(),
+            recurse_sequence: false,
+        }
     }
 }
 
 fn compile_field(f: FieldSpec) -> Result<Rule> {
     let bad = |msg: String| Error::new(ErrorKind::Profile, msg);
-    let tag = Tag(f.tag);
+    let target = match (f.path, f.regex) {
+        (Some(steps), None) => Target::Path(compile_path(steps)?),
+        (None, Some(pattern)) => Target::Regex(
+            regex::Regex::new(&format!("^(?:{pattern})")).map_err(|e| bad(format!("regex {pattern:?} does not compile: {e}")))?,
+        ),
+        _ => return Err(bad("a rule needs exactly one of path and regex".into())),
+    };
+    let tag = match &target {
+        Target::Path(steps) => steps.last().map_or(Tag(0), |s| if let Step::Tag(t) = s { *t } else { Tag(0) }),
+        Target::Regex(_) => Tag(0),
+    };
     let vr = match f.vr.as_deref() {
         None => None,
         Some(s) => Some(
@@ -146,7 +213,25 @@ fn compile_field(f: FieldSpec) -> Result<Rule> {
         }
         other => return Err(bad(format!("rule for {tag}: unknown action {other:?}"))),
     };
-    Ok(Rule { tag, vr, action })
+    Ok(Rule { target, vr, action })
+}
+
+/// Checks the element/item alternation of a path and converts it.
+fn compile_path(steps: Vec<StepSpec>) -> Result<Vec<Step>> {
+    let bad = || Error::new(ErrorKind::Profile, "a path alternates elements and item indices and ends on an element");
+    let out: Vec<Step> = steps
+        .into_iter()
+        .map(|s| match s {
+            StepSpec::Tag(t) => Step::Tag(Tag(t)),
+            StepSpec::Private(g, c, e) => Step::Private(g, c, e),
+            StepSpec::Repeater(v, m) => Step::Repeater(v, m),
+            StepSpec::Index(i) => Step::Index(i),
+            StepSpec::Any => Step::AnyItem,
+        })
+        .collect();
+    let well_formed = out.len() % 2 == 1
+        && out.iter().enumerate().all(|(i, s)| (i % 2 == 1) == matches!(s, Step::Index(_) | Step::AnyItem));
+    if well_formed { Ok(out) } else { Err(bad()) }
 }
 
 fn json_value(v: &serde_json::Value) -> Option<Value> {

@@ -1,0 +1,134 @@
+//! From a rule's address to the concrete (level, tag) places it acts on, against the current state
+//! of the document (spec 4: paths, wildcards, private blocks, repeaters, regexes, recursion).
+
+use super::state::{Current, State, META, TOP};
+use super::value::read_string;
+use super::{Step, Target};
+use crate::dicom::{dict, Input, Tag};
+use crate::error::{Error, ErrorKind, Result};
+
+/// A place a rule acts on. `creator` is set when a private element must be inserted into a new
+/// block, whose creator element has to be written first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    /// Level id in the [`State`].
+    pub level: usize,
+    /// Element tag at that level.
+    pub tag: Tag,
+    /// Creator element (tag, creator text) to insert along with this place.
+    pub creator: Option<(Tag, String)>,
+}
+
+impl Place {
+    fn at(level: usize, tag: Tag) -> Self {
+        Place { level, tag, creator: None }
+    }
+}
+
+/// Where `target` points now. Paths through missing sequences give nothing; an index past the end
+/// of an existing sequence is an error, as in the reference (spec 4.2).
+pub fn places<I: Input + ?Sized>(target: &Target, recurse: bool, state: &State<'_>, input: &I) -> Result<Vec<Place>> {
+    match target {
+        Target::Regex(re) => Ok(regex_places(re, state)),
+        Target::Path(steps) => {
+            let (leaf, walk) = steps.split_last().ok_or_else(|| Error::new(ErrorKind::Profile, "empty path"))?;
+            if walk.is_empty() {
+                let level = match leaf {
+                    Step::Tag(t) if t.group() == 0x0002 => META,
+                    _ => TOP,
+                };
+                let mut out = leaf_places(leaf, level, state, input)?;
+                if recurse && level == TOP {
+                    for l in state.nested_levels() {
+                        out.extend(leaf_places(leaf, l, state, input)?.into_iter().filter(|p| state.exists(p.level, p.tag)));
+                    }
+                }
+                return Ok(out);
+            }
+            let mut levels = vec![TOP];
+            for pair in walk.chunks(2) {
+                let mut next = Vec::new();
+                for &level in &levels {
+                    for seq in leaf_places(&pair[0], level, state, input)? {
+                        let items = state.items(seq.level, seq.tag);
+                        match pair[1] {
+                            Step::Index(i) if i < items.len() => next.push(items[i]),
+                            Step::Index(i) if !items.is_empty() || state.exists(seq.level, seq.tag) => {
+                                return Err(Error::new(ErrorKind::BadValue, format!("item index {i} is past the end of sequence {}", seq.tag)));
+                            }
+                            Step::AnyItem => next.extend_from_slice(items),
+                            _ => {}
+                        }
+                    }
+                }
+                levels = next;
+            }
+            let mut out = Vec::new();
+            for level in levels {
+                out.extend(leaf_places(leaf, level, state, input)?);
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// The places one element step names at one level.
+fn leaf_places<I: Input + ?Sized>(step: &Step, level: usize, state: &State<'_>, input: &I) -> Result<Vec<Place>> {
+    Ok(match step {
+        Step::Tag(t) => vec![Place::at(level, *t)],
+        Step::Repeater(value, mask) => state.tags(level).into_iter().filter(|t| t.0 & mask == *value).map(|t| Place::at(level, t)).collect(),
+        Step::Private(group, creator, offset) => vec![private_place(*group, creator, *offset, level, state, input)?],
+        Step::Index(_) | Step::AnyItem => Vec::new(),
+    })
+}
+
+/// The element of `creator`'s block in `group` (PS3.5 7.8.1); if no element reserves a block for
+/// the creator, the place in the first free block, with the creator element to insert.
+fn private_place<I: Input + ?Sized>(group: u16, creator: &str, offset: u8, level: usize, state: &State<'_>, input: &I) -> Result<Place> {
+    let mut free = None;
+    for block in 0x10u16..=0xFF {
+        let tag = Tag::new(group, block);
+        let text = match state.current(level, tag) {
+            Current::Absent => {
+                free = free.or(Some(tag));
+                continue;
+            }
+            Current::Edited(super::NewValue::Set(vr, bytes)) => read_string(bytes, *vr, state.levels[level].ds.encoding)?,
+            Current::Edited(super::NewValue::Removed) => continue,
+            Current::Original(e) => {
+                let mut raw = vec![0u8; e.value_len.unwrap_or(0).min(256) as usize];
+                input.read_exact_at(e.value_start, &mut raw).map_err(|err| Error::at(ErrorKind::Io, e.value_start, err.to_string()))?;
+                read_string(&raw, e.vr, state.levels[level].ds.encoding).unwrap_or_default()
+            }
+        };
+        if text.trim() == creator {
+            return Ok(Place::at(level, Tag::new(group, block << 8 | u16::from(offset))));
+        }
+    }
+    let creator_tag = free.ok_or_else(|| Error::new(ErrorKind::BadValue, format!("no free private block in group {group:04X}")))?;
+    let block = creator_tag.element();
+    Ok(Place { level, tag: Tag::new(group, block << 8 | u16::from(offset)), creator: Some((creator_tag, creator.to_string())) })
+}
+
+/// Regex candidates: keyword paths of elements that have keywords all the way down, then hex
+/// paths, each sorted; the file meta is never a candidate (spec 4.4).
+fn regex_places(re: &regex::Regex, state: &State<'_>) -> Vec<Place> {
+    let mut keyword_paths = Vec::new();
+    let mut hex_paths = Vec::new();
+    for level in std::iter::once(TOP).chain(state.nested_levels()) {
+        let lv = &state.levels[level];
+        for tag in state.tags(level) {
+            if let (Some(prefix), Some(kw)) = (&lv.keyword_path, dict::keyword(tag)) {
+                keyword_paths.push((join(prefix, kw), level, tag));
+            }
+            hex_paths.push((join(&lv.hex_path, &format!("{:08X}", tag.0)), level, tag));
+        }
+    }
+    keyword_paths.sort();
+    hex_paths.sort();
+    keyword_paths.into_iter().chain(hex_paths).filter(|(path, _, _)| re.is_match(path)).map(|(_, level, tag)| Place::at(level, tag)).collect()
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
+}
