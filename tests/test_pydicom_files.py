@@ -69,3 +69,50 @@ def test_minimal_changes_only_the_three_patient_elements(tmp_path: Path) -> None
         assert _elements(before.file_meta) == _elements(after.file_meta), rel
         checked += 1
     assert checked == report.ok
+
+
+def _walk(ds: pydicom.Dataset, prefix: str = "") -> dict[str, object]:
+    """Every element at every depth, keyed by its hex path, sequences flattened."""
+    out: dict[str, object] = {}
+    for e in ds:
+        if e.tag.element == 0:
+            continue
+        key = f"{prefix}{int(e.tag):08X}"
+        if e.VR == "SQ":
+            out[key] = len(e.value)
+            for i, item in enumerate(e.value):
+                out.update(_walk(item, f"{key}.{i}."))
+        else:
+            out[key] = e.value
+    return out
+
+
+def test_recursive_rules_rewrite_nested_elements_in_every_file(tmp_path: Path) -> None:
+    # Replacing values at every depth changes sizes inside defined- and undefined-length sequences
+    # and items, in every transfer syntax; pydicom must still read everything else unchanged.
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "dicom:\n  recurse-sequence: true\n  fields:\n"
+        "    - name: CodeMeaning\n      replace-with: REPLACED MEANING\n      replace-with-insert: false\n"
+        "    - name: ReferencedSOPInstanceUID\n      hashuid: true\n"
+    )
+    report = fastdeid.run(PYDICOM_FILES, tmp_path / "out", profile, jobs=2)
+    assert report.ok > 100
+    nested_changes = 0
+    for src in pydicom_files():
+        rel = src.relative_to(PYDICOM_FILES)
+        if not (tmp_path / "out" / rel).exists():
+            continue
+        before, after = _walk(pydicom.dcmread(src)), _walk(pydicom.dcmread(tmp_path / "out" / rel))
+        assert before.keys() == after.keys(), rel
+        for key, value in before.items():
+            leaf = key.rsplit(".", 1)[-1]
+            if leaf == "00080104":
+                assert after[key] == "REPLACED MEANING", (rel, key)
+                nested_changes += "." in key
+            elif leaf == "00081155":
+                assert after[key] != value and len(str(after[key])) <= 64, (rel, key)
+                nested_changes += "." in key
+            else:
+                assert after[key] == value, (rel, key)
+    assert nested_changes > 50

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use fastdeid_core::dicom::{parse, Encoding, FileInput, Limits, Tag};
+use fastdeid_core::dicom::{parse, Body, Encoding, FileInput, Limits, Tag};
 use fastdeid_core::{rewrite, Profile};
 
 fn profile(fields: &str) -> Profile {
@@ -144,4 +144,53 @@ fn meta_rules_edit_the_meta_and_recompute_its_group_length() {
     assert_eq!(&out[uid.value_start as usize..uid.end as usize], b"1.2.3.4\0");
     assert!(doc.dataset.find(Tag(0x0002_0003)).is_none());
     assert_eq!(out.len(), file.len() + 16);
+}
+
+fn nested_file(enc: Encoding, defined: bool) -> Vec<u8> {
+    let mut item = |id: &[u8]| {
+        let mut ds = Ds::new(enc);
+        ds.elem(0x0010_0020, "LO", id).elem(0x0010_0021, "LO", b"ISSUER");
+        ds.bytes
+    };
+    let items = [item(b"OTHER-1 "), item(b"OTHER-2 ")];
+    let mut ds = Ds::new(enc);
+    ds.elem(0x0010_0020, "LO", b"PID1");
+    if defined {
+        ds.seq_defined(0x0010_1002, &items);
+    } else {
+        ds.seq_undefined(0x0010_1002, "SQ", &items);
+    }
+    ds.elem(0x0020_0013, "IS", b"1 ");
+    part10(if enc.explicit_vr { EXPLICIT_LE } else { IMPLICIT_LE }, &ds.bytes)
+}
+
+#[test]
+fn nested_changes_fix_every_enclosing_defined_length() {
+    let p = profile(
+        r#"{"path": [{"tag": 1052674}, "any", {"tag": 1048608}], "vr": "LO", "action": "replace", "value": "X", "insert": true},
+           {"path": [{"tag": 1052674}, {"index": 1}, {"tag": 1048609}], "vr": "LO", "action": "remove"}"#,
+    );
+    for enc in [Encoding::EXPLICIT_LE, Encoding::IMPLICIT_LE] {
+        for defined in [true, false] {
+            let out = run(&nested_file(enc, defined), &p);
+            // The parser checks every item and sequence length against its contents.
+            let doc = parse(out.as_slice(), &Limits::default()).unwrap_or_else(|e| panic!("{enc:?} defined={defined}: {e}"));
+            let Body::Items(items) = &doc.dataset.find(Tag(0x0010_1002)).unwrap().body else { panic!("no sequence") };
+            let value = |i: usize, t: u32| items[i].dataset.find(Tag(t)).map(|e| out[e.value_start as usize..e.end as usize].to_vec());
+            assert_eq!(value(0, 0x0010_0020).as_deref(), Some(&b"X "[..]));
+            assert_eq!(value(1, 0x0010_0020).as_deref(), Some(&b"X "[..]));
+            assert_eq!(value(0, 0x0010_0021).as_deref(), Some(&b"ISSUER"[..]));
+            assert_eq!(value(1, 0x0010_0021), None);
+            // The top-level PatientID is not addressed by a nested path.
+            let top = doc.dataset.find(Tag(0x0010_0020)).unwrap();
+            assert_eq!(&out[top.value_start as usize..top.end as usize], b"PID1");
+        }
+    }
+}
+
+#[test]
+fn an_index_past_the_end_fails_the_file() {
+    let p = profile(r#"{"path": [{"tag": 1052674}, {"index": 5}, {"tag": 1048608}], "vr": "LO", "action": "remove"}"#);
+    let err = rewrite(nested_file(Encoding::EXPLICIT_LE, true).as_slice(), &p, &Limits::default(), &mut Vec::new()).unwrap_err();
+    assert_eq!(err.kind, fastdeid_core::ErrorKind::BadValue);
 }

@@ -198,6 +198,10 @@ impl<I: Input + ?Sized> Parser<'_, I> {
         }
         let body = if vr == Vr::SQ {
             Body::Items(self.items(value_start, end, false, enc, depth)?.0)
+        } else if vr == Vr::UN && len > 0 && dict::implicit_vr(tag) == Vr::SQ {
+            // A standard sequence sent as UN is implicit VR little endian inside (PS3.5 6.2.2).
+            // Parsing it keeps nested identifiers visible to the rules instead of hidden in bytes.
+            Body::Items(self.items(value_start, end, false, Encoding::IMPLICIT_LE, depth)?.0)
         } else {
             Body::Value
         };
