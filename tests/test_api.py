@@ -61,10 +61,10 @@ def test_deidentify_dataset_returns_a_new_dataset() -> None:
     [
         ("dicom:\n  fields:\n    - name: PatientID\n      remove: false\n", ":3: remove on PatientID must be `true`"),
         ("dicom:\n  fields:\n    - name: 00100030\n      remove: true\n", ":3: field name 32792 is not a string; quote tag numbers"),
-        ("dicom:\n  date-increment: -17\n", "dicom key 'date-increment' is not supported by this version"),
+        ("dicom:\n  remove-undefined: true\n", "dicom key 'remove-undefined' is not supported by this version"),
         ("dicom:\n  fields:\n    - name: PatientID\n      remove: true\n      hash-salt: x\n", "unknown key 'hash-salt' in field rule"),
         ("dicom:\n  fields:\n    - name: Rows\n      replace-with: big\n", "Incorrect value type for Dicom element Rows (VR=US)"),
-        ("dicom:\n  fields:\n    - name: StudyDate\n      increment-date: true\n", "action 'increment-date' on StudyDate is not supported"),
+        ("dicom:\n  fields:\n    - name: PatientWeight\n      jitter: true\n", "action 'jitter' on PatientWeight is not supported"),
         ("nmae: x\ndicom: {}\n", "unknown top-level key 'nmae'"),
     ],
 )

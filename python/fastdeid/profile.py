@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import yaml
 
 from . import _core
 from .addressing import Address, regex_address, resolve
+from .dates import check_format, shift_spec
 from .errors import ProfileError
 
 # The action keys in the order the reference picks the first one present (spec section 3.1).
@@ -25,21 +27,27 @@ ACTION_ORDER = (
     "identity", "keep", "remove", "replace-with", "hash", "hashuid", "increment-date", "jitter",
     "increment-datetime", "regex-sub", "encrypt", "decrypt",
 )
-SUPPORTED_ACTIONS = {"identity", "keep", "remove", "replace-with", "hash", "hashuid"}
+SUPPORTED_ACTIONS = {"identity", "keep", "remove", "replace-with", "hash", "hashuid", "increment-date", "increment-datetime"}
 BOOLEAN_ACTIONS = {"identity", "keep", "remove", "hash", "hashuid", "jitter", "increment-date", "increment-datetime", "encrypt", "decrypt"}
 
 TOP_LEVEL_KEYS = {"name", "description", "deid-log", "secret-key", "map-subjects", "dicom"}
 OTHER_FILE_TYPES = {"filename", "json", "key-value-text-file", "nifti", "zip", "jpg", "png", "csv", "tsv", "table", "tiff", "xml"}
-DICOM_KEYS_SUPPORTED = {"fields", "replace-with-insert", "salt", "hash-digits", "uid-prefix-fields", "uid-suffix-fields", "uid-numeric-name", "recurse-sequence"}
+DICOM_KEYS_SUPPORTED = {"fields", "replace-with-insert", "salt", "hash-digits", "uid-prefix-fields", "uid-suffix-fields", "uid-numeric-name", "recurse-sequence",
+    "date-increment", "date-format", "datetime-format",
+}
 # Keys of the reference's dicom section that this version does not apply yet. Ignoring them would
 # silently leave identity in the output, so a profile using them is refused.
 DICOM_KEYS_PENDING = {
-    "date-increment", "date-format", "datetime-format", "jitter-range", "jitter-type", "patient-age-from-birthdate",
+    "jitter-range", "jitter-type", "patient-age-from-birthdate",
     "patient-age-units", "remove-private-tags", "remove-undefined", "filenames", "decode",
     "retain", "secret-key", "asymmetric-encryption", "public-key", "private-key", "force-nonce", "file-filter",
     "enforce-file-filter", "alter_pixels",
 }
-FIELD_KEYS = {"name", "regex", "replace-with-insert", *ACTION_ORDER}
+FIELD_KEYS = {
+    "name", "regex", "replace-with-insert", "date-format", "datetime-format", "date-increment-override",
+    "datetime-min", "datetime-max", *ACTION_ORDER,
+}
+FIELD_KEYS_PENDING = {"jitter-date", "jitter-range", "jitter-unit", "jitter-type", "jitter-min", "jitter-max", "force-nonce", "groups"}
 
 TRANSFER_SYNTAX_UID = 0x00020010
 BINARY_NUMBER_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "SV", "UV"}
@@ -78,6 +86,7 @@ class FieldRule:
     action: str
     value: Any = None
     insert: bool = True
+    shift: dict[str, Any] | None = None  # increment-date/-datetime parameters
 
     @property
     def name(self) -> str:
@@ -163,14 +172,18 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
     recurse = dicom.get("recurse-sequence", False)
     if not isinstance(recurse, bool):
         raise ProfileError(f"{_where(source, dicom)}: recurse-sequence must be true or false")
-    rules = tuple(_field_rule(f, source, insert_default, recurse) for f in fields)
+    for key in ("date-format", "datetime-format"):
+        if key in dicom:
+            check_format(dicom[key], key, _where(source, dicom))
+    now = datetime.now()
+    rules = tuple(_field_rule(f, source, insert_default, recurse, dicom, now) for f in fields)
     name = str(doc.get("name") or Path(source).stem)
     spec = {
         "name": name,
         **_hash_options(dicom, _where(source, dicom)),
         "recurse_sequence": recurse,
         "fields": [
-            {**r.address.target, "vr": r.address.vr, "action": {"replace-with": "replace"}.get(r.action, r.action), "value": r.value, "insert": r.insert}
+            {**r.address.target, "vr": r.address.vr, "action": {"replace-with": "replace"}.get(r.action, r.action), "value": r.value, "insert": r.insert, "shift": r.shift}
             for r in rules
             if r.action != "keep"
         ],
@@ -207,11 +220,13 @@ def _hash_options(dicom: dict[str, Any], where: str) -> dict[str, Any]:
     return opts
 
 
-def _field_rule(f: Any, source: str, insert_default: bool, recurse: bool) -> FieldRule:
+def _field_rule(f: Any, source: str, insert_default: bool, recurse: bool, dicom: dict[str, Any], now: datetime) -> FieldRule:
     where = _where(source, f)
     if not isinstance(f, dict):
         raise ProfileError(f"{where}: each field must be a mapping such as {{name: PatientID, remove: true}}")
     for key in f:
+        if key in FIELD_KEYS_PENDING:
+            raise ProfileError(f"{where}: field key {key!r} is not supported by this version of fastdeid yet")
         if key not in FIELD_KEYS:
             raise ProfileError(f"{where}: unknown key {key!r} in field rule")
     if ("name" in f) == ("regex" in f):
@@ -238,6 +253,8 @@ def _field_rule(f: Any, source: str, insert_default: bool, recurse: bool) -> Fie
             raise ProfileError(f"{where}: hash cannot be applied to {name} (VR {vr}){hint}")
     if action == "hashuid" and vr in BINARY_NUMBER_VRS | UNWRITABLE_VRS:
         raise ProfileError(f"{where}: hashuid cannot be applied to {name} (VR {vr})")
+    if action in ("increment-date", "increment-datetime"):
+        return FieldRule(address, action, shift=shift_spec(action, f, dicom, where, now))
     if action != "replace-with":
         return FieldRule(address, action)
     value = f["replace-with"]

@@ -147,7 +147,7 @@ fn meta_rules_edit_the_meta_and_recompute_its_group_length() {
 }
 
 fn nested_file(enc: Encoding, defined: bool) -> Vec<u8> {
-    let mut item = |id: &[u8]| {
+    let item = |id: &[u8]| {
         let mut ds = Ds::new(enc);
         ds.elem(0x0010_0020, "LO", id).elem(0x0010_0021, "LO", b"ISSUER");
         ds.bytes

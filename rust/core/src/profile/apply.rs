@@ -5,6 +5,7 @@ use super::resolve::{places, Place};
 use super::state::{Current, State};
 use super::value::read_string;
 use super::{Action, Profile, Rule};
+use crate::actions::date::{increment_date, increment_datetime, ShiftError};
 use crate::actions::{hash::hash, uid::hashuid};
 use crate::dicom::encode::{self, Value};
 use crate::dicom::{dict, Body, Document, Input, Vr};
@@ -65,17 +66,31 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
             }
             state.changes.insert(key, NewValue::Set(vr, encode::value_bytes(value, vr, enc)?));
         }
-        Action::Hash | Action::HashUid => {
+        Action::Hash | Action::HashUid | Action::IncrementDate(_) | Action::IncrementDateTime(_) => {
             let Some((vr, old)) = current_string(state, place, input)? else { return Ok(()) };
             // Spec 5: empty values are left alone.
             if old.is_empty() {
                 return Ok(());
             }
-            let new = if matches!(rule.action, Action::Hash) { hash(&profile.salt, &old, profile.hash_digits) } else { hashuid(&profile.salt, &old, &profile.uid) };
-            state.changes.insert(key, NewValue::Set(vr, encode::value_bytes(&Value::Text(new), vr, enc)?));
+            let new = match &rule.action {
+                Action::Hash => Value::Text(hash(&profile.salt, &old, profile.hash_digits)),
+                Action::HashUid => Value::Text(hashuid(&profile.salt, &old, &profile.uid)),
+                Action::IncrementDate(s) => shifted(increment_date(&old, s))?,
+                Action::IncrementDateTime(s) => shifted(increment_datetime(&old, s))?,
+                _ => return Ok(()),
+            };
+            state.changes.insert(key, NewValue::Set(vr, encode::value_bytes(&new, vr, enc)?));
         }
     }
     Ok(())
+}
+
+fn shifted(result: std::result::Result<Vec<String>, ShiftError>) -> Result<Value> {
+    match result {
+        Ok(values) => Ok(Value::List(values.into_iter().map(Value::Text).collect())),
+        Err(ShiftError::Unparsable) => Err(Error::new(ErrorKind::BadValue, "date value does not match the profile's date format")),
+        Err(ShiftError::OutOfRange) => Err(Error::new(ErrorKind::BadValue, "shifted date falls outside the years 1 to 9999")),
+    }
 }
 
 /// The element's current value as a read string and its VR; `None` when it is absent.

@@ -11,6 +11,8 @@ pub use value::read_string;
 
 use serde::Deserialize;
 
+use crate::actions::date::{DateShift, DEFAULT_DATETIME_FORMAT};
+use crate::actions::strptime;
 use crate::actions::uid::UidOptions;
 use crate::dicom::encode::Value;
 use crate::dicom::{Tag, Vr};
@@ -79,6 +81,10 @@ pub enum Action {
     Hash,
     /// Replace a non-empty value by a hashed UID (spec 6.5).
     HashUid,
+    /// Shift a non-empty DA value (spec 6.6).
+    IncrementDate(DateShift),
+    /// Shift a non-empty DT value (spec 6.7).
+    IncrementDateTime(DateShift),
     /// Set its value; insert it when missing if `insert`.
     Replace {
         /// The new value.
@@ -142,6 +148,35 @@ struct FieldSpec {
     value: Option<serde_json::Value>,
     #[serde(default)]
     insert: bool,
+    #[serde(default)]
+    shift: Option<ShiftSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShiftSpec {
+    format: String,
+    days: f64,
+    #[serde(default)]
+    min: Option<String>,
+    #[serde(default)]
+    max: Option<String>,
+}
+
+impl ShiftSpec {
+    fn compile(self) -> Result<DateShift> {
+        // Bounds arrive as absolute datetimes in the reference's default DT format.
+        let bound = |b: Option<String>| match b {
+            None => Ok(None),
+            Some(text) => strptime::parse(&text, DEFAULT_DATETIME_FORMAT)
+                .map(Some)
+                .ok_or_else(|| Error::new(ErrorKind::Profile, "datetime-min/max must be YYYYMMDDHHMMSS.ffffff in the compiled profile")),
+        };
+        if !self.days.is_finite() {
+            return Err(Error::new(ErrorKind::Profile, "date increment must be a finite number of days"));
+        }
+        Ok(DateShift { min: bound(self.min)?, max: bound(self.max)?, format: self.format, days: self.days })
+    }
 }
 
 impl Profile {
@@ -207,6 +242,10 @@ fn compile_field(f: FieldSpec) -> Result<Rule> {
         "remove" => Action::Remove,
         "hash" => Action::Hash,
         "hashuid" => Action::HashUid,
+        "increment-date" | "increment-datetime" => {
+            let shift = f.shift.ok_or_else(|| bad(format!("rule for {tag}: date shift without its parameters")))?.compile()?;
+            if f.action == "increment-date" { Action::IncrementDate(shift) } else { Action::IncrementDateTime(shift) }
+        }
         "replace" => {
             let raw = f.value.ok_or_else(|| bad(format!("rule for {tag}: replace without a value")))?;
             Action::Replace { value: json_value(&raw).ok_or_else(|| bad(format!("rule for {tag}: value must be text, a number or a list")))?, insert: f.insert }
