@@ -19,7 +19,7 @@ import yaml
 
 from . import _core
 from .addressing import Address, regex_address, resolve
-from .dates import check_format, shift_spec
+from .dates import DEFAULT_DATE_FORMAT, check_format, shift_spec
 from .errors import ProfileError
 
 # The action keys in the order the reference picks the first one present (spec section 3.1).
@@ -33,13 +33,13 @@ BOOLEAN_ACTIONS = {"identity", "keep", "remove", "hash", "hashuid", "jitter", "i
 TOP_LEVEL_KEYS = {"name", "description", "deid-log", "secret-key", "map-subjects", "dicom"}
 OTHER_FILE_TYPES = {"filename", "json", "key-value-text-file", "nifti", "zip", "jpg", "png", "csv", "tsv", "table", "tiff", "xml"}
 DICOM_KEYS_SUPPORTED = {"fields", "replace-with-insert", "salt", "hash-digits", "uid-prefix-fields", "uid-suffix-fields", "uid-numeric-name", "recurse-sequence",
-    "date-increment", "date-format", "datetime-format",
+    "date-increment", "date-format", "datetime-format", "remove-private-tags", "remove-undefined",
+    "patient-age-from-birthdate", "patient-age-units",
 }
 # Keys of the reference's dicom section that this version does not apply yet. Ignoring them would
 # silently leave identity in the output, so a profile using them is refused.
 DICOM_KEYS_PENDING = {
-    "jitter-range", "jitter-type", "patient-age-from-birthdate",
-    "patient-age-units", "remove-private-tags", "remove-undefined", "filenames", "decode",
+    "jitter-range", "jitter-type", "filenames", "decode",
     "retain", "secret-key", "asymmetric-encryption", "public-key", "private-key", "force-nonce", "file-filter",
     "enforce-file-filter", "alter_pixels",
 }
@@ -182,10 +182,11 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         "name": name,
         **_hash_options(dicom, _where(source, dicom)),
         "recurse_sequence": recurse,
+        **_passes(dicom, _where(source, dicom)),
         "fields": [
             {**r.address.target, "vr": r.address.vr, "action": {"replace-with": "replace"}.get(r.action, r.action), "value": r.value, "insert": r.insert, "shift": r.shift}
+            # Keep rules are sent too: remove-private-tags and remove-undefined keep what they name.
             for r in rules
-            if r.action != "keep"
         ],
     }
     return Profile(
@@ -196,6 +197,24 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         deid_log=doc.get("deid-log"),
         compiled=_core.CompiledProfile(json.dumps(spec)),
     )
+
+
+def _passes(dicom: dict[str, Any], where: str) -> dict[str, Any]:
+    """The profile-level passes (spec 6.12-6.14)."""
+    flags = {}
+    for key in ("remove-private-tags", "remove-undefined", "patient-age-from-birthdate"):
+        value = dicom.get(key, False)
+        if not isinstance(value, bool):
+            raise ProfileError(f"{where}: {key} must be true or false")
+        flags[key] = value
+    units = dicom.get("patient-age-units")
+    if units is not None and units not in ("D", "M", "Y"):
+        # The reference silently treats any other value as automatic; a typo should not pass unseen.
+        raise ProfileError(f"{where}: patient-age-units must be D, M or Y")
+    age = None
+    if flags["patient-age-from-birthdate"]:
+        age = {"format": dicom.get("date-format", DEFAULT_DATE_FORMAT), "units": units}
+    return {"remove_private_tags": flags["remove-private-tags"], "remove_undefined": flags["remove-undefined"], "patient_age": age}
 
 
 def _hash_options(dicom: dict[str, Any], where: str) -> dict[str, Any]:

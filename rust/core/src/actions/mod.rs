@@ -1,6 +1,7 @@
 //! The value transformations of field actions, one small module each. They work on the value as
 //! the reference reads it (spec 4.2): a string, with multiple values joined by ",".
 
+pub mod age;
 pub mod date;
 pub mod hash;
 pub mod strptime;

@@ -26,7 +26,11 @@ pub enum NewValue {
 /// Runs every rule of `profile` over `doc`, whose offsets refer to `input`.
 pub fn apply<'a, I: Input + ?Sized>(profile: &Profile, doc: &'a Document, input: &I) -> Result<State<'a>> {
     let mut state = State::new(doc);
+    super::passes::run(profile, &mut state, input)?;
     for rule in &profile.rules {
+        if matches!(rule.action, Action::Keep) {
+            continue; // keep rules only matter to the passes above
+        }
         // Places are resolved before the rule acts, so a rule never sees its own changes.
         for place in places(&rule.target, profile.recurse_sequence, &state, input)? {
             act(profile, rule, &place, &mut state, input).map_err(|e| e.within(path_of(&state, &place)))?;

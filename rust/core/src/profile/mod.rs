@@ -2,6 +2,7 @@
 //! with keywords resolved to tags) and its compiled, immutable form.
 
 mod apply;
+pub mod passes;
 mod resolve;
 pub mod state;
 mod value;
@@ -11,6 +12,7 @@ pub use value::read_string;
 
 use serde::Deserialize;
 
+use crate::actions::age::AgeUnit;
 use crate::actions::date::{DateShift, DEFAULT_DATETIME_FORMAT};
 use crate::actions::strptime;
 use crate::actions::uid::UidOptions;
@@ -33,6 +35,12 @@ pub struct Profile {
     pub uid: UidOptions,
     /// Apply tag, private and repeater rules inside every sequence too (spec 4.5).
     pub recurse_sequence: bool,
+    /// Delete private elements not named by a rule, at every level (spec 6.13).
+    pub remove_private_tags: bool,
+    /// Delete elements no rule addresses (spec 6.14).
+    pub remove_undefined: bool,
+    /// Recompute PatientAge from the birth and study dates (spec 6.12).
+    pub patient_age: Option<passes::AgeOptions>,
 }
 
 /// One step of an element address (spec 4.1).
@@ -111,6 +119,19 @@ struct ProfileSpec {
     uid_numeric_name: Option<String>,
     #[serde(default)]
     recurse_sequence: bool,
+    #[serde(default)]
+    remove_private_tags: bool,
+    #[serde(default)]
+    remove_undefined: bool,
+    #[serde(default)]
+    patient_age: Option<AgeSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgeSpec {
+    format: String,
+    units: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -197,6 +218,17 @@ impl Profile {
             hash_digits: spec.hash_digits,
             uid,
             recurse_sequence: spec.recurse_sequence,
+            remove_private_tags: spec.remove_private_tags,
+            remove_undefined: spec.remove_undefined,
+            patient_age: spec.patient_age.map(|a| passes::AgeOptions {
+                format: a.format,
+                // Spec 6.12: D and anything unknown behave as automatic.
+                units: match a.units.as_deref() {
+                    Some("M") => Some(AgeUnit::Months),
+                    Some("Y") => Some(AgeUnit::Years),
+                    _ => None,
+                },
+            }),
         })
     }
 
@@ -210,6 +242,9 @@ impl Profile {
             hash_digits: 16,
             uid: UidOptions::default(),
             recurse_sequence: false,
+            remove_private_tags: false,
+            remove_undefined: false,
+            patient_age: None,
         }
     }
 }
