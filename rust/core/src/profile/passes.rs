@@ -38,7 +38,7 @@ pub fn run<I: Input + ?Sized>(profile: &Profile, state: &mut State<'_>, input: &
 /// Parameters of the patient age pass.
 #[derive(Clone, Debug)]
 pub struct AgeOptions {
-    /// strptime format of PatientBirthDate and StudyDate (the profile's date-format).
+    /// strptime format of `PatientBirthDate` and `StudyDate` (the profile's date-format).
     pub format: String,
     /// The smallest unit used; `None` is automatic (from days up).
     pub units: Option<AgeUnit>,
