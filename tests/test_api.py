@@ -64,7 +64,7 @@ def test_deidentify_dataset_returns_a_new_dataset() -> None:
         ("dicom:\n  filenames: []\n", "dicom key 'filenames' is not supported by this version"),
         ("dicom:\n  fields:\n    - name: PatientID\n      remove: true\n      hash-salt: x\n", "unknown key 'hash-salt' in field rule"),
         ("dicom:\n  fields:\n    - name: Rows\n      replace-with: big\n", "Incorrect value type for Dicom element Rows (VR=US)"),
-        ("dicom:\n  fields:\n    - name: PatientWeight\n      jitter: true\n", "action 'jitter' on PatientWeight is not supported"),
+        ("dicom:\n  fields:\n    - name: PatientWeight\n      encrypt: true\n", "action 'encrypt' on PatientWeight is not supported"),
         ("nmae: x\ndicom: {}\n", "unknown top-level key 'nmae'"),
     ],
 )

@@ -112,7 +112,7 @@ def test_unparsable_dates_fail_the_file_without_showing_the_value(tmp_path: Path
         ("dicom:\n  fields:\n    - name: StudyDate\n      increment-date: true\n", "needs `date-increment`"),
         ("dicom:\n  date-increment: -1\n  date-format: '%Q'\n  fields: []\n", "%Q is not a supported datetime format code"),
         ("dicom:\n  date-increment: -1\n  fields:\n    - name: StudyDate\n      increment-date: true\n      datetime-min: 20200301\n", "must be in either yyyymmdd or [+-]<amount><unit> format"),
-        ("dicom:\n  date-increment: -1\n  fields:\n    - name: StudyDate\n      increment-date: true\n      jitter-date: true\n", "field key 'jitter-date' is not supported"),
+        ("dicom:\n  date-increment: -1\n  fields:\n    - name: StudyDate\n      increment-date: true\n      jitter-date: true\n      jitter-unit: fortnights\n", "jitter-unit must be one of"),
     ],
 )
 def test_date_validation(tmp_path: Path, body: str, message: str) -> None:

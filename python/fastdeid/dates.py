@@ -54,6 +54,48 @@ def _bound(value: Any, key: str, where: str, now: datetime) -> str | None:
     return when.strftime(BOUND_FORMAT)
 
 
+JITTER_UNITS_MICROS = {
+    "weeks": 7 * 86_400_000_000, "days": 86_400_000_000, "hours": 3_600_000_000, "minutes": 60_000_000,
+    "seconds": 1_000_000, "milliseconds": 1_000, "microseconds": 1,
+}
+
+
+def _range(value: Any, key: str, where: str, integer: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ProfileError(f"{where}: {key} must be a number")
+    if value <= 0 or (integer and value < 1):
+        # The reference rejects a zero range on fields but not at profile level (E17).
+        raise ProfileError(f"{where}: {key} must be positive" + (" and at least 1 for jitter-type int" if integer else ""))
+    return float(value)
+
+
+def jitter_spec(field: dict[str, Any], dicom: dict[str, Any], where: str) -> dict[str, Any]:
+    """The core's parameters of one numeric jitter rule (spec 6.8)."""
+    jtype = field.get("jitter-type", dicom.get("jitter-type", "float"))  # profile level honoured (E16)
+    if jtype not in ("int", "float"):
+        raise ProfileError(f"{where}: jitter-type must be int or float")
+    rng = _range(field.get("jitter-range", dicom.get("jitter-range", 2)), "jitter-range", where, jtype == "int")
+    bounds = {}
+    for key in ("jitter-min", "jitter-max"):
+        value = field.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ProfileError(f"{where}: {key} must be a number")
+        bounds[key] = None if value is None else float(value)
+    return {"range": rng, "int": jtype == "int", "min": bounds["jitter-min"], "max": bounds["jitter-max"]}
+
+
+def _date_jitter(field: dict[str, Any], where: str) -> dict[str, Any] | None:
+    if not field.get("jitter-date", False):
+        return None
+    if field["jitter-date"] is not True:
+        raise ProfileError(f"{where}: jitter-date must be true")
+    unit = field.get("jitter-unit", "days")
+    if unit not in JITTER_UNITS_MICROS:
+        raise ProfileError(f"{where}: jitter-unit must be one of {', '.join(JITTER_UNITS_MICROS)}")
+    rng = _range(field.get("jitter-range", 10), "jitter-range", where, True)
+    return {"range": int(rng), "unit_micros": JITTER_UNITS_MICROS[unit]}
+
+
 def shift_spec(action: str, field: dict[str, Any], dicom: dict[str, Any], where: str, now: datetime) -> dict[str, Any]:
     """The core's `shift` parameters of one increment-date or increment-datetime rule."""
     if action == "increment-date":
@@ -72,4 +114,5 @@ def shift_spec(action: str, field: dict[str, Any], dicom: dict[str, Any], where:
         "days": days,
         "min": _bound(field.get("datetime-min"), "datetime-min", where, now),
         "max": _bound(field.get("datetime-max"), "datetime-max", where, now),
+        "jitter": _date_jitter(field, where),
     }

@@ -19,7 +19,7 @@ import yaml
 
 from . import _core
 from .addressing import Address, regex_address, resolve
-from .dates import DEFAULT_DATE_FORMAT, check_format, shift_spec
+from .dates import DEFAULT_DATE_FORMAT, check_format, jitter_spec, shift_spec
 from .errors import ProfileError
 
 # The action keys in the order the reference picks the first one present (spec section 3.1).
@@ -27,27 +27,29 @@ ACTION_ORDER = (
     "identity", "keep", "remove", "replace-with", "hash", "hashuid", "increment-date", "jitter",
     "increment-datetime", "regex-sub", "encrypt", "decrypt",
 )
-SUPPORTED_ACTIONS = {"identity", "keep", "remove", "replace-with", "hash", "hashuid", "increment-date", "increment-datetime"}
+SUPPORTED_ACTIONS = {"identity", "keep", "remove", "replace-with", "hash", "hashuid", "increment-date", "increment-datetime", "jitter"}
 BOOLEAN_ACTIONS = {"identity", "keep", "remove", "hash", "hashuid", "jitter", "increment-date", "increment-datetime", "encrypt", "decrypt"}
 
 TOP_LEVEL_KEYS = {"name", "description", "deid-log", "secret-key", "map-subjects", "dicom"}
 OTHER_FILE_TYPES = {"filename", "json", "key-value-text-file", "nifti", "zip", "jpg", "png", "csv", "tsv", "table", "tiff", "xml"}
 DICOM_KEYS_SUPPORTED = {"fields", "replace-with-insert", "salt", "hash-digits", "uid-prefix-fields", "uid-suffix-fields", "uid-numeric-name", "recurse-sequence",
     "date-increment", "date-format", "datetime-format", "remove-private-tags", "remove-undefined",
-    "patient-age-from-birthdate", "patient-age-units",
+    "patient-age-from-birthdate", "patient-age-units", "jitter-range", "jitter-type",
+    "jitter-seed",  # fastdeid extension: jitter drawn per patient from this key (docs/compatibility.md)
 }
 # Keys of the reference's dicom section that this version does not apply yet. Ignoring them would
 # silently leave identity in the output, so a profile using them is refused.
 DICOM_KEYS_PENDING = {
-    "jitter-range", "jitter-type", "filenames", "decode",
+    "filenames", "decode",
     "retain", "secret-key", "asymmetric-encryption", "public-key", "private-key", "force-nonce", "file-filter",
     "enforce-file-filter", "alter_pixels",
 }
 FIELD_KEYS = {
     "name", "regex", "replace-with-insert", "date-format", "datetime-format", "date-increment-override",
-    "datetime-min", "datetime-max", *ACTION_ORDER,
+    "datetime-min", "datetime-max", "jitter-date", "jitter-range", "jitter-unit", "jitter-type", "jitter-min",
+    "jitter-max", *ACTION_ORDER,
 }
-FIELD_KEYS_PENDING = {"jitter-date", "jitter-range", "jitter-unit", "jitter-type", "jitter-min", "jitter-max", "force-nonce", "groups"}
+FIELD_KEYS_PENDING = {"force-nonce", "groups"}
 
 TRANSFER_SYNTAX_UID = 0x00020010
 BINARY_NUMBER_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "SV", "UV"}
@@ -57,6 +59,7 @@ UNWRITABLE_VRS = {"SQ", "AT", "OB", "OW", "OF", "OD", "OL", "OV", "UN"}
 UNHASHABLE_VRS = {"AT", "FL", "FD", "OB", "OW", "OF", "OD", "OL", "OV", "SL", "SQ", "SS", "UL", "UN", "US", "UI", "SV", "UV", "DS", "IS"}
 UNHASHABLE_NAMES = {0x0020000D, 0x0020000E, 0x00080018}  # Study/Series/SOPInstanceUID: use hashuid
 UID_ROOT_FLYWHEEL = "2.16.840.1.114570"
+NOT_JITTERABLE_VRS = {"SQ", "AT", "OB", "OW", "OF", "OD", "OL", "OV", "UN", "UI", "DA", "DT", "TM", "PN", "AS"}
 
 
 class _LineDict(dict):  # type: ignore[type-arg]
@@ -87,6 +90,7 @@ class FieldRule:
     value: Any = None
     insert: bool = True
     shift: dict[str, Any] | None = None  # increment-date/-datetime parameters
+    jitter: dict[str, Any] | None = None  # jitter parameters
 
     @property
     def name(self) -> str:
@@ -182,9 +186,10 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         "name": name,
         **_hash_options(dicom, _where(source, dicom)),
         "recurse_sequence": recurse,
+        "jitter_seed": _jitter_seed(dicom, _where(source, dicom)),
         **_passes(dicom, _where(source, dicom)),
         "fields": [
-            {**r.address.target, "vr": r.address.vr, "action": {"replace-with": "replace"}.get(r.action, r.action), "value": r.value, "insert": r.insert, "shift": r.shift}
+            {**r.address.target, "vr": r.address.vr, "action": {"replace-with": "replace"}.get(r.action, r.action), "value": r.value, "insert": r.insert, "shift": r.shift, "jitter": r.jitter}
             # Keep rules are sent too: remove-private-tags and remove-undefined keep what they name.
             for r in rules
         ],
@@ -197,6 +202,13 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         deid_log=doc.get("deid-log"),
         compiled=_core.CompiledProfile(json.dumps(spec)),
     )
+
+
+def _jitter_seed(dicom: dict[str, Any], where: str) -> str | None:
+    seed = dicom.get("jitter-seed")
+    if seed is not None and (not isinstance(seed, str) or len(seed) < 8):
+        raise ProfileError(f"{where}: jitter-seed must be a secret text of at least 8 characters")
+    return seed
 
 
 def _passes(dicom: dict[str, Any], where: str) -> dict[str, Any]:
@@ -274,6 +286,10 @@ def _field_rule(f: Any, source: str, insert_default: bool, recurse: bool, dicom:
         raise ProfileError(f"{where}: hashuid cannot be applied to {name} (VR {vr})")
     if action in ("increment-date", "increment-datetime"):
         return FieldRule(address, action, shift=shift_spec(action, f, dicom, where, now))
+    if action == "jitter":
+        if vr in NOT_JITTERABLE_VRS:
+            raise ProfileError(f"{where}: jitter cannot be applied to {name} (VR {vr})")
+        return FieldRule(address, action, jitter=jitter_spec(f, dicom, where))
     if action != "replace-with":
         return FieldRule(address, action)
     value = f["replace-with"]

@@ -1,7 +1,7 @@
 //! `increment-date` and `increment-datetime` (spec 6.6, 6.7): parse with the profile's format,
 //! move by the offset, clamp to `datetime-min`/`datetime-max`, format again.
 
-use super::strptime::{add_days, days_from_civil, format, parse, DateTime};
+use super::strptime::{add_days, add_micros, days_from_civil, format, parse, DateTime};
 
 /// How one rule shifts dates.
 #[derive(Clone, Debug)]
@@ -14,6 +14,17 @@ pub struct DateShift {
     pub min: Option<DateTime>,
     /// Results later than this are lowered to it.
     pub max: Option<DateTime>,
+    /// `jitter-date`: a random non-zero whole number of units in [-range, range] added as well.
+    pub jitter: Option<DateJitter>,
+}
+
+/// `jitter-date` parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct DateJitter {
+    /// Largest number of units.
+    pub range: i64,
+    /// Length of one unit in microseconds (weeks down to microseconds).
+    pub unit_micros: i64,
 }
 
 /// Why a value could not be shifted (the value itself is never included).
@@ -25,9 +36,9 @@ pub enum ShiftError {
     OutOfRange,
 }
 
-fn shift_one(value: &str, fmt: &str, s: &DateShift) -> Result<String, ShiftError> {
+fn shift_one(value: &str, fmt: &str, s: &DateShift, jitter_micros: i64) -> Result<String, ShiftError> {
     let t = parse(value, fmt).ok_or(ShiftError::Unparsable)?;
-    let mut moved = add_days(t, s.days).ok_or(ShiftError::OutOfRange)?;
+    let mut moved = add_days(t, s.days).and_then(|m| add_micros(m, jitter_micros)).ok_or(ShiftError::OutOfRange)?;
     if let Some(min) = s.min {
         moved = moved.max(min);
     }
@@ -38,19 +49,19 @@ fn shift_one(value: &str, fmt: &str, s: &DateShift) -> Result<String, ShiftError
 }
 
 /// Shifts a DA read string; several values (joined by ",") are shifted one by one.
-pub fn increment_date(value: &str, s: &DateShift) -> Result<Vec<String>, ShiftError> {
-    value.split(',').map(|v| shift_one(v, &s.format, s)).collect()
+pub fn increment_date(value: &str, s: &DateShift, jitter_micros: i64) -> Result<Vec<String>, ShiftError> {
+    value.split(',').map(|v| shift_one(v, &s.format, s, jitter_micros)).collect()
 }
 
 /// Shifts a DT read string. A trailing UTC offset (`+0100`, `-05:00`) is kept as it is, and a
 /// value without a fraction gets `.0` when the format ends in `.%f`, as in the reference.
-pub fn increment_datetime(value: &str, s: &DateShift) -> Result<Vec<String>, ShiftError> {
+pub fn increment_datetime(value: &str, s: &DateShift, jitter_micros: i64) -> Result<Vec<String>, ShiftError> {
     value
         .split(',')
         .map(|v| {
             let (body, zone) = split_zone(v);
             if s.format == DEFAULT_DATETIME_FORMAT {
-                if let Some(out) = shift_reduced_precision(body, s) {
+                if let Some(out) = shift_reduced_precision(body, s, jitter_micros) {
                     return out.map(|o| o + zone);
                 }
             }
@@ -58,7 +69,7 @@ pub fn increment_datetime(value: &str, s: &DateShift) -> Result<Vec<String>, Shi
             if s.format.ends_with(".%f") && !body.contains('.') {
                 body.push_str(".0");
             }
-            shift_one(&body, &s.format, s).map(|out| out + zone)
+            shift_one(&body, &s.format, s, jitter_micros).map(|out| out + zone)
         })
         .collect()
 }
@@ -69,7 +80,7 @@ pub const DEFAULT_DATETIME_FORMAT: &str = "%Y%m%d%H%M%S.%f";
 /// DT values with less than second precision (PS3.5 6.2: YYYY, YYYYMM, YYYYMMDD, YYYYMMDDHH,
 /// YYYYMMDDHHMM) are valid, but strptime with the default format misreads them (E20: 12:34
 /// became 12:03:04) or rejects them. They are shifted here and written at their own precision.
-fn shift_reduced_precision(body: &str, s: &DateShift) -> Option<Result<String, ShiftError>> {
+fn shift_reduced_precision(body: &str, s: &DateShift, jitter_micros: i64) -> Option<Result<String, ShiftError>> {
     const LAYOUT: &str = "%Y%m%d%H%M";
     let n = body.len();
     if !matches!(n, 4 | 6 | 8 | 10 | 12) || !body.bytes().all(|b| b.is_ascii_digit()) {
@@ -88,6 +99,7 @@ fn shift_reduced_precision(body: &str, s: &DateShift) -> Option<Result<String, S
     Some(match t {
         None => Err(ShiftError::Unparsable),
         Some(t) => add_days(t, s.days)
+            .and_then(|m| add_micros(m, jitter_micros))
             .ok_or(ShiftError::OutOfRange)
             .map(|m| s.min.map_or(m, |min| m.max(min)))
             .map(|m| s.max.map_or(m, |max| m.min(max)))
@@ -114,13 +126,13 @@ mod tests {
     use super::*;
 
     fn shift(days: f64, fmt: &str) -> DateShift {
-        DateShift { format: fmt.into(), days, min: None, max: None }
+        DateShift { format: fmt.into(), days, min: None, max: None, jitter: None }
     }
 
     #[test]
     fn multi_valued_dates_shift_each_value() {
-        assert_eq!(increment_date("20200101,20200201", &shift(-17.0, "%Y%m%d")), Ok(vec!["20191215".into(), "20200115".into()]));
-        assert_eq!(increment_date("2020-03-10", &shift(1.0, "%Y%m%d")), Err(ShiftError::Unparsable));
+        assert_eq!(increment_date("20200101,20200201", &shift(-17.0, "%Y%m%d"), 0), Ok(vec!["20191215".into(), "20200115".into()]));
+        assert_eq!(increment_date("2020-03-10", &shift(1.0, "%Y%m%d"), 0), Err(ShiftError::Unparsable));
     }
 
     #[test]
@@ -134,20 +146,20 @@ mod tests {
             ("20200310123456-0500", 10.0, "20200320123456.000000-0500"),
         ];
         for (input, days, out) in cases {
-            assert_eq!(increment_datetime(input, &shift(days, f)), Ok(vec![out.to_string()]), "{input}");
+            assert_eq!(increment_datetime(input, &shift(days, f), 0), Ok(vec![out.to_string()]), "{input}");
         }
         // E20: reduced precision is kept instead of misread.
-        assert_eq!(increment_datetime("202003101234", &shift(10.0, f)), Ok(vec!["202003201234".into()]));
-        assert_eq!(increment_datetime("20200310+0100", &shift(-17.0, f)), Ok(vec!["20200222+0100".into()]));
-        assert_eq!(increment_datetime("2020", &shift(-17.0, f)), Ok(vec!["2019".into()]));
-        assert_eq!(increment_datetime("202013", &shift(1.0, f)), Err(ShiftError::Unparsable));
+        assert_eq!(increment_datetime("202003101234", &shift(10.0, f), 0), Ok(vec!["202003201234".into()]));
+        assert_eq!(increment_datetime("20200310+0100", &shift(-17.0, f), 0), Ok(vec!["20200222+0100".into()]));
+        assert_eq!(increment_datetime("2020", &shift(-17.0, f), 0), Ok(vec!["2019".into()]));
+        assert_eq!(increment_datetime("202013", &shift(1.0, f), 0), Err(ShiftError::Unparsable));
     }
 
     #[test]
     fn min_and_max_clamp() {
         let f = "%Y%m%d%H%M%S.%f";
         let min = parse("20200301", "%Y%m%d");
-        let s = DateShift { format: f.into(), days: -17.0, min, max: None };
-        assert_eq!(increment_datetime("20200310123456", &s), Ok(vec!["20200301000000.000000".into()]));
+        let s = DateShift { format: f.into(), days: -17.0, min, max: None, jitter: None };
+        assert_eq!(increment_datetime("20200310123456", &s, 0), Ok(vec!["20200301000000.000000".into()]));
     }
 }

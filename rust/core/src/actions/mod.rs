@@ -4,5 +4,6 @@
 pub mod age;
 pub mod date;
 pub mod hash;
+pub mod jitter;
 pub mod strptime;
 pub mod uid;

@@ -5,7 +5,8 @@ use super::resolve::{places, Place};
 use super::state::{Current, State};
 use super::value::read_string;
 use super::{Action, Profile, Rule};
-use crate::actions::date::{increment_date, increment_datetime, ShiftError};
+use crate::actions::date::{increment_date, increment_datetime, DateShift, ShiftError};
+use crate::actions::jitter::{ds_text, jitter, Draws, Jitter};
 use crate::actions::{hash::hash, uid::hashuid};
 use crate::dicom::encode::{self, Value};
 use crate::dicom::{dict, Body, Document, Input, Vr};
@@ -26,6 +27,7 @@ pub enum NewValue {
 /// Runs every rule of `profile` over `doc`, whose offsets refer to `input`.
 pub fn apply<'a, I: Input + ?Sized>(profile: &Profile, doc: &'a Document, input: &I) -> Result<State<'a>> {
     let mut state = State::new(doc);
+    let mut draws = Randomness::new(profile, &state, input)?;
     super::passes::run(profile, &mut state, input)?;
     for rule in &profile.rules {
         if matches!(rule.action, Action::Keep) {
@@ -33,7 +35,7 @@ pub fn apply<'a, I: Input + ?Sized>(profile: &Profile, doc: &'a Document, input:
         }
         // Places are resolved before the rule acts, so a rule never sees its own changes.
         for place in places(&rule.target, profile.recurse_sequence, &state, input)? {
-            act(profile, rule, &place, &mut state, input).map_err(|e| e.within(path_of(&state, &place)))?;
+            act(profile, rule, &place, &mut state, input, &mut draws).map_err(|e| e.within(path_of(&state, &place)))?;
         }
     }
     Ok(state)
@@ -44,7 +46,43 @@ fn path_of(state: &State<'_>, place: &Place) -> String {
     if prefix.is_empty() { place.tag.to_string() } else { format!("{prefix}.{}", place.tag) }
 }
 
-fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: &mut State<'_>, input: &I) -> Result<()> {
+/// Where jitter draws come from for one file.
+struct Randomness {
+    per_file: Draws,
+    /// With `jitter-seed`: the key and the patient's original PatientID.
+    keyed: Option<(Vec<u8>, String)>,
+}
+
+impl Randomness {
+    fn new<I: Input + ?Sized>(profile: &Profile, state: &State<'_>, input: &I) -> Result<Self> {
+        let keyed = match &profile.jitter_seed {
+            None => None,
+            Some(key) => {
+                let place = Place { level: super::state::TOP, tag: crate::dicom::Tag(0x0010_0020), creator: None };
+                let patient = current_string(state, &place, input)?.map(|(_, s)| s).unwrap_or_default();
+                Some((key.as_bytes().to_vec(), patient))
+            }
+        };
+        Ok(Randomness { per_file: Draws::from_entropy(), keyed })
+    }
+
+    /// Draws for one purpose: per patient and purpose when keyed, else the file's own stream.
+    fn draws(&mut self, purpose: &str) -> Draws {
+        match &self.keyed {
+            Some((key, patient)) => Draws::keyed(key, &[patient.as_bytes(), purpose.as_bytes()]),
+            None => self.per_file.split(),
+        }
+    }
+
+    fn date_jitter(&mut self, s: &DateShift) -> i64 {
+        s.jitter.map_or(0, |j| {
+            // Keyed by range and unit only, so every date of a patient moves together.
+            self.draws(&format!("date/{}/{}", j.range, j.unit_micros)).nonzero_int(j.range) * j.unit_micros
+        })
+    }
+}
+
+fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: &mut State<'_>, input: &I, draws: &mut Randomness) -> Result<()> {
     let key = (place.level, place.tag);
     let enc = state.levels[place.level].ds.encoding;
     match &rule.action {
@@ -70,7 +108,7 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
             }
             state.changes.insert(key, NewValue::Set(vr, encode::value_bytes(value, vr, enc)?));
         }
-        Action::Hash | Action::HashUid | Action::IncrementDate(_) | Action::IncrementDateTime(_) => {
+        Action::Hash | Action::HashUid | Action::IncrementDate(_) | Action::IncrementDateTime(_) | Action::Jitter(_) => {
             let Some((vr, old)) = current_string(state, place, input)? else { return Ok(()) };
             // Spec 5: empty values are left alone.
             if old.is_empty() {
@@ -79,14 +117,44 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
             let new = match &rule.action {
                 Action::Hash => Value::Text(hash(&profile.salt, &old, profile.hash_digits)),
                 Action::HashUid => Value::Text(hashuid(&profile.salt, &old, &profile.uid)),
-                Action::IncrementDate(s) => shifted(increment_date(&old, s))?,
-                Action::IncrementDateTime(s) => shifted(increment_datetime(&old, s))?,
+                Action::IncrementDate(s) => shifted(increment_date(&old, s, draws.date_jitter(s)))?,
+                Action::IncrementDateTime(s) => shifted(increment_datetime(&old, s, draws.date_jitter(s)))?,
+                Action::Jitter(j) => {
+                    let mut d = draws.draws(&format!("value/{}", path_of(state, place)));
+                    jittered(&old, vr, j, &mut d)?
+                }
                 _ => return Ok(()),
             };
             state.changes.insert(key, NewValue::Set(vr, encode::value_bytes(&new, vr, enc)?));
         }
     }
     Ok(())
+}
+
+/// Jitters each value and fits it to the VR: whole numbers for IS and binary integers (truncated
+/// toward zero and clamped to the VR's range), DS text of at most 16 characters (E6).
+fn jittered(old: &str, vr: Vr, j: &Jitter, draws: &mut Draws) -> Result<Value> {
+    let mut out = Vec::new();
+    for part in old.split(',') {
+        let original: f64 = part.trim().parse().map_err(|_| Error::new(ErrorKind::BadValue, "value to jitter is not a number"))?;
+        let v = jitter(original, j, draws);
+        let int_range = match vr {
+            Vr::US => Some((0.0, 65_535.0)),
+            Vr::UL => Some((0.0, 4_294_967_295.0)),
+            Vr::SS => Some((-32_768.0, 32_767.0)),
+            Vr::SL | Vr::IS => Some((-2_147_483_648.0, 2_147_483_647.0)),
+            Vr::SV | Vr::UV => Some((i64::MIN as f64, i64::MAX as f64)),
+            _ => None,
+        };
+        out.push(match int_range {
+            Some((lo, hi)) => Value::Int(v.trunc().clamp(lo, hi) as i64),
+            None if vr == Vr::DS => Value::Text(ds_text(if j.int { v.trunc() } else { v })),
+            None if j.int => Value::Int(v.trunc() as i64),
+            None if vr.is_text() => Value::Text(format!("{v:?}")),
+            None => Value::Float(v),
+        });
+    }
+    Ok(Value::List(out))
 }
 
 fn shifted(result: std::result::Result<Vec<String>, ShiftError>) -> Result<Value> {

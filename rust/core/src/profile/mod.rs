@@ -13,7 +13,8 @@ pub use value::read_string;
 use serde::Deserialize;
 
 use crate::actions::age::AgeUnit;
-use crate::actions::date::{DateShift, DEFAULT_DATETIME_FORMAT};
+use crate::actions::date::{DateJitter, DateShift, DEFAULT_DATETIME_FORMAT};
+use crate::actions::jitter::Jitter;
 use crate::actions::strptime;
 use crate::actions::uid::UidOptions;
 use crate::dicom::encode::Value;
@@ -41,6 +42,8 @@ pub struct Profile {
     pub remove_undefined: bool,
     /// Recompute PatientAge from the birth and study dates (spec 6.12).
     pub patient_age: Option<passes::AgeOptions>,
+    /// Key that makes jitter draws a function of the patient (fastdeid's `jitter-seed`).
+    pub jitter_seed: Option<String>,
 }
 
 /// One step of an element address (spec 4.1).
@@ -93,6 +96,8 @@ pub enum Action {
     IncrementDate(DateShift),
     /// Shift a non-empty DT value (spec 6.7).
     IncrementDateTime(DateShift),
+    /// Add a random offset to a number (spec 6.8).
+    Jitter(Jitter),
     /// Set its value; insert it when missing if `insert`.
     Replace {
         /// The new value.
@@ -125,6 +130,8 @@ struct ProfileSpec {
     remove_undefined: bool,
     #[serde(default)]
     patient_age: Option<AgeSpec>,
+    #[serde(default)]
+    jitter_seed: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -171,6 +178,24 @@ struct FieldSpec {
     insert: bool,
     #[serde(default)]
     shift: Option<ShiftSpec>,
+    #[serde(default)]
+    jitter: Option<JitterSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JitterSpec {
+    range: f64,
+    int: bool,
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DateJitterSpec {
+    range: i64,
+    unit_micros: i64,
 }
 
 #[derive(Deserialize)]
@@ -182,6 +207,8 @@ struct ShiftSpec {
     min: Option<String>,
     #[serde(default)]
     max: Option<String>,
+    #[serde(default)]
+    jitter: Option<DateJitterSpec>,
 }
 
 impl ShiftSpec {
@@ -196,7 +223,8 @@ impl ShiftSpec {
         if !self.days.is_finite() {
             return Err(Error::new(ErrorKind::Profile, "date increment must be a finite number of days"));
         }
-        Ok(DateShift { min: bound(self.min)?, max: bound(self.max)?, format: self.format, days: self.days })
+        let jitter = self.jitter.map(|j| DateJitter { range: j.range.max(1), unit_micros: j.unit_micros });
+        Ok(DateShift { min: bound(self.min)?, max: bound(self.max)?, format: self.format, days: self.days, jitter })
     }
 }
 
@@ -229,6 +257,7 @@ impl Profile {
                     _ => None,
                 },
             }),
+            jitter_seed: spec.jitter_seed,
         })
     }
 
@@ -245,6 +274,7 @@ impl Profile {
             remove_private_tags: false,
             remove_undefined: false,
             patient_age: None,
+            jitter_seed: None,
         }
     }
 }
@@ -280,6 +310,13 @@ fn compile_field(f: FieldSpec) -> Result<Rule> {
         "increment-date" | "increment-datetime" => {
             let shift = f.shift.ok_or_else(|| bad(format!("rule for {tag}: date shift without its parameters")))?.compile()?;
             if f.action == "increment-date" { Action::IncrementDate(shift) } else { Action::IncrementDateTime(shift) }
+        }
+        "jitter" => {
+            let j = f.jitter.ok_or_else(|| bad(format!("rule for {tag}: jitter without its parameters")))?;
+            if !(j.range.is_finite() && j.range > 0.0) || (j.int && j.range < 1.0) {
+                return Err(bad(format!("rule for {tag}: jitter range must be positive (at least 1 for int)")));
+            }
+            Action::Jitter(Jitter { range: j.range, int: j.int, min: j.min, max: j.max })
         }
         "replace" => {
             let raw = f.value.ok_or_else(|| bad(format!("rule for {tag}: replace without a value")))?;
