@@ -20,6 +20,7 @@ import yaml
 from . import _core
 from .addressing import Address, regex_address, resolve
 from .dates import DEFAULT_DATE_FORMAT, check_format, jitter_spec, shift_spec
+from .regex_sub import regex_sub_cases
 from .errors import ProfileError
 
 # The action keys in the order the reference picks the first one present (spec section 3.1).
@@ -27,7 +28,9 @@ ACTION_ORDER = (
     "identity", "keep", "remove", "replace-with", "hash", "hashuid", "increment-date", "jitter",
     "increment-datetime", "regex-sub", "encrypt", "decrypt",
 )
-SUPPORTED_ACTIONS = {"identity", "keep", "remove", "replace-with", "hash", "hashuid", "increment-date", "increment-datetime", "jitter"}
+SUPPORTED_ACTIONS = {
+    "identity", "keep", "remove", "replace-with", "hash", "hashuid", "increment-date", "increment-datetime", "jitter", "regex-sub",
+}
 BOOLEAN_ACTIONS = {"identity", "keep", "remove", "hash", "hashuid", "jitter", "increment-date", "increment-datetime", "encrypt", "decrypt"}
 
 TOP_LEVEL_KEYS = {"name", "description", "deid-log", "secret-key", "map-subjects", "dicom"}
@@ -49,7 +52,7 @@ FIELD_KEYS = {
     "datetime-min", "datetime-max", "jitter-date", "jitter-range", "jitter-unit", "jitter-type", "jitter-min",
     "jitter-max", *ACTION_ORDER,
 }
-FIELD_KEYS_PENDING = {"force-nonce", "groups"}
+FIELD_KEYS_PENDING = {"force-nonce"}
 
 TRANSFER_SYNTAX_UID = 0x00020010
 BINARY_NUMBER_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "SV", "UV"}
@@ -91,6 +94,7 @@ class FieldRule:
     insert: bool = True
     shift: dict[str, Any] | None = None  # increment-date/-datetime parameters
     jitter: dict[str, Any] | None = None  # jitter parameters
+    cases: list[dict[str, Any]] | None = None  # regex-sub cases
 
     @property
     def name(self) -> str:
@@ -180,7 +184,10 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         if key in dicom:
             check_format(dicom[key], key, _where(source, dicom))
     now = datetime.now()
-    rules = tuple(_field_rule(f, source, insert_default, recurse, dicom, now) for f in fields)
+    in_order = [_field_rule(f, source, insert_default, recurse, dicom, now) for f in fields]
+    # Spec 3.2: every regex-sub rule runs first, in reverse list order.
+    subs = [r for r in in_order if r.action == "regex-sub"]
+    rules = tuple(subs[::-1] + [r for r in in_order if r.action != "regex-sub"])
     name = str(doc.get("name") or Path(source).stem)
     spec = {
         "name": name,
@@ -189,7 +196,7 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         "jitter_seed": _jitter_seed(dicom, _where(source, dicom)),
         **_passes(dicom, _where(source, dicom)),
         "fields": [
-            {**r.address.target, "vr": r.address.vr, "action": {"replace-with": "replace"}.get(r.action, r.action), "value": r.value, "insert": r.insert, "shift": r.shift, "jitter": r.jitter}
+            {**r.address.target, "vr": r.address.vr, "action": {"replace-with": "replace"}.get(r.action, r.action), "value": r.value, "insert": r.insert, "shift": r.shift, "jitter": r.jitter, "cases": r.cases}
             # Keep rules are sent too: remove-private-tags and remove-undefined keep what they name.
             for r in rules
         ],
@@ -286,6 +293,8 @@ def _field_rule(f: Any, source: str, insert_default: bool, recurse: bool, dicom:
         raise ProfileError(f"{where}: hashuid cannot be applied to {name} (VR {vr})")
     if action in ("increment-date", "increment-datetime"):
         return FieldRule(address, action, shift=shift_spec(action, f, dicom, where, now))
+    if action == "regex-sub":
+        return FieldRule(address, action, cases=regex_sub_cases(f["regex-sub"], dicom, where, now))
     if action == "jitter":
         if vr in NOT_JITTERABLE_VRS:
             raise ProfileError(f"{where}: jitter cannot be applied to {name} (VR {vr})")

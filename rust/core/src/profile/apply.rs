@@ -2,7 +2,8 @@
 //! Rules run in order and each sees the result of the ones before (spec section 3.2).
 
 use super::resolve::{places, Place};
-use super::state::{Current, State};
+use super::regex_sub::substitute;
+use super::state::{Current, State, TOP};
 use super::value::read_string;
 use super::{Action, Profile, Rule};
 use crate::actions::date::{increment_date, increment_datetime, DateShift, ShiftError};
@@ -108,10 +109,11 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
             }
             state.changes.insert(key, NewValue::Set(vr, encode::value_bytes(value, vr, enc)?));
         }
-        Action::Hash | Action::HashUid | Action::IncrementDate(_) | Action::IncrementDateTime(_) | Action::Jitter(_) => {
+        Action::Hash | Action::HashUid | Action::IncrementDate(_) | Action::IncrementDateTime(_) | Action::Jitter(_) | Action::RegexSub(_) => {
             let Some((vr, old)) = current_string(state, place, input)? else { return Ok(()) };
-            // Spec 5: empty values are left alone.
-            if old.is_empty() {
+            // Spec 5: empty values are left alone, except that regex-sub matches against "". (The
+            // reference fails the whole file when jitter meets an empty value; it is skipped here.)
+            if old.is_empty() && !matches!(rule.action, Action::RegexSub(_)) {
                 return Ok(());
             }
             let new = match &rule.action {
@@ -119,6 +121,11 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
                 Action::HashUid => Value::Text(hashuid(&profile.salt, &old, &profile.uid)),
                 Action::IncrementDate(s) => shifted(increment_date(&old, s, draws.date_jitter(s)))?,
                 Action::IncrementDateTime(s) => shifted(increment_datetime(&old, s, draws.date_jitter(s)))?,
+                Action::RegexSub(cases) => {
+                    let snapshot: &State<'_> = state;
+                    let mut field = |tag| current_string(snapshot, &Place { level: TOP, tag, creator: None }, input).map(|v| v.map(|(_, s)| s));
+                    Value::Text(substitute(profile, cases, &old, &mut field)?)
+                }
                 Action::Jitter(j) => {
                     let mut d = draws.draws(&format!("value/{}", path_of(state, place)));
                     jittered(&old, vr, j, &mut d)?

@@ -3,6 +3,7 @@
 
 mod apply;
 pub mod passes;
+pub mod regex_sub;
 mod resolve;
 pub mod state;
 mod value;
@@ -98,6 +99,8 @@ pub enum Action {
     IncrementDateTime(DateShift),
     /// Add a random offset to a number (spec 6.8).
     Jitter(Jitter),
+    /// Rebuild the value from a pattern's groups (spec 6.9).
+    RegexSub(Vec<regex_sub::SubCase>),
     /// Set its value; insert it when missing if `insert`.
     Replace {
         /// The new value.
@@ -180,6 +183,55 @@ struct FieldSpec {
     shift: Option<ShiftSpec>,
     #[serde(default)]
     jitter: Option<JitterSpec>,
+    #[serde(default)]
+    cases: Option<Vec<CaseSpec>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseSpec {
+    regex: String,
+    output: String,
+    groups: Vec<GroupSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupSpec {
+    name: String,
+    field: Option<u32>,
+    action: String,
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(default)]
+    shift: Option<ShiftSpec>,
+}
+
+impl CaseSpec {
+    fn compile(self) -> Result<regex_sub::SubCase> {
+        use regex_sub::{GroupRule, TextAction};
+        let bad = |msg: String| Error::new(ErrorKind::Profile, msg);
+        let regex = regex::Regex::new(&format!("^(?:{})", self.regex)).map_err(|e| bad(format!("regex-sub input-regex does not compile: {e}")))?;
+        let groups = self
+            .groups
+            .into_iter()
+            .map(|g| {
+                let action = match g.action.as_str() {
+                    "keep" => TextAction::Keep,
+                    "replace" => TextAction::Replace(g.value.unwrap_or_default()),
+                    "hash" => TextAction::Hash,
+                    "hashuid" => TextAction::HashUid,
+                    "increment-date" | "increment-datetime" => {
+                        let s = g.shift.ok_or_else(|| bad("group date rule without its parameters".into()))?.compile()?;
+                        if g.action == "increment-date" { TextAction::IncrementDate(s) } else { TextAction::IncrementDateTime(s) }
+                    }
+                    other => return Err(bad(format!("regex-sub group action {other:?} is not supported"))),
+                };
+                Ok(GroupRule { name: g.name, field: g.field.map(Tag), action })
+            })
+            .collect::<Result<_>>()?;
+        Ok(regex_sub::SubCase { regex, output: regex_sub::template(&self.output)?, groups })
+    }
 }
 
 #[derive(Deserialize)]
@@ -310,6 +362,10 @@ fn compile_field(f: FieldSpec) -> Result<Rule> {
         "increment-date" | "increment-datetime" => {
             let shift = f.shift.ok_or_else(|| bad(format!("rule for {tag}: date shift without its parameters")))?.compile()?;
             if f.action == "increment-date" { Action::IncrementDate(shift) } else { Action::IncrementDateTime(shift) }
+        }
+        "regex-sub" => {
+            let cases = f.cases.ok_or_else(|| bad(format!("rule for {tag}: regex-sub without cases")))?;
+            Action::RegexSub(cases.into_iter().map(CaseSpec::compile).collect::<Result<_>>()?)
         }
         "jitter" => {
             let j = f.jitter.ok_or_else(|| bad(format!("rule for {tag}: jitter without its parameters")))?;
