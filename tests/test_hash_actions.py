@@ -55,7 +55,8 @@ def test_salted_hash_with_digits_and_multi_value_collapse(tmp_path: Path) -> Non
         "    - name: OtherPatientIDs\n      hash: true\n",
     )
     out = _run(_file_with(AccessionNumber="ACC-0001", PatientName="Doe^John", OtherPatientIDs=["OP1", "OP2"]), prof)
-    assert out.AccessionNumber == "647914507f24f0cac71376b2"
+    # The reference writes all 24 digits into the 16-character SH (E6); the value is cut to fit.
+    assert out.AccessionNumber == "647914507f24f0cac71376b2"[:16]
     assert out.PatientName == "95a918827ca67a8593b2f5ab"
     assert out.OtherPatientIDs == "334bb8127872c7041f7d49ab"  # VM 2 collapses to 1, as the reference does
 
@@ -114,3 +115,11 @@ def test_hash_validation(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(fastdeid.ProfileError, match=None) as exc:
         _profile(tmp_path, body)
     assert message in str(exc.value)
+
+
+def test_media_storage_sop_instance_uid_follows_sop_instance_uid(tmp_path: Path) -> None:
+    # E7: the reference leaves the original UID in the file meta.
+    prof = _profile(tmp_path, "dicom:\n  fields:\n    - name: '(0008,0018)'\n      hashuid: true\n")
+    out = _run(_file_with(SOPInstanceUID="1.2.826.0.1.3680043.8.498.1234567890.111.222.333"), prof)
+    assert out.SOPInstanceUID == "1.2.826.0.253627.818711.813123.620619.710920.896118.333"
+    assert out.file_meta.MediaStorageSOPInstanceUID == out.SOPInstanceUID

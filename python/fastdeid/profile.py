@@ -62,6 +62,8 @@ UNWRITABLE_VRS = {"SQ", "AT", "OB", "OW", "OF", "OD", "OL", "OV", "UN"}
 UNHASHABLE_VRS = {"AT", "FL", "FD", "OB", "OW", "OF", "OD", "OL", "OV", "SL", "SQ", "SS", "UL", "UN", "US", "UI", "SV", "UV", "DS", "IS"}
 UNHASHABLE_NAMES = {0x0020000D, 0x0020000E, 0x00080018}  # Study/Series/SOPInstanceUID: use hashuid
 UID_ROOT_FLYWHEEL = "2.16.840.1.114570"
+# Maximum characters of one value (PS3.5 6.2).
+MAX_LENGTH = {"AE": 16, "AS": 4, "CS": 16, "DA": 8, "DS": 16, "DT": 26, "IS": 12, "LO": 64, "PN": 64, "SH": 16, "TM": 14, "UI": 64, "ST": 1024, "LT": 10240}
 NOT_JITTERABLE_VRS = {"SQ", "AT", "OB", "OW", "OF", "OD", "OL", "OV", "UN", "UI", "DA", "DT", "TM", "PN", "AS"}
 
 
@@ -326,6 +328,10 @@ def _check_replacement(address: Address, value: Any, insert: bool, where: str) -
         raise ProfileError(f"{where}: replace-with on {name} (VR {vr}) is not supported")
     if vr in BINARY_NUMBER_VRS and not all(_is_number(v) for v in values):
         raise ProfileError(f"{where}: Incorrect value type for Dicom element {name} (VR={vr}): needs a number")
+    limit = MAX_LENGTH.get(vr)
+    if limit is not None and any(len(str(v)) > limit for v in values):
+        # The reference writes such values with a warning only; they make the file invalid (E6).
+        raise ProfileError(f"{where}: replace-with on {name}: a {vr} value is at most {limit} characters")
 
 
 def _is_number(v: Any) -> bool:

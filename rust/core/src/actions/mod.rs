@@ -3,6 +3,7 @@
 
 pub mod age;
 pub mod date;
+pub mod fit;
 pub mod hash;
 pub mod jitter;
 pub mod strptime;

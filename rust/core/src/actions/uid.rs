@@ -25,7 +25,12 @@ const MAX_UID: usize = 64;
 /// The hashed UID of `value`.
 #[must_use]
 pub fn hashuid(salt: &str, value: &str, opts: &UidOptions) -> String {
-    let parts: Vec<&str> = value.split('.').collect();
+    // Kept nodes lose leading zeros, which PS3.5 9.1 forbids (E18: the reference keeps them).
+    let normalised: Vec<String> = value.split('.').map(|n| {
+        let t = n.trim_start_matches('0');
+        if t.is_empty() && !n.is_empty() { "0".to_string() } else { t.to_string() }
+    }).collect();
+    let parts: Vec<&str> = normalised.iter().map(String::as_str).collect();
     let prefix: Vec<String> = if let Some(name) = &opts.numeric_name {
         name.split('.').map(str::to_string).collect()
     } else {
@@ -45,7 +50,11 @@ pub fn hashuid(salt: &str, value: &str, opts: &UidOptions) -> String {
     let suffix: Vec<String> = if opts.suffix_fields > 0 {
         parts[parts.len().saturating_sub(opts.suffix_fields)..]
             .iter()
-            .map(|node| node[node.len().saturating_sub(6)..].to_string())
+            .map(|node| {
+                let cut = &node[node.len().saturating_sub(6)..];
+                let t = cut.trim_start_matches('0');
+                if t.is_empty() { "0".to_string() } else { t.to_string() }
+            })
             .collect()
     } else {
         Vec::new()
@@ -108,5 +117,9 @@ mod tests {
             "1.2.840.113619.2.55.3.604688119.868.1234567890.184128.991772.123"
         );
         assert_eq!(hashuid("", "1.2.3.4.5.6,1.2.3.4.5.7", &d), "1.2.3.4.220811.362410.821653.581971.226956.933419.7");
+        // E18: no node of the result starts with 0.
+        let out = hashuid("", "1.2.0840.5.1234000012", &d);
+        assert!(out.split('.').all(|n| n == "0" || !n.starts_with('0')), "{out}");
+        assert!(out.ends_with(".12"), "{out}");
     }
 }

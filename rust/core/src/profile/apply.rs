@@ -3,14 +3,14 @@
 
 use super::resolve::{places, Place};
 use super::regex_sub::substitute;
-use super::state::{Current, State, TOP};
+use super::state::{Current, State, META, TOP};
 use super::value::read_string;
 use super::{Action, Profile, Rule};
 use crate::actions::date::{increment_date, increment_datetime, DateShift, ShiftError};
 use crate::actions::jitter::{ds_text, jitter, Draws, Jitter};
-use crate::actions::{hash::hash, uid::hashuid};
+use crate::actions::{fit::fit, hash::hash, uid::hashuid};
 use crate::dicom::encode::{self, Value};
-use crate::dicom::{dict, Body, Document, Input, Vr};
+use crate::dicom::{dict, Body, Document, Input, Tag, Vr};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Largest value read to be transformed; identifiers and dates are short, so anything bigger is a mistake.
@@ -39,7 +39,26 @@ pub fn apply<'a, I: Input + ?Sized>(profile: &Profile, doc: &'a Document, input:
             act(profile, rule, &place, &mut state, input, &mut draws).map_err(|e| e.within(path_of(&state, &place)))?;
         }
     }
+    sync_media_storage_uid(&mut state);
     Ok(state)
+}
+
+const SOP_INSTANCE_UID: Tag = Tag(0x0008_0018);
+const MEDIA_STORAGE_SOP_INSTANCE_UID: Tag = Tag(0x0002_0003);
+
+/// The file meta repeats SOPInstanceUID (PS3.10 7.1); when a rule changed it, the meta copy must
+/// follow or the original UID stays in the file (E7). A rule on the meta element itself wins.
+fn sync_media_storage_uid(state: &mut State<'_>) {
+    if state.changes.contains_key(&(META, MEDIA_STORAGE_SOP_INSTANCE_UID)) || !state.exists(META, MEDIA_STORAGE_SOP_INSTANCE_UID) {
+        return;
+    }
+    let synced = match state.changes.get(&(TOP, SOP_INSTANCE_UID)) {
+        None => return,
+        Some(NewValue::Removed) => NewValue::Removed,
+        // The meta is always explicit VR little endian: re-encoding UID text needs no byte swap.
+        Some(NewValue::Set(_, bytes)) => NewValue::Set(Vr::UI, bytes.clone()),
+    };
+    state.changes.insert((META, MEDIA_STORAGE_SOP_INSTANCE_UID), synced);
 }
 
 fn path_of(state: &State<'_>, place: &Place) -> String {
@@ -117,8 +136,8 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
                 return Ok(());
             }
             let new = match &rule.action {
-                Action::Hash => Value::Text(hash(&profile.salt, &old, profile.hash_digits)),
-                Action::HashUid => Value::Text(hashuid(&profile.salt, &old, &profile.uid)),
+                Action::Hash => Value::Text(fit(&hash(&profile.salt, &old, profile.hash_digits), vr)),
+                Action::HashUid => Value::Text(fit(&hashuid(&profile.salt, &old, &profile.uid), vr)),
                 Action::IncrementDate(s) => shifted(increment_date(&old, s, draws.date_jitter(s)))?,
                 Action::IncrementDateTime(s) => shifted(increment_datetime(&old, s, draws.date_jitter(s)))?,
                 Action::RegexSub(cases) => {
