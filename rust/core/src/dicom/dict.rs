@@ -21,6 +21,9 @@ pub fn implicit_vr(tag: Tag) -> Vr {
     if tag.is_group_length() {
         return Vr::UL;
     }
+    if tag.is_private() && (0x10..=0xFF).contains(&tag.element()) {
+        return Vr::LO; // private creator (PS3.5 7.8.1)
+    }
     lookup(tag).map_or(Vr::UN, |(vr, _)| vr)
 }
 

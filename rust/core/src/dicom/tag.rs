@@ -38,10 +38,11 @@ impl Tag {
         self.0 as u16
     }
 
-    /// Private tags have an odd group number (PS3.5 7.8.1); groups 1, 3, 5 and 7 are not usable.
+    /// Private tags have an odd group number (PS3.5 7.8.1). Groups 1, 3, 5 and 7 may not be used
+    /// at all; they count as private here too, so remove-private-tags clears them, as pydicom does.
     #[must_use]
     pub fn is_private(self) -> bool {
-        self.group() % 2 == 1 && self.group() > 7
+        self.group() % 2 == 1
     }
 
     /// (gggg,0000) group length elements, deprecated outside the file meta (PS3.5 7.2).

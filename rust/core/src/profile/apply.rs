@@ -113,13 +113,13 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
             }
         }
         Action::Replace { value, insert } => {
-            let present = state.exists(place.level, place.tag);
+            let present = present_for_replace(state, place);
             if !present && !insert {
                 return Ok(());
             }
             let vr = match state.current(place.level, place.tag) {
                 Current::Edited(NewValue::Set(vr, _)) => *vr,
-                Current::Original(e) => e.vr,
+                Current::Original(e) => effective_vr(e),
                 _ => rule.vr.unwrap_or_else(|| dict::implicit_vr(place.tag)),
             };
             if let Some((creator_tag, creator)) = &place.creator {
@@ -204,7 +204,28 @@ fn current_string<I: Input + ?Sized>(state: &State<'_>, place: &Place, input: &I
             };
             let mut raw = vec![0u8; len as usize];
             input.read_exact_at(e.value_start, &mut raw).map_err(|err| Error::at(ErrorKind::Io, e.value_start, err.to_string()))?;
-            Ok(Some((e.vr, read_string(&raw, e.vr, enc)?)))
+            let vr = effective_vr(e);
+            Ok(Some((vr, read_string(&raw, vr, enc)?)))
         }
     }
+}
+
+/// The VR a value is read and rewritten with: an explicit UN of a standard tag takes the
+/// dictionary's VR, as pydicom does on read and the reference on write (spec 7.3).
+fn effective_vr(e: &crate::dicom::Element) -> Vr {
+    match (e.vr, dict::lookup(e.tag)) {
+        (Vr::UN, Some((vr, _))) if vr != Vr::UN && vr != Vr::SQ => vr,
+        (vr, _) => vr,
+    }
+}
+
+/// Whether replace-with sees the element as present. An empty number (DS, IS or binary) reads as
+/// None in the reference's value model and so counts as missing; empty text is present (spec 5).
+fn present_for_replace(state: &State<'_>, place: &Place) -> bool {
+    let (vr, empty) = match state.current(place.level, place.tag) {
+        Current::Absent | Current::Edited(NewValue::Removed) => return false,
+        Current::Edited(NewValue::Set(vr, bytes)) => (*vr, bytes.is_empty()),
+        Current::Original(e) => (effective_vr(e), e.value_len == Some(0)),
+    };
+    !(empty && (matches!(vr, Vr::DS | Vr::IS) || vr.numeric_width().is_some()))
 }

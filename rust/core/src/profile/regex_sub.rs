@@ -96,6 +96,10 @@ pub fn template(output: &str) -> Result<Vec<Piece>> {
 /// Applies a text action (group rules and record-field lookups).
 pub fn apply_text(profile: &Profile, action: &TextAction, text: &str) -> Result<String> {
     let date_err = || Error::new(ErrorKind::BadValue, "regex-sub group value does not match its date format");
+    // As for fields (spec 5), empty text is left alone by every action but replace.
+    if text.is_empty() && !matches!(action, TextAction::Replace(_)) {
+        return Ok(String::new());
+    }
     Ok(match action {
         TextAction::Keep => text.to_string(),
         TextAction::Replace(v) => v.clone(),

@@ -110,23 +110,40 @@ fn private_place<I: Input + ?Sized>(group: u16, creator: &str, offset: u8, level
     Ok(Place { level, tag: Tag::new(group, block << 8 | u16::from(offset)), creator: Some((creator_tag, creator.to_string())) })
 }
 
-/// Regex candidates: keyword paths of elements that have keywords all the way down, then hex
-/// paths, each sorted; the file meta is never a candidate (spec 4.4).
+/// Regex candidates (spec 4.4): keyword paths, depth first with each level's keywords sorted, for
+/// elements that have keywords all the way down; then lower-case hex paths in file order, depth
+/// first. The file meta is never a candidate.
 fn regex_places(re: &regex::Regex, state: &State<'_>) -> Vec<Place> {
-    let mut keyword_paths = Vec::new();
-    let mut hex_paths = Vec::new();
-    for level in std::iter::once(TOP).chain(state.nested_levels()) {
-        let lv = &state.levels[level];
-        for tag in state.tags(level) {
-            if let (Some(prefix), Some(kw)) = (&lv.keyword_path, dict::keyword(tag)) {
-                keyword_paths.push((join(prefix, kw), level, tag));
-            }
-            hex_paths.push((join(&lv.hex_path, &format!("{:08X}", tag.0)), level, tag));
+    let mut out = Vec::new();
+    keyword_candidates(re, state, TOP, "", &mut out);
+    hex_candidates(re, state, TOP, "", &mut out);
+    out
+}
+
+fn keyword_candidates(re: &regex::Regex, state: &State<'_>, level: usize, prefix: &str, out: &mut Vec<Place>) {
+    let mut named: Vec<(&str, Tag)> = state.tags(level).into_iter().filter_map(|t| dict::keyword(t).map(|k| (k, t))).collect();
+    named.sort_unstable();
+    for (keyword, tag) in named {
+        let path = join(prefix, keyword);
+        if re.is_match(&path) {
+            out.push(Place::at(level, tag));
+        }
+        for (i, &item) in state.items(level, tag).iter().enumerate() {
+            keyword_candidates(re, state, item, &format!("{path}.{i}"), out);
         }
     }
-    keyword_paths.sort();
-    hex_paths.sort();
-    keyword_paths.into_iter().chain(hex_paths).filter(|(path, _, _)| re.is_match(path)).map(|(_, level, tag)| Place::at(level, tag)).collect()
+}
+
+fn hex_candidates(re: &regex::Regex, state: &State<'_>, level: usize, prefix: &str, out: &mut Vec<Place>) {
+    for tag in state.tags(level) {
+        let path = join(prefix, &format!("{:08x}", tag.0));
+        if re.is_match(&path) {
+            out.push(Place::at(level, tag));
+        }
+        for (i, &item) in state.items(level, tag).iter().enumerate() {
+            hex_candidates(re, state, item, &format!("{path}.{i}"), out);
+        }
+    }
 }
 
 fn join(prefix: &str, name: &str) -> String {

@@ -16,6 +16,10 @@ pub fn read_string(raw: &[u8], vr: Vr, enc: Encoding) -> Result<String> {
         return Ok(values.join(","));
     }
     let Some(width) = vr.numeric_width() else {
+        if matches!(vr, Vr::OB | Vr::UN) {
+            // Spec 4.2: bytes read as their numbers joined by ",".
+            return Ok(raw.iter().map(u8::to_string).collect::<Vec<_>>().join(","));
+        }
         return Err(Error::new(ErrorKind::BadValue, format!("a {vr} value cannot be read as text")));
     };
     let numbers: Vec<String> = raw.chunks_exact(width).map(|c| number_text(vr, c, enc)).collect();
