@@ -77,6 +77,10 @@ fn inflate<I: Input + ?Sized>(input: &I, meta_end: u64, limits: &Limits) -> Resu
     Ok(out)
 }
 
+fn ascending(elements: &[Element]) -> bool {
+    elements.windows(2).all(|w| w[0].tag < w[1].tag)
+}
+
 /// What ends a data set.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Until {
@@ -138,7 +142,8 @@ impl<I: Input + ?Sized> Parser<'_, I> {
                 if len != 0 {
                     return Err(Error::at(ErrorKind::BadItem, pos, "item delimiter with a non-zero length"));
                 }
-                return Ok(DataSet { encoding: enc, start, end: pos, elements });
+                let ordered = ascending(&elements);
+                return Ok(DataSet { encoding: enc, start, end: pos, elements, ordered });
             }
             if tag.is_delimiter() {
                 return Err(Error::at(ErrorKind::BadItem, pos, format!("unexpected {tag} among data elements")));
@@ -147,7 +152,8 @@ impl<I: Input + ?Sized> Parser<'_, I> {
             pos = element.end;
             elements.push(element);
         }
-        Ok(DataSet { encoding: enc, start, end: pos, elements })
+        let ordered = ascending(&elements);
+        Ok(DataSet { encoding: enc, start, end: pos, elements, ordered })
     }
 
     fn tag(&mut self, pos: u64, enc: Encoding) -> Result<Tag> {

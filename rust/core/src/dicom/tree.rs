@@ -59,19 +59,31 @@ pub struct DataSet {
     pub end: u64,
     /// The elements in file order.
     pub elements: Vec<Element>,
+    /// Whether tags strictly ascend, as PS3.5 7.1 requires (lookups binary-search then).
+    pub ordered: bool,
 }
 
 impl DataSet {
-    /// The element with this tag at this level, if present.
+    /// The element with this tag at this level, if present. A binary search: the cost of a rule
+    /// that matches nothing does not grow with the size of the header.
     #[must_use]
     pub fn find(&self, tag: Tag) -> Option<&Element> {
-        self.elements.iter().find(|e| e.tag == tag)
+        match self.elements.binary_search_by_key(&tag, |e| e.tag) {
+            Ok(i) => Some(&self.elements[i]),
+            // Out-of-order data sets (invalid, but read) fall back to a scan.
+            Err(_) if !self.ordered => self.elements.iter().find(|e| e.tag == tag),
+            Err(_) => None,
+        }
     }
 
     /// Where a new element with `tag` belongs: before the first element with a larger tag.
     #[must_use]
     pub fn insertion_point(&self, tag: Tag) -> u64 {
-        self.elements.iter().find(|e| e.tag > tag).map_or(self.end, |e| e.start)
+        if !self.ordered {
+            return self.elements.iter().find(|e| e.tag > tag).map_or(self.end, |e| e.start);
+        }
+        let i = self.elements.partition_point(|e| e.tag < tag);
+        self.elements.get(i).map_or(self.end, |e| e.start)
     }
 }
 
