@@ -7,6 +7,7 @@ receives tags, never keywords, and never has to guess.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -156,6 +157,11 @@ def profile_from_text(text: str, source: str, fmt: str = "yaml") -> Profile:
     return _compile(doc, source)
 
 
+def _did_you_mean(key: Any, known: set[str]) -> str:
+    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _where(source: str, node: Any) -> str:
     line = getattr(node, "line", None)
     return f"{source}:{line}" if line else source
@@ -164,7 +170,7 @@ def _where(source: str, node: Any) -> str:
 def _compile(doc: dict[str, Any], source: str) -> Profile:
     for key in doc:
         if key not in TOP_LEVEL_KEYS and key not in OTHER_FILE_TYPES:
-            raise ProfileError(f"{_where(source, doc)}: unknown top-level key {key!r}")
+            raise ProfileError(f"{_where(source, doc)}: unknown top-level key {key!r}{_did_you_mean(key, TOP_LEVEL_KEYS | OTHER_FILE_TYPES)}")
     dicom = doc.get("dicom") or {}
     if not isinstance(dicom, dict):
         raise ProfileError(f"{_where(source, doc)}: `dicom:` must be a mapping")
@@ -172,7 +178,7 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         if key in DICOM_KEYS_PENDING:
             raise ProfileError(f"{_where(source, dicom)}: dicom key {key!r} is not supported by this version of fastdeid yet")
         if key not in DICOM_KEYS_SUPPORTED:
-            raise ProfileError(f"{_where(source, dicom)}: unknown dicom key {key!r}")
+            raise ProfileError(f"{_where(source, dicom)}: unknown dicom key {key!r}{_did_you_mean(key, DICOM_KEYS_SUPPORTED | DICOM_KEYS_PENDING)}")
     insert_default = dicom.get("replace-with-insert", True)
     if not isinstance(insert_default, bool):
         raise ProfileError(f"{_where(source, dicom)}: replace-with-insert must be true or false")
@@ -268,7 +274,7 @@ def _field_rule(f: Any, source: str, insert_default: bool, recurse: bool, dicom:
         if key in FIELD_KEYS_PENDING:
             raise ProfileError(f"{where}: field key {key!r} is not supported by this version of fastdeid yet")
         if key not in FIELD_KEYS:
-            raise ProfileError(f"{where}: unknown key {key!r} in field rule")
+            raise ProfileError(f"{where}: unknown key {key!r} in field rule{_did_you_mean(key, FIELD_KEYS)}")
     if ("name" in f) == ("regex" in f):
         raise ProfileError(f"{where}: a field needs exactly one of `name:` or `regex:`")
     address = regex_address(f["regex"], where) if "regex" in f else resolve(f["name"], where)
