@@ -63,7 +63,7 @@ def test_deidentify_dataset_returns_a_new_dataset() -> None:
         ("dicom:\n  fields:\n    - name: 00100030\n      remove: true\n", ":3: field name 32792 is not a string; quote tag numbers"),
         ("dicom:\n  filenames: []\n", "dicom key 'filenames' is not supported by this version"),
         ("dicom:\n  fields:\n    - name: PatientID\n      remove: true\n      hash-salt: x\n", "unknown key 'hash-salt' in field rule"),
-        ("dicom:\n  hash-salt: x\n", "unknown dicom key 'hash-salt'; did you mean 'hash-digits'?"),
+        ("dicom:\n  hash-salt: x\n", "unknown dicom key 'hash-salt'; did you mean 'salt'?"),
         ("dicom:\n  sallt: x\n", "unknown dicom key 'sallt'; did you mean 'salt'?"),
         ("dicom:\n  fields:\n    - name: Rows\n      replace-with: big\n", "Incorrect value type for Dicom element Rows (VR=US)"),
         ("dicom:\n  fields:\n    - name: PatientWeight\n      encrypt: true\n", "action 'encrypt' on PatientWeight is not supported"),
