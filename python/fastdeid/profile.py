@@ -56,6 +56,7 @@ FIELD_KEYS = {
 FIELD_KEYS_PENDING = {"force-nonce"}
 
 TRANSFER_SYNTAX_UID = 0x00020010
+LOG_UID_COLUMNS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
 BINARY_NUMBER_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "SV", "UV"}
 UNWRITABLE_VRS = {"SQ", "AT", "OB", "OW", "OF", "OD", "OL", "OV", "UN"}
 # Spec 1.5: hash is refused for these VRs; DS and IS are added because a hex digest is not a
@@ -118,11 +119,33 @@ class Profile:
     rules: tuple[FieldRule, ...]
     deid_log: str | None
     compiled: _core.CompiledProfile = field(repr=False, compare=False)
+    spec: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
     def is_identity(self) -> bool:
         """True when the profile changes nothing (every file is copied byte for byte)."""
         return all(r.action == "keep" for r in self.rules)
+
+    def log_columns(self) -> list[str]:
+        """The deid log's value columns (spec 8.1): the three UIDs, then each rule's name in
+        processing order, once per distinct name."""
+        names = list(LOG_UID_COLUMNS)
+        for rule in self.rules:
+            if rule.name not in names:
+                names.append(rule.name)
+        return names
+
+    def compiled_with_log(self) -> _core.CompiledProfile:
+        """The profile compiled so that every file also reports its log rows."""
+        columns: list[dict[str, Any]] = [{**resolve(n, "").target, "flat": True} for n in LOG_UID_COLUMNS]
+        seen = set(LOG_UID_COLUMNS)
+        for rule in self.rules:
+            if rule.name in seen:
+                continue
+            seen.add(rule.name)
+            flat = rule.address.kind in ("keyword", "tag", "private") or (rule.address.kind == "path" and "*" not in rule.name)
+            columns.append({**rule.address.target, "flat": flat})
+        return _core.CompiledProfile(json.dumps({**self.spec, "log": columns}))
 
 
 def builtin_names() -> list[str]:
@@ -216,6 +239,7 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         rules=rules,
         deid_log=doc.get("deid-log"),
         compiled=_core.CompiledProfile(json.dumps(spec)),
+        spec=spec,
     )
 
 

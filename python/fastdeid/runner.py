@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import _core
 from .errors import UsageError
+from .log import TOOLKIT, DeidLog
 from .profile import Profile, load_profile
 
 CHUNK = 256
@@ -99,24 +100,46 @@ def run(
     *,
     fsync: bool = True,
     progress: Callable[[Report], None] | None = None,
+    deid_log: str | os.PathLike[str] | None = None,
+    log_flavour: tuple[str, str] = TOOLKIT,
+    pairs: list[tuple[Path, Path]] | None = None,
 ) -> Report:
     """De-identifies every file under SRC into DST with PROFILE on JOBS threads (0 = all cores).
 
+    The deid log goes to `deid_log`, else to the profile's `deid-log:` path, if either is set.
     Returns a :class:`Report`; a bad file is a failure in the report, never an exception.
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    pairs = plan(src, dst)
-    batch = _core.Batch(prof.compiled, jobs=jobs, fsync=fsync)
+    pairs = plan(src, dst) if pairs is None else pairs
+    log_path = deid_log if deid_log is not None else prof.deid_log
+    log = DeidLog(log_path, prof.log_columns(), log_flavour, outside=Path(dst)) if log_path else None
+    if log is not None:
+        log.check()
+    batch = _core.Batch(prof.compiled_with_log() if log else prof.compiled, jobs=jobs, fsync=fsync)
     report = Report(threads=batch.threads)
+    src_root = Path(src)
     started = time.perf_counter()
-    for i in range(0, len(pairs), CHUNK):
-        for r in batch.process(pairs[i : i + CHUNK]):
-            _account(report, r)
-        report.seconds = time.perf_counter() - started
-        if progress is not None:
-            progress(report)
+    try:
+        for i in range(0, len(pairs), CHUNK):
+            for r in batch.process(pairs[i : i + CHUNK]):
+                _account(report, r)
+                if log is not None and r.log_before is not None:
+                    log.write(_relative(Path(r.src), src_root), r.log_before, r.log_after)
+            report.seconds = time.perf_counter() - started
+            if progress is not None:
+                progress(report)
+    finally:
+        if log is not None:
+            log.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix() if root.is_dir() else path.name
+    except ValueError:
+        return path.name
 
 
 def _account(report: Report, r: _core.FileResult) -> None:

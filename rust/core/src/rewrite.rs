@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use crate::dicom::{encode, parse, DataSet, Input, Limits, Tag};
 use crate::error::{Error, ErrorKind, Result};
 use crate::profile::state::{LengthField, State};
+use crate::profile::log::LogRows;
 use crate::profile::{apply, NewValue, Profile};
 
 /// Replace input bytes `start..end` with `bytes` (an insertion when `start == end`).
@@ -138,7 +139,7 @@ pub fn write_range<I: Input + ?Sized, W: Write>(input: &I, splices: &[Splice], f
 }
 
 /// What rewriting one object did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rewritten {
     /// Bytes read (the input's size).
     pub bytes_in: u64,
@@ -146,6 +147,8 @@ pub struct Rewritten {
     pub bytes_out: u64,
     /// False when no rule changed anything and the input was copied as it is.
     pub changed: bool,
+    /// The log's rows, when the profile has log columns.
+    pub log: Option<LogRows>,
 }
 
 /// De-identifies one object: parses `input`, runs `profile`, and writes the result to `out`.
@@ -153,13 +156,19 @@ pub struct Rewritten {
 pub fn rewrite<I: Input + ?Sized, W: Write>(input: &I, profile: &Profile, limits: &Limits, out: &mut W) -> Result<Rewritten> {
     let doc = parse(input, limits)?;
     let bytes_in = input.len();
-    let plan = match &doc.inflated {
-        Some(buf) => splices(&apply(profile, &doc, buf.as_slice())?, buf.as_slice())?,
-        None => splices(&apply(profile, &doc, input)?, input)?,
+    let (plan, log) = match &doc.inflated {
+        Some(buf) => {
+            let (state, log) = apply(profile, &doc, buf.as_slice())?;
+            (splices(&state, buf.as_slice())?, log)
+        }
+        None => {
+            let (state, log) = apply(profile, &doc, input)?;
+            (splices(&state, input)?, log)
+        }
     };
     if plan.is_empty() {
         input.copy_to(0, bytes_in, out)?;
-        return Ok(Rewritten { bytes_in, bytes_out: bytes_in, changed: false });
+        return Ok(Rewritten { bytes_in, bytes_out: bytes_in, changed: false, log });
     }
     let growth = |from: u64, to: u64| -> i64 {
         plan.iter().filter(|s| s.start >= from && s.end <= to).map(|s| s.bytes.len() as i64 - (s.end - s.start) as i64).sum()
@@ -183,5 +192,5 @@ pub fn rewrite<I: Input + ?Sized, W: Write>(input: &I, profile: &Profile, limits
             meta_end.saturating_add_signed(growth(0, meta_end)) + stream.len() as u64
         }
     };
-    Ok(Rewritten { bytes_in, bytes_out, changed: true })
+    Ok(Rewritten { bytes_in, bytes_out, changed: true, log })
 }

@@ -61,6 +61,8 @@ struct FileResult {
     bytes_in: u64,
     bytes_out: u64,
     changed: bool,
+    log_before: Option<Vec<Option<String>>>,
+    log_after: Option<Vec<Option<String>>>,
 }
 
 impl From<fastdeid_core::FileResult> for FileResult {
@@ -76,9 +78,14 @@ impl From<fastdeid_core::FileResult> for FileResult {
             bytes_in: 0,
             bytes_out: 0,
             changed: false,
+            log_before: None,
+            log_after: None,
         };
         match r.status {
-            Status::Ok(w) => FileResult { bytes_in: w.bytes_in, bytes_out: w.bytes_out, changed: w.changed, ..base },
+            Status::Ok(w) => {
+                let (log_before, log_after) = w.log.map_or((None, None), |l| (Some(l.before), Some(l.after)));
+                FileResult { bytes_in: w.bytes_in, bytes_out: w.bytes_out, changed: w.changed, log_before, log_after, ..base }
+            }
             Status::Skipped(why) => FileResult { status: "skipped", message: Some(why.to_string()), ..base },
             Status::Failed(e) => FileResult {
                 status: "failed",
@@ -86,6 +93,7 @@ impl From<fastdeid_core::FileResult> for FileResult {
                 message: Some(e.to_string()),
                 offset: e.offset,
                 tag_path: (!e.tag_path.is_empty()).then_some(e.tag_path),
+                log_before: e.log_before,
                 ..base
             },
         }

@@ -2,6 +2,7 @@
 //! Rules run in order and each sees the result of the ones before (spec section 3.2).
 
 use super::resolve::{places, Place};
+use super::log::{snapshot, LogRows};
 use super::regex_sub::substitute;
 use super::state::{Current, State, META, TOP};
 use super::value::read_string;
@@ -25,22 +26,36 @@ pub enum NewValue {
     Set(Vr, Vec<u8>),
 }
 
-/// Runs every rule of `profile` over `doc`, whose offsets refer to `input`.
-pub fn apply<'a, I: Input + ?Sized>(profile: &Profile, doc: &'a Document, input: &I) -> Result<State<'a>> {
+/// Runs every rule of `profile` over `doc`, whose offsets refer to `input`; with log columns, also
+/// returns the log's before and after rows.
+pub fn apply<'a, I: Input + ?Sized>(profile: &Profile, doc: &'a Document, input: &I) -> Result<(State<'a>, Option<LogRows>)> {
     let mut state = State::new(doc);
     let mut draws = Randomness::new(profile, &state, input)?;
     super::passes::run(profile, &mut state, input)?;
+    let before = if profile.log_columns.is_empty() { None } else { Some(snapshot(profile, &state, input)?) };
+    if let Err(mut e) = run_rules(profile, &mut state, input, &mut draws) {
+        e.log_before = before;
+        return Err(e);
+    }
+    sync_media_storage_uid(&mut state);
+    let log = match before {
+        Some(before) => Some(LogRows { after: snapshot(profile, &state, input)?, before }),
+        None => None,
+    };
+    Ok((state, log))
+}
+
+fn run_rules<I: Input + ?Sized>(profile: &Profile, state: &mut State<'_>, input: &I, draws: &mut Randomness) -> Result<()> {
     for rule in &profile.rules {
         if matches!(rule.action, Action::Keep) {
             continue; // keep rules only matter to the passes above
         }
         // Places are resolved before the rule acts, so a rule never sees its own changes.
-        for place in places(&rule.target, profile.recurse_sequence, &state, input)? {
-            act(profile, rule, &place, &mut state, input, &mut draws).map_err(|e| e.within(path_of(&state, &place)))?;
+        for place in places(&rule.target, profile.recurse_sequence, state, input)? {
+            act(profile, rule, &place, state, input, draws).map_err(|e| e.within(path_of(state, &place)))?;
         }
     }
-    sync_media_storage_uid(&mut state);
-    Ok(state)
+    Ok(())
 }
 
 const SOP_INSTANCE_UID: Tag = Tag(0x0008_0018);
@@ -78,7 +93,7 @@ impl Randomness {
         let keyed = match &profile.jitter_seed {
             None => None,
             Some(key) => {
-                let place = Place { level: super::state::TOP, tag: crate::dicom::Tag(0x0010_0020), creator: None };
+                let place = Place::at(TOP, Tag(0x0010_0020));
                 let patient = current_string(state, &place, input)?.map(|(_, s)| s).unwrap_or_default();
                 Some((key.as_bytes().to_vec(), patient))
             }
@@ -142,7 +157,7 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
                 Action::IncrementDateTime(s) => shifted(increment_datetime(&old, s, draws.date_jitter(s)))?,
                 Action::RegexSub(cases) => {
                     let snapshot: &State<'_> = state;
-                    let mut field = |tag| current_string(snapshot, &Place { level: TOP, tag, creator: None }, input).map(|v| v.map(|(_, s)| s));
+                    let mut field = |tag| current_string(snapshot, &Place::at(TOP, tag), input).map(|v| v.map(|(_, s)| s));
                     Value::Text(substitute(profile, cases, &old, &mut field)?)
                 }
                 Action::Jitter(j) => {
@@ -192,7 +207,7 @@ fn shifted(result: std::result::Result<Vec<String>, ShiftError>) -> Result<Value
 }
 
 /// The element's current value as a read string and its VR; `None` when it is absent.
-fn current_string<I: Input + ?Sized>(state: &State<'_>, place: &Place, input: &I) -> Result<Option<(Vr, String)>> {
+pub(super) fn current_string<I: Input + ?Sized>(state: &State<'_>, place: &Place, input: &I) -> Result<Option<(Vr, String)>> {
     let enc = state.levels[place.level].ds.encoding;
     match state.current(place.level, place.tag) {
         Current::Absent | Current::Edited(NewValue::Removed) => Ok(None),

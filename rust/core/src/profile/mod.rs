@@ -2,6 +2,7 @@
 //! with keywords resolved to tags) and its compiled, immutable form.
 
 mod apply;
+pub mod log;
 pub mod passes;
 pub mod regex_sub;
 mod resolve;
@@ -45,6 +46,8 @@ pub struct Profile {
     pub patient_age: Option<passes::AgeOptions>,
     /// Key that makes jitter draws a function of the patient (fastdeid's `jitter-seed`).
     pub jitter_seed: Option<String>,
+    /// Columns of the de-identification log; empty when no log is kept.
+    pub log_columns: Vec<log::LogColumn>,
 }
 
 /// One step of an element address (spec 4.1).
@@ -135,6 +138,18 @@ struct ProfileSpec {
     patient_age: Option<AgeSpec>,
     #[serde(default)]
     jitter_seed: Option<String>,
+    #[serde(default)]
+    log: Vec<LogSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogSpec {
+    #[serde(default)]
+    path: Option<Vec<StepSpec>>,
+    #[serde(default)]
+    regex: Option<String>,
+    flat: bool,
 }
 
 #[derive(Deserialize)]
@@ -310,6 +325,11 @@ impl Profile {
                 },
             }),
             jitter_seed: spec.jitter_seed,
+            log_columns: spec
+                .log
+                .into_iter()
+                .map(|c| Ok(log::LogColumn { target: compile_target(c.path, c.regex)?, flat: c.flat }))
+                .collect::<Result<_>>()?,
         })
     }
 
@@ -327,19 +347,14 @@ impl Profile {
             remove_undefined: false,
             patient_age: None,
             jitter_seed: None,
+            log_columns: Vec::new(),
         }
     }
 }
 
 fn compile_field(f: FieldSpec) -> Result<Rule> {
     let bad = |msg: String| Error::new(ErrorKind::Profile, msg);
-    let target = match (f.path, f.regex) {
-        (Some(steps), None) => Target::Path(compile_path(steps)?),
-        (None, Some(pattern)) => Target::Regex(
-            regex::Regex::new(&format!("^(?:{pattern})")).map_err(|e| bad(format!("regex {pattern:?} does not compile: {e}")))?,
-        ),
-        _ => return Err(bad("a rule needs exactly one of path and regex".into())),
-    };
+    let target = compile_target(f.path, f.regex)?;
     let tag = match &target {
         Target::Path(steps) => steps.last().map_or(Tag(0), |s| if let Step::Tag(t) = s { *t } else { Tag(0) }),
         Target::Regex(_) => Tag(0),
@@ -381,6 +396,17 @@ fn compile_field(f: FieldSpec) -> Result<Rule> {
         other => return Err(bad(format!("rule for {tag}: unknown action {other:?}"))),
     };
     Ok(Rule { target, vr, action })
+}
+
+fn compile_target(path: Option<Vec<StepSpec>>, regex: Option<String>) -> Result<Target> {
+    let bad = |msg: String| Error::new(ErrorKind::Profile, msg);
+    match (path, regex) {
+        (Some(steps), None) => Ok(Target::Path(compile_path(steps)?)),
+        (None, Some(pattern)) => Ok(Target::Regex(
+            regex::Regex::new(&format!("^(?:{pattern})")).map_err(|e| bad(format!("regex {pattern:?} does not compile: {e}")))?,
+        )),
+        _ => Err(bad("a rule needs exactly one of path and regex".into())),
+    }
 }
 
 /// Checks the element/item alternation of a path and converts it.

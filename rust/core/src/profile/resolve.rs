@@ -17,11 +17,15 @@ pub struct Place {
     pub tag: Tag,
     /// Creator element (tag, creator text) to insert along with this place.
     pub creator: Option<(Tag, String)>,
+    /// The keyword or hex path a regex matched, for the log.
+    pub label: Option<String>,
 }
 
 impl Place {
-    fn at(level: usize, tag: Tag) -> Self {
-        Place { level, tag, creator: None }
+    /// The element `tag` at `level`.
+    #[must_use]
+    pub fn at(level: usize, tag: Tag) -> Self {
+        Place { level, tag, creator: None, label: None }
     }
 }
 
@@ -107,7 +111,7 @@ fn private_place<I: Input + ?Sized>(group: u16, creator: &str, offset: u8, level
     }
     let creator_tag = free.ok_or_else(|| Error::new(ErrorKind::BadValue, format!("no free private block in group {group:04X}")))?;
     let block = creator_tag.element();
-    Ok(Place { level, tag: Tag::new(group, block << 8 | u16::from(offset)), creator: Some((creator_tag, creator.to_string())) })
+    Ok(Place { creator: Some((creator_tag, creator.to_string())), ..Place::at(level, Tag::new(group, block << 8 | u16::from(offset))) })
 }
 
 /// Regex candidates (spec 4.4): keyword paths, depth first with each level's keywords sorted, for
@@ -126,7 +130,7 @@ fn keyword_candidates(re: &regex::Regex, state: &State<'_>, level: usize, prefix
     for (keyword, tag) in named {
         let path = join(prefix, keyword);
         if re.is_match(&path) {
-            out.push(Place::at(level, tag));
+            out.push(Place { label: Some(path.clone()), ..Place::at(level, tag) });
         }
         for (i, &item) in state.items(level, tag).iter().enumerate() {
             keyword_candidates(re, state, item, &format!("{path}.{i}"), out);
@@ -138,7 +142,7 @@ fn hex_candidates(re: &regex::Regex, state: &State<'_>, level: usize, prefix: &s
     for tag in state.tags(level) {
         let path = join(prefix, &format!("{:08x}", tag.0));
         if re.is_match(&path) {
-            out.push(Place::at(level, tag));
+            out.push(Place { label: Some(path.clone()), ..Place::at(level, tag) });
         }
         for (i, &item) in state.items(level, tag).iter().enumerate() {
             hex_candidates(re, state, item, &format!("{path}.{i}"), out);

@@ -88,7 +88,7 @@ impl<'a> State<'a> {
                     (Some(prefix), Some(kw)) => Some(join(prefix, &format!("{kw}.{i}"))),
                     _ => None,
                 };
-                let hex_path = join(&parent.hex_path, &format!("{:08X}.{i}", e.tag.0));
+                let hex_path = join(&parent.hex_path, &format!("{:08x}.{i}", e.tag.0));
                 ids.push(self.levels.len());
                 self.levels.push(Level { ds: &item.dataset, parent: Some((level, e.tag)), containers, keyword_path, hex_path });
                 self.index_items(self.levels.len() - 1);

@@ -12,7 +12,18 @@ pub fn read_string(raw: &[u8], vr: Vr, enc: Encoding) -> Result<String> {
         // common extended repertoire; other character sets are a known gap.
         let text = std::str::from_utf8(raw).map_or_else(|_| raw.iter().map(|&b| char::from(b)).collect(), str::to_string);
         let trimmed = text.trim_end_matches(['\0', ' ']);
-        let values: Vec<&str> = trimmed.split('\\').map(|v| if strips_both(vr) { v.trim_matches(' ') } else { v }).collect();
+        if matches!(vr, Vr::LT | Vr::ST | Vr::UT | Vr::UR) {
+            return Ok(trimmed.to_string()); // single-valued: a backslash is just a character
+        }
+        // pydicom's per-value cleanup, which the reference's strings inherit.
+        let values: Vec<&str> = trimmed
+            .split('\\')
+            .map(|v| match vr {
+                Vr::AE | Vr::UI | Vr::DS | Vr::IS => v.trim_matches([' ', '\0']),
+                Vr::LO | Vr::SH | Vr::UC => v.trim_end_matches(' '),
+                _ => v,
+            })
+            .collect();
         return Ok(values.join(","));
     }
     let Some(width) = vr.numeric_width() else {
@@ -26,11 +37,6 @@ pub fn read_string(raw: &[u8], vr: Vr, enc: Encoding) -> Result<String> {
     Ok(numbers.join(","))
 }
 
-/// VRs whose values lose leading spaces too when read (PS3.5 6.2: they are insignificant there).
-fn strips_both(vr: Vr) -> bool {
-    matches!(vr, Vr::AE | Vr::CS | Vr::DA | Vr::DS | Vr::DT | Vr::IS | Vr::TM | Vr::UI | Vr::AS)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +48,10 @@ mod tests {
         assert_eq!(read_string(b"1.2.3\0", Vr::UI, Encoding::EXPLICIT_LE).unwrap(), "1.2.3");
         assert_eq!(read_string(&[1, 0, 2, 0], Vr::US, Encoding::EXPLICIT_LE).unwrap(), "1,2");
         assert_eq!(read_string(&[0, 1], Vr::US, Encoding::EXPLICIT_BE).unwrap(), "1");
+        // As pydicom reads them: CS keeps inner padding, LO loses it per value, AE on both sides.
+        assert_eq!(read_string(b"DERIVED \\SECONDARY ", Vr::CS, Encoding::EXPLICIT_LE).unwrap(), "DERIVED ,SECONDARY");
+        assert_eq!(read_string(b" A \\ B ", Vr::LO, Encoding::EXPLICIT_LE).unwrap(), " A, B");
+        assert_eq!(read_string(b" A \\ B ", Vr::AE, Encoding::EXPLICIT_LE).unwrap(), "A,B");
+        assert_eq!(read_string(b"a\\b ", Vr::LT, Encoding::EXPLICIT_LE).unwrap(), "a\\b");
     }
 }

@@ -1,0 +1,104 @@
+//! The de-identification log's values (spec 8): for each log column, the value before the rules
+//! ran (after the profile passes) and after. Flat names give the value; regex, repeater and
+//! wildcard names give a JSON object of path -> value, as the reference writes them.
+
+use super::apply::current_string;
+use super::resolve::{places, Place};
+use super::state::State;
+use super::{Profile, Target};
+use crate::dicom::Input;
+use crate::error::Result;
+
+/// One log column.
+#[derive(Debug)]
+pub struct LogColumn {
+    /// The elements it shows.
+    pub target: Target,
+    /// One value (keyword, tag, private or indexed path) rather than a JSON object.
+    pub flat: bool,
+}
+
+/// The before and after rows of one file, one cell per column (`None` is an empty cell).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogRows {
+    /// Values before the rules.
+    pub before: Vec<Option<String>>,
+    /// Values after the rules.
+    pub after: Vec<Option<String>>,
+}
+
+/// The current values of every log column.
+pub fn snapshot<I: Input + ?Sized>(profile: &Profile, state: &State<'_>, input: &I) -> Result<Vec<Option<String>>> {
+    let mut row = Vec::with_capacity(profile.log_columns.len());
+    for col in &profile.log_columns {
+        // The log shows top-level values only, even with recurse-sequence (spec 4.5).
+        let found = places(&col.target, false, state, input)?;
+        if col.flat {
+            row.push(match found.first() {
+                Some(place) => current_string(state, place, input)?.map(|(_, v)| v),
+                None => None,
+            });
+            continue;
+        }
+        let mut json = String::from("{");
+        for (i, place) in found.iter().enumerate() {
+            if i > 0 {
+                json.push_str(", ");
+            }
+            json_string(&label(state, place), &mut json);
+            json.push_str(": ");
+            match current_string(state, place, input)? {
+                Some((_, v)) => json_string(&v, &mut json),
+                None => json.push_str("null"),
+            }
+        }
+        json.push('}');
+        row.push(Some(json));
+    }
+    Ok(row)
+}
+
+fn label(state: &State<'_>, place: &Place) -> String {
+    if let Some(path) = &place.label {
+        return path.clone();
+    }
+    let prefix = &state.levels[place.level].hex_path;
+    let tag = format!("{:08x}", place.tag.0);
+    if prefix.is_empty() { tag } else { format!("{prefix}.{tag}") }
+}
+
+/// Appends `s` as a JSON string the way Python's `json.dumps` writes it (ASCII only).
+fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7E => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_string;
+
+    #[test]
+    fn json_strings_match_python() {
+        let mut out = String::new();
+        json_string("a\"b\\c\né😀", &mut out);
+        assert_eq!(out, r#""a\"b\\c\n\u00e9\ud83d\ude00""#);
+    }
+}
