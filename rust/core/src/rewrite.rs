@@ -156,15 +156,12 @@ pub struct Rewritten {
 pub fn rewrite<I: Input + ?Sized, W: Write>(input: &I, profile: &Profile, limits: &Limits, out: &mut W) -> Result<Rewritten> {
     let doc = parse(input, limits)?;
     let bytes_in = input.len();
-    let (plan, log) = match &doc.inflated {
-        Some(buf) => {
-            let (state, log) = apply(profile, &doc, buf.as_slice())?;
-            (splices(&state, buf.as_slice())?, log)
-        }
-        None => {
-            let (state, log) = apply(profile, &doc, input)?;
-            (splices(&state, input)?, log)
-        }
+    let (plan, log) = if let Some(buf) = &doc.inflated {
+        let (state, log) = apply(profile, &doc, buf.as_slice())?;
+        (splices(&state, buf.as_slice())?, log)
+    } else {
+        let (state, log) = apply(profile, &doc, input)?;
+        (splices(&state, input)?, log)
     };
     if plan.is_empty() {
         input.copy_to(0, bytes_in, out)?;
