@@ -46,6 +46,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=_cmd_run)
 
+    p.add_argument("--deid-log", default=None, help="write the log of original and new values here (overrides the profile's deid-log)")
+
+    deid = sub.add_parser("deid", help="try a profile on sample files, or write a starter profile")
+    dsub = deid.add_subparsers(dest="deid_command", required=True)
+    q = dsub.add_parser("test", help="de-identify the DICOM files under SRC into DST and write DST/deid_log.csv")
+    q.add_argument("src")
+    q.add_argument("profile", help="profile file or built-in name")
+    q.add_argument("dst", help="created if missing")
+    q.add_argument("--subject", help="subject label (accepted for compatibility; outputs mirror SRC)")
+    q.add_argument("--session", help="session label (accepted for compatibility; outputs mirror SRC)")
+    q.add_argument("--log-only", action="store_true", help="write only the log, as `fw deid test` does")
+    q.add_argument("--jobs", "-j", type=int, default=0)
+    q.set_defaults(handler=_cmd_deid_test)
+    q = dsub.add_parser("create", help="write a commented starter profile")
+    q.add_argument("path")
+    q.set_defaults(handler=_cmd_deid_create)
+
     p = sub.add_parser("dump", help="print a file's header, as a person reads it")
     p.add_argument("file")
     p.add_argument("--max-text", type=int, default=64, help="longest text value shown in full")
@@ -69,7 +86,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     profile_name = "minimal" if args.de_identify else (args.profile or "none")
     profile = load_profile(profile_name)
     show = not args.quiet and sys.stderr.isatty()
-    report = run(args.src, args.dst, profile, args.jobs, fsync=not args.no_fsync, progress=_progress if show else None)
+    report = run(args.src, args.dst, profile, args.jobs, fsync=not args.no_fsync, progress=_progress if show else None, deid_log=args.deid_log)
     if show:
         print(file=sys.stderr)
     _print_report(report)
@@ -86,6 +103,57 @@ def _print_report(report: Report) -> None:
     for path, why in report.skips:
         print(f"skipped: {path}: {why}", file=sys.stderr)
     print(report.summary())
+
+
+# `fw deid test` looks at these names only (case-sensitive, spec 9.1); gzip-compressed ones are
+# reported as skipped.
+DEID_TEST_PATTERNS = ("*.dcm", "*.dicom", "*.ima")
+DEID_TEST_GZ = ("*.dcm.gz", "*.dicom.gz", "*.ima.gz")
+
+
+def _cmd_deid_test(args: argparse.Namespace) -> int:
+    import dataclasses
+    import fnmatch
+    import shutil
+
+    from .log import CLI
+    from .runner import plan
+
+    src, dst = Path(args.src), Path(args.dst)
+    if not src.is_dir():
+        raise UsageError(f"{src}: not a folder")
+    profile = dataclasses.replace(load_profile(args.profile), deid_log=None, name="custom")
+    dst.mkdir(parents=True, exist_ok=True)
+    out = Path(tempfile.mkdtemp(prefix="fastdeid-deid-test-")) if args.log_only else dst
+    try:
+        pairs, gz = [], []
+        for s, d in plan(src, out):
+            if any(part.startswith(".") for part in s.relative_to(src).parts):
+                continue
+            if any(fnmatch.fnmatchcase(s.name, pat) for pat in DEID_TEST_PATTERNS):
+                pairs.append((s, d))
+            elif any(fnmatch.fnmatchcase(s.name, pat) for pat in DEID_TEST_GZ):
+                gz.append(s)
+        report = run(src, out, profile, args.jobs, fsync=False, deid_log=dst / "deid_log.csv", log_flavour=CLI, pairs=pairs, log_in_output=True)
+    finally:
+        if args.log_only:
+            shutil.rmtree(out, ignore_errors=True)
+    report.skipped += len(gz)
+    report.skips.extend((str(p), "gzip-compressed DICOM is not read yet") for p in gz)
+    _print_report(report)
+    print(f"log: {dst / 'deid_log.csv'}" + ("" if args.log_only else f"; de-identified files under {dst}"))
+    return EXIT_FILES_FAILED if report.failed else EXIT_OK
+
+
+def _cmd_deid_create(args: argparse.Namespace) -> int:
+    from importlib import resources
+
+    path = Path(args.path)
+    if path.exists():
+        raise UsageError(f"{path}: already exists; choose another name")
+    path.write_text(resources.files("fastdeid.profiles").joinpath("starter.yaml.txt").read_text(encoding="utf-8"))
+    print(f"wrote {path}; edit it, then run: fastdeid profile validate {path}")
+    return EXIT_OK
 
 
 def _cmd_dump(args: argparse.Namespace) -> int:

@@ -103,6 +103,7 @@ def run(
     deid_log: str | os.PathLike[str] | None = None,
     log_flavour: tuple[str, str] = TOOLKIT,
     pairs: list[tuple[Path, Path]] | None = None,
+    log_in_output: bool = False,
 ) -> Report:
     """De-identifies every file under SRC into DST with PROFILE on JOBS threads (0 = all cores).
 
@@ -112,7 +113,8 @@ def run(
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     pairs = plan(src, dst) if pairs is None else pairs
     log_path = deid_log if deid_log is not None else prof.deid_log
-    log = DeidLog(log_path, prof.log_columns(), log_flavour, outside=Path(dst)) if log_path else None
+    # The log re-identifies the output, so it stays out of the output tree unless the caller asks.
+    log = DeidLog(log_path, prof.log_columns(), log_flavour, outside=None if log_in_output else Path(dst)) if log_path else None
     if log is not None:
         log.check()
     batch = _core.Batch(prof.compiled_with_log() if log else prof.compiled, jobs=jobs, fsync=fsync)

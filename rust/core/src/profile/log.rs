@@ -4,9 +4,9 @@
 
 use super::apply::current_string;
 use super::resolve::{places, Place};
-use super::state::State;
+use super::state::{Current, State};
 use super::{Profile, Target};
-use crate::dicom::Input;
+use crate::dicom::{Body, Input};
 use crate::error::Result;
 
 /// One log column.
@@ -35,7 +35,7 @@ pub fn snapshot<I: Input + ?Sized>(profile: &Profile, state: &State<'_>, input: 
         let found = places(&col.target, false, state, input)?;
         if col.flat {
             row.push(match found.first() {
-                Some(place) => current_string(state, place, input)?.map(|(_, v)| v),
+                Some(place) => cell(state, place, input)?,
                 None => None,
             });
             continue;
@@ -47,8 +47,8 @@ pub fn snapshot<I: Input + ?Sized>(profile: &Profile, state: &State<'_>, input: 
             }
             json_string(&label(state, place), &mut json);
             json.push_str(": ");
-            match current_string(state, place, input)? {
-                Some((_, v)) => json_string(&v, &mut json),
+            match cell(state, place, input)? {
+                Some(v) => json_string(&v, &mut json),
                 None => json.push_str("null"),
             }
         }
@@ -56,6 +56,20 @@ pub fn snapshot<I: Input + ?Sized>(profile: &Profile, state: &State<'_>, input: 
         row.push(Some(json));
     }
     Ok(row)
+}
+
+/// One element's log text. Sequences and bulk values are summarised rather than dumped (the
+/// reference writes pydicom's multi-line dataset dumps here).
+fn cell<I: Input + ?Sized>(state: &State<'_>, place: &Place, input: &I) -> Result<Option<String>> {
+    if let Current::Original(e) = state.current(place.level, place.tag) {
+        match (&e.body, e.value_len) {
+            (Body::Items(items), _) => return Ok(Some(format!("<sequence of {} item(s)>", items.len()))),
+            (Body::Fragments(n), _) => return Ok(Some(format!("<encapsulated pixel data, {n} item(s)>"))),
+            (Body::Value, Some(len)) if len > 1024 && !e.vr.is_text() => return Ok(Some(format!("<{len} bytes>"))),
+            _ => {}
+        }
+    }
+    Ok(current_string(state, place, input)?.map(|(_, v)| v))
 }
 
 fn label(state: &State<'_>, place: &Place) -> String {
