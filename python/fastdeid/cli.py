@@ -63,6 +63,21 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("path")
     q.set_defaults(handler=_cmd_deid_create)
 
+    ingest = sub.add_parser("ingest", help="de-identify a tree into DEST/group/project/subject/session/acquisition")
+    isub = ingest.add_subparsers(dest="ingest_command", required=True)
+    q = isub.add_parser("dicom", help="group files by study and series, labels from the (de-identified) headers")
+    q.add_argument("src")
+    q.add_argument("group")
+    q.add_argument("project")
+    _ingest_options(q)
+    q.set_defaults(handler=_cmd_ingest)
+    q = isub.add_parser("template", help="labels from folder names matched by the config's template")
+    q.add_argument("paths", nargs="+", metavar="[TEMPLATE] SRC", help="an optional template string (pat1:pat2) and the source folder")
+    q.add_argument("--group", "-g")
+    q.add_argument("--project", "-p")
+    _ingest_options(q)
+    q.set_defaults(handler=_cmd_ingest)
+
     p = sub.add_parser("dump", help="print a file's header, as a person reads it")
     p.add_argument("file")
     p.add_argument("--max-text", type=int, default=64, help="longest text value shown in full")
@@ -142,6 +157,80 @@ def _cmd_deid_test(args: argparse.Namespace) -> int:
     report.skips.extend((str(p), "gzip-compressed DICOM is not read yet") for p in gz)
     _print_report(report)
     print(f"log: {dst / 'deid_log.csv'}" + ("" if args.log_only else f"; de-identified files under {dst}"))
+    return EXIT_FILES_FAILED if report.failed else EXIT_OK
+
+
+def _ingest_options(q: argparse.ArgumentParser) -> None:
+    q.add_argument("--to", required=True, metavar="DEST", help="local destination folder")
+    q.add_argument("--de-identify", action="store_true", help="de-identify (with --deid-profile, or the built-in minimal profile)")
+    q.add_argument("--deid-profile", metavar="NAME", help="a profile named in the config file's deid-profiles, or a built-in")
+    q.add_argument("--config-file", "-C", help="YAML/JSON config (template, filters, deid-profiles)")
+    q.add_argument("--subject", help="subject label for every file")
+    q.add_argument("--session", help="session label for every file")
+    q.add_argument("--include", action="append", help="file name pattern to ingest (repeatable)")
+    q.add_argument("--exclude", action="append", help="file name pattern to skip (repeatable; wins over --include)")
+    q.add_argument("--include-dirs", action="append", help="folder path pattern to enter (repeatable; alternatives)")
+    q.add_argument("--exclude-dirs", action="append", help="folder name pattern to skip at any depth (repeatable)")
+    q.add_argument("--save-deid-logs", metavar="PATH", help="write the deid log (a folder or a file name)")
+    q.add_argument("--load-subjects", metavar="CSV", help="subject code map to use")
+    q.add_argument("--save-subjects", metavar="CSV", help="write the subject code map")
+    q.add_argument("--save-mappings", metavar="DIR", help="write uid_mapping.csv and patid_mapping.csv")
+    q.add_argument("--dry-run", action="store_true", help="show the planned tree and counts; write nothing")
+    q.add_argument("--jobs", "-j", type=int, default=0)
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from .config import load_config, select_profile
+    from .ingest import Item, ingest
+    from .subjects import SubjectMap
+    from .template import compile_template, match
+    from .walk import DICOM_INCLUDE, Filters, walk
+
+    config = load_config(args.config_file)
+    pick = lambda name: getattr(args, name, None) or config.get(name)  # noqa: E731 (command line wins)
+    de_identify = bool(args.de_identify or config.get("de_identify"))
+    name = pick("deid_profile")
+    profile = select_profile(config, de_identify or (name not in (None, "minimal")), name)
+    fixed = {level: v for level in ("subject", "session") if (v := pick(level))}
+    as_tuple = lambda name: tuple(pick(name) or ())  # noqa: E731
+    if args.ingest_command == "dicom":
+        src, group, project = Path(args.src), args.group, args.project
+        filters = Filters(as_tuple("include") or DICOM_INCLUDE, as_tuple("exclude"), as_tuple("include_dirs"), as_tuple("exclude_dirs"))
+        items = [Item(p, p.relative_to(src).as_posix(), dict(fixed)) for p in walk(src, filters)]
+    else:
+        if len(args.paths) > 2:
+            raise UsageError("ingest template takes [TEMPLATE] SRC")
+        template_spec = args.paths[0] if len(args.paths) == 2 else config.get("template")
+        if template_spec is None:
+            raise UsageError("no template: give one before SRC or put `template:` in the config file")
+        src = Path(args.paths[-1])
+        filters = Filters(as_tuple("include"), as_tuple("exclude"), as_tuple("include_dirs"), as_tuple("exclude_dirs"))
+        items = []
+        group, project = pick("group"), pick("project")
+        for path, captured in match(src, compile_template(template_spec), filters):
+            labels = {**{k: v for k, v in captured.items() if k in ("subject", "session", "acquisition")}, **fixed}
+            group, project = group or captured.get("group"), project or captured.get("project")
+            items.append(Item(path, path.relative_to(src).as_posix(), labels))
+        if not group or not project:
+            raise UsageError("ingest template needs a group and a project (--group/--project or {group}/{project} in the template)")
+    if not src.is_dir():
+        raise UsageError(f"{src}: not a folder")
+    if not de_identify and name is None:
+        print("warning: no --de-identify or --deid-profile: files are copied without de-identification", file=sys.stderr)
+    subjects = SubjectMap.load(args.load_subjects) if pick("load_subjects") else (SubjectMap() if pick("save_subjects") else None)
+    report = ingest(
+        items, args.to, group, project, profile, jobs=args.jobs, dry_run=args.dry_run, save_deid_logs=pick("save_deid_logs"),
+        subjects=subjects, save_mappings=pick("save_mappings"),
+    )
+    if subjects is not None and pick("save_subjects") and not args.dry_run:
+        subjects.save(pick("save_subjects"))
+    if args.dry_run:
+        for rel_in, rel_out in report.placed:
+            print(f"{rel_out}  <-  {rel_in}")
+        print(f"dry run: {len(report.placed)} file(s) would be written under {args.to}, {report.failed} failed; nothing written")
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    _print_report(report)
     return EXIT_FILES_FAILED if report.failed else EXIT_OK
 
 

@@ -135,8 +135,9 @@ class Profile:
                 names.append(rule.name)
         return names
 
-    def compiled_with_log(self) -> _core.CompiledProfile:
-        """The profile compiled so that every file also reports its log rows."""
+    def compiled_with_log(self, extra: tuple[str, ...] = ()) -> _core.CompiledProfile:
+        """The profile compiled so that every file also reports its log rows: the log columns,
+        then the `extra` keywords (values an ingest needs for labels and maps)."""
         columns: list[dict[str, Any]] = [{**resolve(n, "").target, "flat": True} for n in LOG_UID_COLUMNS]
         seen = set(LOG_UID_COLUMNS)
         for rule in self.rules:
@@ -145,6 +146,7 @@ class Profile:
             seen.add(rule.name)
             flat = rule.address.kind in ("keyword", "tag", "private") or (rule.address.kind == "path" and "*" not in rule.name)
             columns.append({**rule.address.target, "flat": flat})
+        columns += [{**resolve(k, "").target, "flat": True} for k in extra]
         return _core.CompiledProfile(json.dumps({**self.spec, "log": columns}))
 
 

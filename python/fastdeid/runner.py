@@ -104,6 +104,8 @@ def run(
     log_flavour: tuple[str, str] = TOOLKIT,
     pairs: list[tuple[Path, Path]] | None = None,
     log_in_output: bool = False,
+    extra_columns: tuple[str, ...] = (),
+    on_result: Callable[[_core.FileResult], None] | None = None,
 ) -> Report:
     """De-identifies every file under SRC into DST with PROFILE on JOBS threads (0 = all cores).
 
@@ -117,7 +119,9 @@ def run(
     log = DeidLog(log_path, prof.log_columns(), log_flavour, outside=None if log_in_output else Path(dst)) if log_path else None
     if log is not None:
         log.check()
-    batch = _core.Batch(prof.compiled_with_log() if log else prof.compiled, jobs=jobs, fsync=fsync)
+    reporting = log is not None or bool(extra_columns)
+    batch = _core.Batch(prof.compiled_with_log(extra_columns) if reporting else prof.compiled, jobs=jobs, fsync=fsync)
+    width = len(prof.log_columns())
     report = Report(threads=batch.threads)
     src_root = Path(src)
     started = time.perf_counter()
@@ -126,7 +130,10 @@ def run(
             for r in batch.process(pairs[i : i + CHUNK]):
                 _account(report, r)
                 if log is not None and r.log_before is not None:
-                    log.write(_relative(Path(r.src), src_root), r.log_before, r.log_after)
+                    after = r.log_after[:width] if r.log_after is not None else None
+                    log.write(_relative(Path(r.src), src_root), r.log_before[:width], after)
+                if on_result is not None:
+                    on_result(r)
             report.seconds = time.perf_counter() - started
             if progress is not None:
                 progress(report)

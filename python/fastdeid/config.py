@@ -1,0 +1,56 @@
+"""The ingest config file (`-C/--config-file`, spec 9.3): YAML or JSON whose keys may be written
+snake_case or dash-case; it names the template, the filters and full `deid-profiles:`, which
+`--deid-profile NAME` picks before the built-ins."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ProfileError, UsageError
+from .profile import Profile, _compile, _LineLoader, builtin_names, load_profile
+
+KNOWN = {
+    "template", "deid_profiles", "include", "exclude", "include_dirs", "exclude_dirs", "group", "project",
+    "de_identify", "deid_profile", "subject", "session", "jobs", "save_deid_logs", "load_subjects", "save_subjects",
+    "save_mappings",
+}
+
+
+def load_config(path: str | Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise UsageError(f"{p}: no such config file")
+    text = p.read_text(encoding="utf-8")
+    try:
+        doc = json.loads(text) if p.suffix.lower() == ".json" else yaml.load(text, Loader=_LineLoader)  # noqa: S506
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{p}: not valid YAML/JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise UsageError(f"{p}: the config file must be a mapping")
+    config = {str(k).replace("-", "_"): v for k, v in doc.items()}
+    unknown = sorted(set(config) - KNOWN)
+    if unknown:
+        raise UsageError(f"{p}: unknown config keys: {', '.join(unknown)}")
+    config["_source"] = str(p)
+    return config
+
+
+def select_profile(config: dict[str, Any], de_identify: bool, name: str | None) -> Profile:
+    """`--deid-profile NAME` (config profiles first, then built-ins); `--de-identify` alone means
+    `minimal`; neither means files are copied unchanged (profile `none`)."""
+    if name is None:
+        return load_profile("minimal" if de_identify else "none")
+    source = config.get("_source", "<config>")
+    for i, doc in enumerate(config.get("deid_profiles") or []):
+        if isinstance(doc, dict) and doc.get("name") == name:
+            return _compile(doc, f"{source} (deid-profiles[{i}])")
+    if name in builtin_names():
+        return load_profile(name)
+    known = [d.get("name") for d in config.get("deid_profiles") or [] if isinstance(d, dict)] + builtin_names()
+    raise ProfileError(f"Unknown deid profile {name!r}; known: {', '.join(str(k) for k in known)}")
