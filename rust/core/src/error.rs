@@ -34,6 +34,10 @@ pub enum ErrorKind {
     TooManyElements,
     /// A value the profile asked to write cannot be encoded for the element's VR.
     BadValue,
+    /// The same tag twice in one data set.
+    DuplicateTag,
+    /// Tags not in ascending order (PS3.5 7.1).
+    OutOfOrder,
     /// Reading the input or writing the output failed.
     Io,
     /// The profile specification is not valid.
@@ -58,6 +62,8 @@ impl ErrorKind {
             ErrorKind::TooDeep => "too-deep",
             ErrorKind::TooManyElements => "too-many-elements",
             ErrorKind::BadValue => "bad-value",
+            ErrorKind::DuplicateTag => "duplicate-tag",
+            ErrorKind::OutOfOrder => "out-of-order",
             ErrorKind::Io => "io",
             ErrorKind::Profile => "profile",
         }

@@ -29,6 +29,8 @@ pub mod actions;
 pub mod batch;
 pub mod dicom;
 pub mod error;
+#[doc(hidden)]
+pub mod invariants;
 pub mod profile;
 pub mod rewrite;
 

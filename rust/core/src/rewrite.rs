@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::dicom::{encode, parse, DataSet, Input, Limits, Tag};
 use crate::error::{Error, ErrorKind, Result};
-use crate::profile::state::{LengthField, State};
+use crate::profile::state::{LengthField, State, META};
 use crate::profile::log::LogRows;
 use crate::profile::{apply, NewValue, Profile};
 
@@ -20,6 +20,9 @@ pub struct Splice {
     pub end: u64,
     /// What goes in their place.
     pub bytes: Vec<u8>,
+    /// It belongs to the file meta. An insertion at the meta's end and one at the data set's
+    /// start share an offset; this says which side of a deflated file's boundary it goes to.
+    pub in_meta: bool,
 }
 
 /// Turns the rules' changes into byte splices: changed elements re-encoded, removed ones cut, new
@@ -37,7 +40,7 @@ pub fn splices<I: Input + ?Sized>(state: &State<'_>, input: &I) -> Result<Vec<Sp
             return Ok(());
         }
         let lv = &state.levels[level];
-        let delta = level_splices(lv.ds, input, changes, out)?;
+        let delta = level_splices(lv.ds, level == META, input, changes, out)?;
         changes.clear();
         if delta != 0 {
             for field in &lv.containers {
@@ -57,14 +60,15 @@ pub fn splices<I: Input + ?Sized>(state: &State<'_>, input: &I) -> Result<Vec<Sp
     for (offset, (field, delta)) in container_delta {
         let new = u32::try_from(i64::from(field.original) + delta)
             .map_err(|_| Error::at(ErrorKind::BadValue, offset, "sequence or item length cannot be recomputed"))?;
-        out.push(Splice { start: offset, end: offset + 4, bytes: field.encoding.u32_bytes(new).to_vec() });
+        out.push(Splice { start: offset, end: offset + 4, bytes: field.encoding.u32_bytes(new).to_vec(), in_meta: false });
     }
-    out.sort_by_key(|s| (s.start, s.end));
+    // At one offset the meta's insertions come first: they end the meta, the others start the data set.
+    out.sort_by_key(|s| (s.start, s.end, !s.in_meta));
     Ok(out)
 }
 
 /// Splices for one level; returns how many bytes the level grew (negative: shrank).
-fn level_splices<I: Input + ?Sized>(ds: &DataSet, input: &I, changes: &[(Tag, &NewValue)], out: &mut Vec<Splice>) -> Result<i64> {
+fn level_splices<I: Input + ?Sized>(ds: &DataSet, in_meta: bool, input: &I, changes: &[(Tag, &NewValue)], out: &mut Vec<Splice>) -> Result<i64> {
     let mut group_delta: Vec<(u16, i64)> = Vec::new();
     for &(tag, new) in changes {
         let existing = ds.find(tag);
@@ -88,12 +92,12 @@ fn level_splices<I: Input + ?Sized>(ds: &DataSet, input: &I, changes: &[(Tag, &N
             Some((_, d)) => *d += delta,
             None => group_delta.push((tag.group(), delta)),
         }
-        out.push(Splice { start, end, bytes });
+        out.push(Splice { start, end, bytes, in_meta });
     }
     let mut total = 0;
     for (group, delta) in group_delta {
         total += delta;
-        if let Some(splice) = group_length_patch(ds, input, group, delta, changes)? {
+        if let Some(splice) = group_length_patch(ds, in_meta, input, group, delta, changes)? {
             total += 0; // the group length value changes in place: same size
             out.push(splice);
         }
@@ -112,7 +116,7 @@ fn unchanged<I: Input + ?Sized>(input: &I, start: u64, end: u64, bytes: &[u8]) -
 
 /// A deprecated (gggg,0000) group length left in the file must still be right (PS3.5 7.2), so when a
 /// group's size changes its group length value is patched in place.
-fn group_length_patch<I: Input + ?Sized>(ds: &DataSet, input: &I, group: u16, delta: i64, changes: &[(Tag, &NewValue)]) -> Result<Option<Splice>> {
+fn group_length_patch<I: Input + ?Sized>(ds: &DataSet, in_meta: bool, input: &I, group: u16, delta: i64, changes: &[(Tag, &NewValue)]) -> Result<Option<Splice>> {
     let tag = Tag::new(group, 0);
     let Some(gl) = ds.find(tag) else { return Ok(None) };
     if delta == 0 || gl.value_len != Some(4) || changes.iter().any(|(t, _)| *t == tag) {
@@ -123,13 +127,13 @@ fn group_length_patch<I: Input + ?Sized>(ds: &DataSet, input: &I, group: u16, de
     let old = i64::from(ds.encoding.u32(raw));
     let new = u32::try_from(old + delta)
         .map_err(|_| Error::at(ErrorKind::BadValue, gl.start, "group length cannot be recomputed").within(tag.to_string()))?;
-    Ok(Some(Splice { start: gl.value_start, end: gl.value_start + 4, bytes: ds.encoding.u32_bytes(new).to_vec() }))
+    Ok(Some(Splice { start: gl.value_start, end: gl.value_start + 4, bytes: ds.encoding.u32_bytes(new).to_vec(), in_meta }))
 }
 
-/// Writes input bytes `from..to` with the splices that fall inside that range applied.
-pub fn write_range<I: Input + ?Sized, W: Write>(input: &I, splices: &[Splice], from: u64, to: u64, out: &mut W) -> Result<()> {
+/// Writes input bytes `from..to` with the given splices (all inside that range) applied.
+pub fn write_range<'s, I: Input + ?Sized, W: Write>(input: &I, splices: impl IntoIterator<Item = &'s Splice>, from: u64, to: u64, out: &mut W) -> Result<()> {
     let mut pos = from;
-    for s in splices.iter().filter(|s| s.start >= from && s.end <= to) {
+    for s in splices {
         input.copy_to(pos, s.start - pos, out)?;
         out.write_all(&s.bytes)?;
         pos = s.end;
@@ -167,26 +171,26 @@ pub fn rewrite<I: Input + ?Sized, W: Write>(input: &I, profile: &Profile, limits
         input.copy_to(0, bytes_in, out)?;
         return Ok(Rewritten { bytes_in, bytes_out: bytes_in, changed: false, log });
     }
-    let growth = |from: u64, to: u64| -> i64 {
-        plan.iter().filter(|s| s.start >= from && s.end <= to).map(|s| s.bytes.len() as i64 - (s.end - s.start) as i64).sum()
+    let growth = |meta_only: bool| -> i64 {
+        plan.iter().filter(|s| !meta_only || s.in_meta).map(|s| s.bytes.len() as i64 - (s.end - s.start) as i64).sum()
     };
     let bytes_out = match &doc.inflated {
         None => {
             write_range(input, &plan, 0, bytes_in, out)?;
-            bytes_in.saturating_add_signed(growth(0, bytes_in))
+            bytes_in.saturating_add_signed(growth(false))
         }
         Some(buf) => {
             let meta_end = doc.meta.end;
-            write_range(buf.as_slice(), &plan, 0, meta_end, out)?;
+            write_range(buf.as_slice(), plan.iter().filter(|s| s.in_meta), 0, meta_end, out)?;
             let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-            write_range(buf.as_slice(), &plan, meta_end, buf.len() as u64, &mut deflater)?;
+            write_range(buf.as_slice(), plan.iter().filter(|s| !s.in_meta), meta_end, buf.len() as u64, &mut deflater)?;
             let mut stream = deflater.finish()?;
             // PS3.5 A.5: an odd-length deflate stream is padded with one NUL byte.
             if stream.len() % 2 == 1 {
                 stream.push(0);
             }
             out.write_all(&stream)?;
-            meta_end.saturating_add_signed(growth(0, meta_end)) + stream.len() as u64
+            meta_end.saturating_add_signed(growth(true)) + stream.len() as u64
         }
     };
     Ok(Rewritten { bytes_in, bytes_out, changed: true, log })

@@ -194,3 +194,19 @@ fn an_index_past_the_end_fails_the_file() {
     let err = rewrite(nested_file(Encoding::EXPLICIT_LE, true).as_slice(), &p, &Limits::default(), &mut Vec::new()).unwrap_err();
     assert_eq!(err.kind, fastdeid_core::ErrorKind::BadValue);
 }
+
+#[test]
+fn an_insertion_at_the_start_of_a_deflated_data_set_is_deflated_once() {
+    // Found by the fuzz smoke test: the insertion shares its offset with the end of the meta.
+    use std::io::Write;
+    let mut ds = Ds::new(Encoding::EXPLICIT_LE);
+    ds.elem(0x0020_0013, "IS", b"1 ");
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&ds.bytes).unwrap();
+    let file = part10(DEFLATED, &enc.finish().unwrap());
+    let out = run(&file, &profile(r#"{"path": [{"tag": 1048592}], "vr": "PN", "action": "replace", "value": "ANON", "insert": true}"#));
+    let doc = parse(out.as_slice(), &Limits::default()).expect("output inflates and parses");
+    let tags: Vec<u32> = doc.dataset.elements.iter().map(|e| e.tag.0).collect();
+    assert_eq!(tags, [0x0010_0010, 0x0020_0013]);
+    assert_eq!(doc.meta.end, parse(file.as_slice(), &Limits::default()).unwrap().meta.end);
+}

@@ -43,7 +43,8 @@ pub fn hashuid(salt: &str, value: &str, opts: &UidOptions) -> String {
     // "dec" form: each digest byte as an unpadded decimal number, concatenated.
     let dec: String = hasher.finalize().iter().map(u8::to_string).collect();
     let chunks = (0..6).map(|i| {
-        let chunk = &dec[i * 6..i * 6 + 6];
+        // Sliced as Python slices: a short digest string gives a short last chunk, not a panic.
+        let chunk = dec.get(i * 6..(i * 6 + 6).min(dec.len())).unwrap_or("");
         // A node may not start with 0 (PS3.5 9.1), so a leading 0 becomes 1.
         chunk.strip_prefix('0').map_or_else(|| chunk.to_string(), |rest| format!("1{rest}"))
     });
@@ -51,7 +52,9 @@ pub fn hashuid(salt: &str, value: &str, opts: &UidOptions) -> String {
         parts[parts.len().saturating_sub(opts.suffix_fields)..]
             .iter()
             .map(|node| {
-                let cut = &node[node.len().saturating_sub(6)..];
+                // The last six characters (not bytes: a damaged UID may hold any text).
+                let skip = node.chars().count().saturating_sub(6);
+                let cut: String = node.chars().skip(skip).collect();
                 let t = cut.trim_start_matches('0');
                 if t.is_empty() { "0".to_string() } else { t.to_string() }
             })

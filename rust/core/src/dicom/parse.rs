@@ -77,10 +77,6 @@ fn inflate<I: Input + ?Sized>(input: &I, meta_end: u64, limits: &Limits) -> Resu
     Ok(out)
 }
 
-fn ascending(elements: &[Element]) -> bool {
-    elements.windows(2).all(|w| w[0].tag < w[1].tag)
-}
-
 /// What ends a data set.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Until {
@@ -107,13 +103,27 @@ impl<I: Input + ?Sized> Parser<'_, I> {
         if len < PREAMBLE + 4 || self.win.bytes(PREAMBLE, 4)? != b"DICM" {
             return Err(Error::at(ErrorKind::NotDicom, PREAMBLE, "no DICM prefix after the 128-byte preamble"));
         }
-        let meta = self.dataset(PREAMBLE + 4, len, Until::MetaEnd, Encoding::EXPLICIT_LE, 0)?;
-        if let Some(gl) = meta.find(Tag::META_GROUP_LENGTH) {
-            let declared = if gl.value_len == Some(4) { Some(u32::from_le_bytes(self.win.array(gl.value_start)?)) } else { None };
-            if declared.map(u64::from) != Some(meta.end - gl.end) {
-                return Err(Error::at(ErrorKind::BadMeta, gl.start, "file meta group length does not match the meta elements").within(gl.tag.to_string()));
+        let start = PREAMBLE + 4;
+        // PS3.10 7.1: (0002,0000) gives the meta's length. It bounds the meta, so a data set whose
+        // first bytes look like a group 0002 tag (a deflate stream can) is not read as meta.
+        let meta = if len >= start + 12 && self.win.bytes(start, 8)? == [2, 0, 0, 0, b'U', b'L', 4, 0] {
+            let declared = u64::from(u32::from_le_bytes(self.win.array(start + 8)?));
+            let bound = start + 12 + declared;
+            if bound > len {
+                return Err(Error::at(ErrorKind::BadMeta, start, "file meta group length runs past the end of the file").within("(0002,0000)"));
             }
-        }
+            let meta = self.dataset(start, bound, Until::Bound, Encoding::EXPLICIT_LE, 0)?;
+            if let Some(stray) = meta.elements.iter().find(|e| e.tag.group() != 0x0002) {
+                return Err(Error::at(ErrorKind::BadMeta, stray.start, "file meta group length covers elements outside group 0002").within(stray.tag.to_string()));
+            }
+            let next_is_meta = len >= bound + 2 && self.win.bytes(bound, 2)? == [2, 0];
+            if next_is_meta && !self.transfer_syntax_is_deflated(&meta)? {
+                return Err(Error::at(ErrorKind::BadMeta, bound, "file meta group length does not match the meta elements").within("(0002,0000)"));
+            }
+            meta
+        } else {
+            self.dataset(start, len, Until::MetaEnd, Encoding::EXPLICIT_LE, 0)?
+        };
         let ts = meta
             .find(Tag::TRANSFER_SYNTAX)
             .ok_or_else(|| Error::at(ErrorKind::MissingTransferSyntax, meta.start, "file meta has no Transfer Syntax UID"))?;
@@ -121,6 +131,13 @@ impl<I: Input + ?Sized> Parser<'_, I> {
         let uid = std::str::from_utf8(raw).unwrap_or("").trim_end_matches(['\0', ' ']);
         let syntax = TransferSyntax::from_uid(uid).map_err(|e| Error { offset: Some(ts.value_start), ..e })?;
         Ok((meta, syntax))
+    }
+
+    /// Whether the meta names the deflated syntax (its data set may start with any bytes).
+    fn transfer_syntax_is_deflated(&mut self, meta: &DataSet) -> Result<bool> {
+        let Some(ts) = meta.find(Tag::TRANSFER_SYNTAX) else { return Ok(false) };
+        let raw = self.win.bytes(ts.value_start, ts.value_len.unwrap_or(0).min(128) as usize)?;
+        Ok(raw.starts_with(b"1.2.840.10008.1.2.1.99"))
     }
 
     fn dataset(&mut self, start: u64, bound: u64, until: Until, enc: Encoding, depth: u32) -> Result<DataSet> {
@@ -142,18 +159,26 @@ impl<I: Input + ?Sized> Parser<'_, I> {
                 if len != 0 {
                     return Err(Error::at(ErrorKind::BadItem, pos, "item delimiter with a non-zero length"));
                 }
-                let ordered = ascending(&elements);
-                return Ok(DataSet { encoding: enc, start, end: pos, elements, ordered });
+                return Ok(DataSet { encoding: enc, start, end: pos, elements });
             }
             if tag.is_delimiter() {
                 return Err(Error::at(ErrorKind::BadItem, pos, format!("unexpected {tag} among data elements")));
+            }
+            if let Some(prev) = elements.last().map(|e: &Element| e.tag) {
+                // Two values for one tag make "the" value ambiguous: a rule could change one and
+                // leave the other. Strictly ascending tags are required (PS3.5 7.1).
+                if tag == prev {
+                    return Err(Error::at(ErrorKind::DuplicateTag, pos, "the same tag appears twice").within(tag.to_string()));
+                }
+                if tag < prev {
+                    return Err(Error::at(ErrorKind::OutOfOrder, pos, format!("tag follows {prev}: tags must ascend")).within(tag.to_string()));
+                }
             }
             let element = self.element(pos, bound, enc, depth).map_err(|e| e.within(tag.to_string()))?;
             pos = element.end;
             elements.push(element);
         }
-        let ordered = ascending(&elements);
-        Ok(DataSet { encoding: enc, start, end: pos, elements, ordered })
+        Ok(DataSet { encoding: enc, start, end: pos, elements })
     }
 
     fn tag(&mut self, pos: u64, enc: Encoding) -> Result<Tag> {

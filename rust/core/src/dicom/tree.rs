@@ -57,10 +57,8 @@ pub struct DataSet {
     pub start: u64,
     /// Offset just past the last element: where an element appended at this level would go.
     pub end: u64,
-    /// The elements in file order.
+    /// The elements in file order, which the parser guarantees is strictly ascending tag order.
     pub elements: Vec<Element>,
-    /// Whether tags strictly ascend, as PS3.5 7.1 requires (lookups binary-search then).
-    pub ordered: bool,
 }
 
 impl DataSet {
@@ -68,20 +66,12 @@ impl DataSet {
     /// that matches nothing does not grow with the size of the header.
     #[must_use]
     pub fn find(&self, tag: Tag) -> Option<&Element> {
-        match self.elements.binary_search_by_key(&tag, |e| e.tag) {
-            Ok(i) => Some(&self.elements[i]),
-            // Out-of-order data sets (invalid, but read) fall back to a scan.
-            Err(_) if !self.ordered => self.elements.iter().find(|e| e.tag == tag),
-            Err(_) => None,
-        }
+        self.elements.binary_search_by_key(&tag, |e| e.tag).ok().map(|i| &self.elements[i])
     }
 
     /// Where a new element with `tag` belongs: before the first element with a larger tag.
     #[must_use]
     pub fn insertion_point(&self, tag: Tag) -> u64 {
-        if !self.ordered {
-            return self.elements.iter().find(|e| e.tag > tag).map_or(self.end, |e| e.start);
-        }
         let i = self.elements.partition_point(|e| e.tag < tag);
         self.elements.get(i).map_or(self.end, |e| e.start)
     }

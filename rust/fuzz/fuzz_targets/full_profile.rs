@@ -1,0 +1,6 @@
+//! cargo-fuzz target: see fastdeid_core::invariants::full_profile for the property checked.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| fastdeid_core::invariants::full_profile(data));
