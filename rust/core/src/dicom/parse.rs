@@ -110,9 +110,13 @@ impl<I: Input + ?Sized> Parser<'_, I> {
             let declared = u64::from(u32::from_le_bytes(self.win.array(start + 8)?));
             let bound = start + 12 + declared;
             if bound > len {
-                return Err(Error::at(ErrorKind::BadMeta, start, "file meta group length runs past the end of the file").within("(0002,0000)"));
+                return Err(Error::at(ErrorKind::Truncated, start, "file ends inside the file meta").within("(0002,0000)"));
             }
-            let meta = self.dataset(start, bound, Until::Bound, Encoding::EXPLICIT_LE, 0)?;
+            let meta = self.dataset(start, bound, Until::Bound, Encoding::EXPLICIT_LE, 0).map_err(|e| match e.kind {
+                // An element crossing the declared end: the group length is what is wrong.
+                ErrorKind::LengthPastEnd | ErrorKind::Truncated => Error { kind: ErrorKind::BadMeta, detail: "file meta group length does not match the meta elements".into(), ..e },
+                _ => e,
+            })?;
             if let Some(stray) = meta.elements.iter().find(|e| e.tag.group() != 0x0002) {
                 return Err(Error::at(ErrorKind::BadMeta, stray.start, "file meta group length covers elements outside group 0002").within(stray.tag.to_string()));
             }
