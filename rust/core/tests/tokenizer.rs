@@ -154,7 +154,11 @@ fn nesting_deeper_than_the_cap_is_rejected() {
 
 #[test]
 fn wrong_meta_group_length_is_rejected() {
-    let mut file = part10(EXPLICIT_LE, &[]);
+    let mut file = part10(EXPLICIT_LE, &nested_dataset(Encoding::EXPLICIT_LE));
     file[140] += 2;
     assert_eq!(parse_err(&file).kind, ErrorKind::BadMeta);
+    // Past the end of the file, it is a cut file.
+    let mut file = part10(EXPLICIT_LE, &[]);
+    file[140] += 2;
+    assert_eq!(parse_err(&file).kind, ErrorKind::Truncated);
 }
