@@ -39,7 +39,7 @@ def test_run_reports_each_bad_file_and_processes_the_rest(mixed_tree: Path, tmp_
     assert any("notes.dcm: not-dicom" in e for e in errors)
     assert any("empty.dcm: not-dicom: file is empty" in e for e in errors)
     assert "2 ok, 3 failed, 0 skipped" in result.stdout
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == ["a/b/mr.dcm", "a/ct.dcm"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [".fastdeid-run.json", "a/b/mr.dcm", "a/ct.dcm"]
     ct = pydicom.dcmread(out / "a" / "ct.dcm")
     assert "PatientName" not in ct and "PatientID" not in ct and "PatientBirthDate" not in ct
     # No patient value appears in any message.

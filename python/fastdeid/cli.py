@@ -12,7 +12,7 @@ from .errors import DicomError, FastdeidError, ProfileError, UsageError
 from .profile import builtin_names, load_profile
 from .runner import Report, run
 
-EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_DISK_FULL = 0, 1, 2, 3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,6 +105,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if show:
         print(file=sys.stderr)
     _print_report(report)
+    if report.disk_full:
+        print("fastdeid: the output disk is full; free space and run the same command again to finish", file=sys.stderr)
+        return EXIT_DISK_FULL
     return EXIT_FILES_FAILED if report.failed else EXIT_OK
 
 
@@ -149,7 +152,9 @@ def _cmd_deid_test(args: argparse.Namespace) -> int:
                 pairs.append((s, d))
             elif any(fnmatch.fnmatchcase(s.name, pat) for pat in DEID_TEST_GZ):
                 gz.append(s)
-        report = run(src, out, profile, args.jobs, fsync=False, deid_log=dst / "deid_log.csv", log_flavour=CLI, pairs=pairs, log_in_output=True)
+        # Each test starts a fresh log and replaces the previous test's files (no resuming).
+        (dst / "deid_log.csv").unlink(missing_ok=True)
+        report = run(src, out, profile, args.jobs, fsync=False, deid_log=dst / "deid_log.csv", log_flavour=CLI, pairs=pairs, log_in_output=True, resume=False)
     finally:
         if args.log_only:
             shutil.rmtree(out, ignore_errors=True)

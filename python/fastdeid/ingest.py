@@ -75,7 +75,7 @@ def ingest(
     log_path = _log_path(save_deid_logs) if save_deid_logs and not dry_run else None
     base = run(
         Path(items[0].src).parent if items else dest_path, staging, profile, jobs, pairs=pairs, deid_log=log_path,
-        log_flavour=CLI, log_in_output=True, extra_columns=extra, on_result=collect,
+        log_flavour=CLI, log_in_output=True, extra_columns=extra, on_result=collect, resume=False,
     ) if items else Report()
     report = IngestReport(**{f: getattr(base, f) for f in Report.__dataclass_fields__})
     try:

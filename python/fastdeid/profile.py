@@ -8,6 +8,7 @@ receives tags, never keywords, and never has to guess.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -125,6 +126,11 @@ class Profile:
     def is_identity(self) -> bool:
         """True when the profile changes nothing (every file is copied byte for byte)."""
         return all(r.action == "keep" for r in self.rules)
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the compiled specification: two profiles that act the same share it."""
+        return hashlib.sha256(json.dumps(self.spec, sort_keys=True).encode()).hexdigest()
 
     def log_columns(self) -> list[str]:
         """The deid log's value columns (spec 8.1): the three UIDs, then each rule's name in

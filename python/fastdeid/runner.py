@@ -3,6 +3,7 @@ collect a report. Progress and Ctrl-C are handled here, between chunks, never in
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -41,10 +42,16 @@ class Report:
     threads: int = 0
     failures: list[Failure] = field(default_factory=list)
     skips: list[tuple[str, str]] = field(default_factory=list)
+    resumed: int = 0  # outputs already complete from an interrupted earlier run (counted in ok)
 
     @property
     def files(self) -> int:
         return self.ok + self.failed + self.skipped
+
+    @property
+    def disk_full(self) -> bool:
+        """The output disk filled up and the run stopped."""
+        return any(f.code == "disk-full" for f in self.failures)
 
     @property
     def files_per_second(self) -> float:
@@ -56,7 +63,7 @@ class Report:
 
     def summary(self) -> str:
         return (
-            f"{self.ok} ok, {self.failed} failed, {self.skipped} skipped; {self.bytes_in / 1e6:.1f} MB in "
+            f"{self.ok} ok{f' ({self.resumed} already done)' if self.resumed else ''}, {self.failed} failed, {self.skipped} skipped; {self.bytes_in / 1e6:.1f} MB in "
             f"{self.seconds:.2f} s ({self.files_per_second:.0f} files/s, {self.mb_per_second:.1f} MB/s, {self.threads} threads)"
         )
 
@@ -106,6 +113,7 @@ def run(
     log_in_output: bool = False,
     extra_columns: tuple[str, ...] = (),
     on_result: Callable[[_core.FileResult], None] | None = None,
+    resume: bool = True,
 ) -> Report:
     """De-identifies every file under SRC into DST with PROFILE on JOBS threads (0 = all cores).
 
@@ -114,6 +122,9 @@ def run(
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     pairs = plan(src, dst) if pairs is None else pairs
+    done: list[tuple[Path, Path]] = []
+    if resume and Path(src).is_dir():
+        pairs, done = _resume(Path(src), Path(dst), prof, pairs)
     log_path = deid_log if deid_log is not None else prof.deid_log
     # The log re-identifies the output, so it stays out of the output tree unless the caller asks.
     log = DeidLog(log_path, prof.log_columns(), log_flavour, outside=None if log_in_output else Path(dst)) if log_path else None
@@ -122,7 +133,7 @@ def run(
     reporting = log is not None or bool(extra_columns)
     batch = _core.Batch(prof.compiled_with_log(extra_columns) if reporting else prof.compiled, jobs=jobs, fsync=fsync)
     width = len(prof.log_columns())
-    report = Report(threads=batch.threads)
+    report = Report(threads=batch.threads, ok=len(done), resumed=len(done))
     src_root = Path(src)
     started = time.perf_counter()
     try:
@@ -137,11 +148,43 @@ def run(
             report.seconds = time.perf_counter() - started
             if progress is not None:
                 progress(report)
+            if report.disk_full:
+                break  # the rest would fail the same way; a rerun after freeing space resumes
     finally:
         if log is not None:
             log.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+MANIFEST = ".fastdeid-run.json"
+
+
+def _resume(src: Path, dst: Path, prof: Profile, pairs: list[tuple[Path, Path]]) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
+    """Resumable runs: DST holds a manifest naming the source and the profile. A rerun of the same
+    command finds it, removes temporary files a killed run left, and skips outputs that exist: an
+    output only gets its final name once it is complete and on disk, so existing means finished.
+    A folder written by another run, or holding files not written by fastdeid, is refused."""
+    manifest = {"source": str(src.resolve()), "profile_sha256": prof.digest}
+    path = dst / MANIFEST
+    if path.exists():
+        try:
+            previous = json.loads(path.read_text())
+        except ValueError:
+            previous = None
+        if previous != manifest:
+            raise UsageError(f"{dst}: holds the output of a run with another source or profile; use an empty folder")
+    elif dst.exists() and any(dst.iterdir()):
+        raise UsageError(f"{dst}: not empty and not written by a fastdeid run; use an empty folder")
+    else:
+        dst.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(manifest, sort_keys=True) + "\n")
+    for stale in dst.rglob("*.fastdeid-tmp"):
+        stale.unlink(missing_ok=True)
+    todo, done = [], []
+    for pair in pairs:
+        (done if pair[1].exists() else todo).append(pair)
+    return todo, done
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -4,7 +4,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -74,14 +74,27 @@ impl Runner {
         self.pool.current_num_threads()
     }
 
-    /// Processes every pair in parallel; results come back in the order of `pairs`.
+    /// Processes every pair in parallel; results come back in the order of `pairs`. Once the
+    /// output disk is full, files not yet started are skipped: the run stops within one file per
+    /// worker, and whatever was cut short left no partial output behind.
     #[must_use]
     pub fn process(&self, profile: &Profile, pairs: &[(PathBuf, PathBuf)]) -> Vec<FileResult> {
         let options = self.options;
+        let disk_full = AtomicBool::new(false);
         self.pool.install(|| {
             pairs
                 .par_iter()
-                .map(|(src, dst)| FileResult { src: src.clone(), dst: dst.clone(), status: process_file(src, dst, profile, &options) })
+                .map(|(src, dst)| {
+                    let status = if disk_full.load(Ordering::Relaxed) {
+                        Status::Skipped("not started: the output disk is full")
+                    } else {
+                        process_file(src, dst, profile, &options)
+                    };
+                    if matches!(&status, Status::Failed(e) if e.kind == ErrorKind::DiskFull) {
+                        disk_full.store(true, Ordering::Relaxed);
+                    }
+                    FileResult { src: src.clone(), dst: dst.clone(), status }
+                })
                 .collect()
         })
     }
@@ -112,7 +125,7 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// any failure the temporary file is removed, so `dst` is either complete or absent.
 pub fn write_atomically<T>(dst: &Path, fsync: bool, produce: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Result<T> {
     let dir = dst.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| Error::new(ErrorKind::Io, format!("cannot create output directory: {e}")))?;
+    fs::create_dir_all(dir).map_err(|e| Error::new(ErrorKind::of_io(&e), format!("cannot create output directory: {e}")))?;
     let name = dst.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}.{}-{n}.fastdeid-tmp", std::process::id()));
@@ -120,7 +133,7 @@ pub fn write_atomically<T>(dst: &Path, fsync: bool, produce: impl FnOnce(&mut Bu
         .write(true)
         .create_new(true)
         .open(&tmp)
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot create output: {e}")))?;
+        .map_err(|e| Error::new(ErrorKind::of_io(&e), format!("cannot create output: {e}")))?;
     let mut out = BufWriter::with_capacity(256 * 1024, file);
     let result = produce(&mut out).and_then(|value| {
         out.flush()?;

@@ -40,11 +40,19 @@ pub enum ErrorKind {
     OutOfOrder,
     /// Reading the input or writing the output failed.
     Io,
+    /// The output file system is full (or over quota): the run stops.
+    DiskFull,
     /// The profile specification is not valid.
     Profile,
 }
 
 impl ErrorKind {
+    /// `DiskFull` for a full disk or an exceeded quota, else `Io`.
+    #[must_use]
+    pub fn of_io(e: &io::Error) -> Self {
+        if matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded) { ErrorKind::DiskFull } else { ErrorKind::Io }
+    }
+
     /// The stable, machine-readable code of this kind.
     #[must_use]
     pub fn code(self) -> &'static str {
@@ -65,6 +73,7 @@ impl ErrorKind {
             ErrorKind::DuplicateTag => "duplicate-tag",
             ErrorKind::OutOfOrder => "out-of-order",
             ErrorKind::Io => "io",
+            ErrorKind::DiskFull => "disk-full",
             ErrorKind::Profile => "profile",
         }
     }
@@ -126,7 +135,7 @@ impl std::error::Error for Error {}
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
         // io::Error messages carry OS text and, for some kinds, paths given by us; never file content.
-        Error::new(ErrorKind::Io, e.to_string())
+        Error::new(ErrorKind::of_io(&e), e.to_string())
     }
 }
 

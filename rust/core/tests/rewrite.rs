@@ -210,3 +210,21 @@ fn an_insertion_at_the_start_of_a_deflated_data_set_is_deflated_once() {
     assert_eq!(tags, [0x0010_0010, 0x0020_0013]);
     assert_eq!(doc.meta.end, parse(file.as_slice(), &Limits::default()).unwrap().meta.end);
 }
+
+#[test]
+fn a_full_disk_leaves_no_partial_output_and_says_so() {
+    use fastdeid_core::batch::write_atomically;
+    use fastdeid_core::ErrorKind;
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("fastdeid-full-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dst = dir.join("out.dcm");
+    let err = write_atomically(&dst, true, |out| {
+        out.write_all(&[0u8; 1000])?;
+        Err::<(), _>(std::io::Error::from(std::io::ErrorKind::StorageFull).into())
+    })
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::DiskFull);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "neither the output nor its temporary file may remain");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

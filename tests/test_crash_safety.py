@@ -1,0 +1,99 @@
+"""Crash and full-disk safety: SIGKILL at random moments never leaves a damaged final-named
+output, a rerun of the same command finishes the job, and the tree equals an uninterrupted run;
+a full disk stops the run cleanly with its own exit code, and a rerun completes once space is free."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+from fastdeid.synth import make_dataset
+
+PROFILE = "dicom:\n  fields:\n    - name: PatientName\n      replace-with: ANON\n    - name: SOPInstanceUID\n      hashuid: true\n    - name: PatientID\n      hash: true\n"
+
+
+def _corpus(root: Path, small: int, large_mb: int) -> None:
+    for n in range(small):
+        folder = root / f"s{n // 50}"
+        folder.mkdir(parents=True, exist_ok=True)
+        make_dataset(patient=n % 7, series=n // 50, instance=n, rows=16, columns=16).save_as(folder / f"{n:04d}.dcm", enforce_file_format=True)
+    big = make_dataset(patient=99, rows=16, columns=16)
+    side = int((large_mb * 2**20 // 2) ** 0.5)
+    big.Rows = big.Columns = side
+    big.PixelData = os.urandom(side * side * 2)
+    big.save_as(root / "large.dcm", enforce_file_format=True)
+
+
+def _run(src: Path, dst: Path, profile: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "fastdeid.cli", "run", str(src), str(dst), "--profile", str(profile), "--jobs", "2", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _same_tree(a: Path, b: Path) -> None:
+    names_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    names_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert names_a == names_b
+    for name in names_a:
+        assert filecmp.cmp(a / name, b / name, shallow=False), name
+
+
+def test_sigkill_at_random_moments_then_rerun(tmp_path: Path) -> None:
+    src, ref = tmp_path / "src", tmp_path / "ref"
+    _corpus(src, small=200, large_mb=32)
+    profile = tmp_path / "p.yaml"
+    profile.write_text(PROFILE)
+    started = time.perf_counter()
+    assert _run(src, ref, profile).wait() == 0
+    full = time.perf_counter() - started
+    rng = random.Random(20261125)
+    kills = 0
+    for trial in range(22):
+        out = tmp_path / f"out{trial}"
+        proc = _run(src, out, profile)
+        time.sleep(rng.uniform(0.0, full))  # a random moment of the run
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        # Every final-named output is complete: byte-identical to the uninterrupted run's.
+        for path in out.rglob("*") if out.exists() else []:
+            if path.is_file() and not path.name.endswith(".fastdeid-tmp"):
+                assert filecmp.cmp(path, ref / path.relative_to(out), shallow=False), path
+        rerun = _run(src, out, profile)
+        assert rerun.wait() == 0, rerun.stderr.read() if rerun.stderr else ""
+        _same_tree(ref, out)
+    assert kills >= 20, f"only {kills} runs were still going when killed"
+
+
+def test_a_full_disk_stops_cleanly_and_a_rerun_completes(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    src, ref, mnt = tmp_path / "src", tmp_path / "ref", tmp_path / "small"
+    _corpus(src, small=120, large_mb=4)
+    profile = tmp_path / "p.yaml"
+    profile.write_text(PROFILE)
+    assert _run(src, ref, profile).wait() == 0
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True).returncode != 0:
+        pytest.skip("tmpfs cannot be mounted here")
+    try:
+        out = mnt / "out"
+        proc = _run(src, out, profile)
+        assert proc.wait() == 3
+        assert b"disk is full" in proc.stderr.read()  # type: ignore[union-attr]
+        assert not [p for p in out.rglob("*.fastdeid-tmp")]
+        for path in out.rglob("*.dcm"):
+            assert filecmp.cmp(path, ref / path.relative_to(out), shallow=False), path
+        subprocess.run(["mount", "-o", "remount,size=64m", str(mnt)], check=True)
+        assert _run(src, out, profile).wait() == 0
+        _same_tree(ref, out)
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
