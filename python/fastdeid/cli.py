@@ -78,6 +78,15 @@ def _parser() -> argparse.ArgumentParser:
     _ingest_options(q)
     q.set_defaults(handler=_cmd_ingest)
 
+    p = sub.add_parser("bench", help="measure fastdeid against a plain copy on a generated archive")
+    p.add_argument("--size", type=int, default=500, help="archive size in MB (default 500)")
+    p.add_argument("--jobs", "-j", type=int, default=0)
+    p.add_argument("--profile", default=None, help="profile (default: the built-in bench profile)")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--workdir", default=None, help="where the archive and outputs go (default: a cache folder)")
+    p.add_argument("--no-log", action="store_true", help="without the deid log")
+    p.set_defaults(handler=_cmd_bench)
+
     p = sub.add_parser("dump", help="print a file's header, as a person reads it")
     p.add_argument("file")
     p.add_argument("--max-text", type=int, default=64, help="longest text value shown in full")
@@ -247,6 +256,15 @@ def _cmd_deid_create(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: already exists; choose another name")
     path.write_text(resources.files("fastdeid.profiles").joinpath("starter.yaml.txt").read_text(encoding="utf-8"))
     print(f"wrote {path}; edit it, then run: fastdeid profile validate {path}")
+    return EXIT_OK
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import bench
+
+    workdir = Path(args.workdir) if args.workdir else Path.home() / ".cache" / "fastdeid-bench"
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(bench(args.size, args.jobs, args.profile, args.rounds, workdir, not args.no_log))
     return EXIT_OK
 
 

@@ -112,3 +112,69 @@ def write_example_tree(root: str | Path, patients: int = 2, studies: int = 1, se
                     ds.save_as(path, enforce_file_format=True)
                     written.append(path)
     return written
+
+
+def _filler_elements(count: int) -> list[tuple[int, str, object]]:
+    """Deterministic acquisition-style elements (groups 0018, 0020, 0028) to give headers a
+    realistic size; their values carry no identity."""
+    from pydicom.datadict import DicomDictionary
+
+    values = {"DS": "1.5", "IS": "3", "CS": "YES", "LO": "value", "SH": "SH1", "US": 1, "FD": 2.5, "FL": 1.25, "UL": 7}
+    picked = []
+    for tag in sorted(DicomDictionary):
+        vr, vm, _name, retired, keyword = DicomDictionary[tag]
+        if tag >> 16 in (0x0018, 0x0020, 0x0028) and vr in values and vm == "1" and not retired and keyword:
+            picked.append((tag, vr, values[vr]))
+    step = max(1, len(picked) // count)
+    return picked[::step][:count]
+
+
+FILLER = None
+
+
+def make_archive_object(kind: str, patient: int, study: int, series: int, instance: int, implicit: bool) -> Dataset:
+    """One object of the benchmark archive: kind is MR (256x256), CT (512x512), SR, SC or
+    ENHANCED (a multi-frame MR of about 40 MB)."""
+    global FILLER
+    if FILLER is None:
+        FILLER = _filler_elements(110)
+    rows, frames = {"MR": (256, 1), "CT": (512, 1), "SR": (0, 0), "SC": (128, 1), "ENHANCED": (256, 300)}[kind]
+    ds = make_dataset(patient, study, series, instance, modality="CT" if kind == "CT" else "MR", rows=max(rows, 1), columns=max(rows, 1), implicit=implicit)
+    existing = {int(e.tag) for e in ds}
+    for tag, vr, value in FILLER:
+        if tag not in existing and tag != 0x00280008:
+            ds.add_new(tag, vr, value)
+    if kind == "SR":
+        del ds.PixelData
+        for kw in ("Rows", "Columns", "BitsAllocated", "BitsStored", "HighBit", "PixelRepresentation", "SamplesPerPixel", "PhotometricInterpretation"):
+            if kw in ds:
+                delattr(ds, kw)
+        ds.Modality = "SR"
+        ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.88.11"
+        ds.ContentSequence = Sequence([Dataset()])
+        ds.ContentSequence[0].TextValue = f"Report for {ds.PatientName}: no findings."
+    elif kind == "ENHANCED":
+        ds.NumberOfFrames = frames
+        ds.PixelData = _pixels(rows * rows * 2 * frames, str(ds.SOPInstanceUID))
+    return ds
+
+
+def write_archive(root: str | Path, size_mb: int = 200) -> list[Path]:
+    """A deterministic mixed archive of about size_mb MB: per patient one study with an MR series
+    (20 slices), a CT series (8 slices), a secondary capture and a structured report; every fifth
+    patient adds an enhanced multi-frame object; one series in ten is implicit VR."""
+    root = Path(root)
+    written: list[Path] = []
+    per_patient_mb = 2.6 + 4.2 + 0.1 + 8.0  # MR + CT + SC/SR + a fifth of a 40 MB enhanced object
+    for p in range(max(1, round(size_mb / per_patient_mb))):
+        plan = [("MR", 20), ("CT", 8), ("SC", 1), ("SR", 1)] + ([("ENHANCED", 1)] if p % 5 == 4 else [])
+        for series, (kind, count) in enumerate(plan):
+            folder = root / f"patient{p:04d}" / "study0" / f"series{series}_{kind}"
+            folder.mkdir(parents=True, exist_ok=True)
+            for i in range(count):
+                path = folder / f"{i:04d}.dcm"
+                if not path.exists():
+                    implicit = (p * 7 + series) % 10 == 0
+                    make_archive_object(kind, p, 0, series, i, implicit).save_as(path, enforce_file_format=True)
+                written.append(path)
+    return written
