@@ -205,3 +205,34 @@ def test_deid_logs_of_an_ingest(t1_tree: Path, tmp_path: Path) -> None:
     rows = list(csv.reader(log.open(newline="")))
     assert rows[0][:2] == ["src_path", "type"] and len(rows) == 7
     assert rows[1][rows[0].index("PatientID")] == "PID000002" and rows[2][rows[0].index("PatientID")] == ""
+
+
+def test_filenames_templates_name_the_outputs(tmp_path: Path) -> None:
+    # Spec 7.2 [verified]: sub_20200310_abc.dcm -> NEWPID_20200309_5.dcm
+    src = tmp_path / "src"
+    src.mkdir()
+    ds = make_dataset()
+    ds.SeriesNumber = 5
+    ds.save_as(src / "sub_20200310_abc.dcm", enforce_file_format=True)
+    make_dataset(instance=1).save_as(src / "other.dcm", enforce_file_format=True)
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "deid-profiles:\n  - name: named\n    dicom:\n      date-increment: -1\n      filenames:\n"
+        "        - output: '{PatientID}_{sdate}_{SeriesNumber}.dcm'\n          input-regex: '^sub_(?P<sdate>\\d{8})_.*$'\n"
+        "          groups:\n            - name: sdate\n              increment-date: true\n"
+        "      fields:\n        - name: PatientID\n          replace-with: NEWPID\n"
+    )
+    dest = tmp_path / "dest"
+    result = cli("ingest", "dicom", src, "g", "p", "--to", dest, "-C", config, "--deid-profile", "named", "--subject", "s", "--session", "x")
+    assert result.returncode == 0, result.stderr
+    assert [Path(f).name for f in _files(dest)] == ["NEWPID_20200309_5.dcm"]
+    assert "other.dcm: no filenames input-regex matches the file name" in result.stderr
+    import fastdeid
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("dicom:\n  filenames:\n    - output: '{date}.dcm'\n      input-regex: '(?P<date>.*)'\n")
+    with pytest.raises(fastdeid.ProfileError, match="colliding with Dicom keywords"):
+        fastdeid.load_profile(bad)
+    good = tmp_path / "good.yaml"
+    good.write_text("dicom:\n  filenames:\n    - output: '{SeriesNumber}_{x}.dcm'\n      input-regex: '(?P<x>.*)'\n  fields: []\n")
+    assert "SeriesNumber" in fastdeid.load_profile(good).log_columns()  # implicit keep rule

@@ -2,7 +2,7 @@ from os import PathLike
 from pathlib import Path
 from typing import final
 
-__all__ = ["Batch", "CompiledProfile", "FileResult", "deidentify_bytes", "dump"]
+__all__ = ["Batch", "CompiledProfile", "FileResult", "apply_group_rule", "deidentify_bytes", "dump"]
 
 @final
 class CompiledProfile:
@@ -47,4 +47,5 @@ class Batch:
     def process(self, pairs: list[tuple[str | PathLike[str], str | PathLike[str]]]) -> list[FileResult]: ...
 
 def deidentify_bytes(data: bytes, profile: CompiledProfile) -> bytes: ...
+def apply_group_rule(profile: CompiledProfile, rule_json: str, text: str) -> str: ...
 def dump(path: str | PathLike[str], max_text: int = 64) -> str: ...

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import _core
+from .filenames import render
 from .labels import LABEL_KEYWORDS, acquisition_label, file_name, safe, session_label
 from .log import CLI
 from .profile import Profile
@@ -58,7 +59,8 @@ def ingest(
 ) -> IngestReport:
     dest_path = Path(dest)
     map_keys = subjects.keys if subjects else ()
-    extra = tuple(dict.fromkeys(LABEL_KEYWORDS + map_keys + ("PatientID",)))
+    template_keys = tuple(k for t in profile.filenames for k in t.keywords)
+    extra = tuple(dict.fromkeys(LABEL_KEYWORDS + map_keys + ("PatientID",) + template_keys))
     width = len(profile.log_columns())
     staging = Path(tempfile.mkdtemp(prefix="fastdeid-dry-run-")) if dry_run else _staging(dest_path)
     pairs = [(it.src, staging / f"{n}.dcm") for n, it in enumerate(items)]
@@ -79,7 +81,7 @@ def ingest(
     ) if items else Report()
     report = IngestReport(**{f: getattr(base, f) for f in Report.__dataclass_fields__})
     try:
-        _place(items, values, dest_path, group, project, staging, dry_run, subjects, report)
+        _place(items, values, dest_path, group, project, staging, dry_run, subjects, report, profile)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if save_mappings and not dry_run:
@@ -118,6 +120,7 @@ def _place(
     dry_run: bool,
     subjects: SubjectMap | None,
     report: IngestReport,
+    profile: Profile,
 ) -> None:
     taken: dict[Path, str] = {}
     kept_patient_id = False
@@ -140,7 +143,16 @@ def _place(
             _fail(report, item, "no-label", f"cannot determine the {' and '.join(missing)} label{hint}")
             continue
         folder = dest / safe(group) / safe(project) / safe(labels["subject"]) / safe(labels["session"]) / safe(labels["acquisition"])
-        target = folder / file_name(after, Path(item.rel).name)
+        if profile.filenames:
+            named = render(list(profile.filenames), Path(item.rel).name, after, profile.compiled)
+            if named is None:
+                report.ok -= 1
+                report.skipped += 1
+                report.skips.append((str(item.src), "no filenames input-regex matches the file name"))
+                continue
+            target = folder / safe(named)
+        else:
+            target = folder / file_name(after, Path(item.rel).name)
         if target in taken:
             _fail(report, item, "duplicate-output", f"would overwrite the output of {taken[target]} (same SOPInstanceUID and Modality); not written")
             continue

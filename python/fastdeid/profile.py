@@ -22,6 +22,7 @@ import yaml
 from . import _core
 from .addressing import Address, regex_address, resolve
 from .dates import DEFAULT_DATE_FORMAT, check_format, jitter_spec, shift_spec
+from .filenames import compile_filenames
 from .regex_sub import regex_sub_cases
 from .errors import ProfileError
 
@@ -40,12 +41,12 @@ OTHER_FILE_TYPES = {"filename", "json", "key-value-text-file", "nifti", "zip", "
 DICOM_KEYS_SUPPORTED = {"fields", "replace-with-insert", "salt", "hash-digits", "uid-prefix-fields", "uid-suffix-fields", "uid-numeric-name", "recurse-sequence",
     "date-increment", "date-format", "datetime-format", "remove-private-tags", "remove-undefined",
     "patient-age-from-birthdate", "patient-age-units", "jitter-range", "jitter-type",
-    "jitter-seed",  # fastdeid extension: jitter drawn per patient from this key (docs/compatibility.md)
+    "filenames", "jitter-seed",  # fastdeid extension: jitter drawn per patient from this key (docs/compatibility.md)
 }
 # Keys of the reference's dicom section that this version does not apply yet. Ignoring them would
 # silently leave identity in the output, so a profile using them is refused.
 DICOM_KEYS_PENDING = {
-    "filenames", "decode",
+    "decode",
     "retain", "secret-key", "asymmetric-encryption", "public-key", "private-key", "force-nonce", "file-filter",
     "enforce-file-filter", "alter_pixels",
 }
@@ -121,6 +122,7 @@ class Profile:
     deid_log: str | None
     compiled: _core.CompiledProfile = field(repr=False, compare=False)
     spec: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    filenames: tuple[Any, ...] = ()  # output-name templates (fastdeid.filenames.FilenameTemplate)
 
     @property
     def is_identity(self) -> bool:
@@ -224,6 +226,12 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
             check_format(dicom[key], key, _where(source, dicom))
     now = datetime.now()
     in_order = [_field_rule(f, source, insert_default, recurse, dicom, now) for f in fields]
+    templates = tuple(compile_filenames(dicom["filenames"], dicom, _where(source, dicom), now)) if "filenames" in dicom else ()
+    # Spec 7.2: keywords used only by output names become keep rules (and so log columns).
+    named = {r.name for r in in_order}
+    for kw in dict.fromkeys(k for t in templates for k in t.keywords):
+        if kw not in named:
+            in_order.append(FieldRule(resolve(kw, _where(source, dicom)), "keep"))
     # Spec 3.2: every regex-sub rule runs first, in reverse list order.
     subs = [r for r in in_order if r.action == "regex-sub"]
     rules = tuple(subs[::-1] + [r for r in in_order if r.action != "regex-sub"])
@@ -248,6 +256,7 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         deid_log=doc.get("deid-log"),
         compiled=_core.CompiledProfile(json.dumps(spec)),
         spec=spec,
+        filenames=templates,
     )
 
 

@@ -143,6 +143,12 @@ fn deidentify_bytes<'py>(py: Python<'py>, data: &[u8], profile: &PyProfile) -> P
     Ok(PyBytes::new(py, &out))
 }
 
+/// Applies a group rule of an output-name template to a piece of text (spec 7.2).
+#[pyfunction]
+fn apply_group_rule(py: Python<'_>, profile: &PyProfile, rule_json: &str, text: &str) -> PyResult<String> {
+    fastdeid_core::profile::apply_group_rule(&profile.inner, rule_json, text).map_err(|e| to_py(py, &e))
+}
+
 /// The header of a Part 10 file as text: one element per line, sequences indented.
 #[pyfunction]
 #[pyo3(signature = (path, max_text=64))]
@@ -158,5 +164,5 @@ fn dump(py: Python<'_>, path: PathBuf, max_text: usize) -> PyResult<String> {
 #[pymodule]
 mod _core {
     #[pymodule_export]
-    use super::{deidentify_bytes, dump, Batch, FileResult, PyProfile};
+    use super::{apply_group_rule, deidentify_bytes, dump, Batch, FileResult, PyProfile};
 }

@@ -224,29 +224,40 @@ struct GroupSpec {
 
 impl CaseSpec {
     fn compile(self) -> Result<regex_sub::SubCase> {
-        use regex_sub::{GroupRule, TextAction};
-        let bad = |msg: String| Error::new(ErrorKind::Profile, msg);
-        let regex = regex::Regex::new(&format!("^(?:{})", self.regex)).map_err(|e| bad(format!("regex-sub input-regex does not compile: {e}")))?;
+        let regex = regex::Regex::new(&format!("^(?:{})", self.regex))
+            .map_err(|e| Error::new(ErrorKind::Profile, format!("regex-sub input-regex does not compile: {e}")))?;
         let groups = self
             .groups
             .into_iter()
-            .map(|g| {
-                let action = match g.action.as_str() {
-                    "keep" => TextAction::Keep,
-                    "replace" => TextAction::Replace(g.value.unwrap_or_default()),
-                    "hash" => TextAction::Hash,
-                    "hashuid" => TextAction::HashUid,
-                    "increment-date" | "increment-datetime" => {
-                        let s = g.shift.ok_or_else(|| bad("group date rule without its parameters".into()))?.compile()?;
-                        if g.action == "increment-date" { TextAction::IncrementDate(s) } else { TextAction::IncrementDateTime(s) }
-                    }
-                    other => return Err(bad(format!("regex-sub group action {other:?} is not supported"))),
-                };
-                Ok(GroupRule { name: g.name, field: g.field.map(Tag), action })
-            })
+            .map(|g| Ok(regex_sub::GroupRule { name: g.name.clone(), field: g.field.map(Tag), action: g.action()? }))
             .collect::<Result<_>>()?;
         Ok(regex_sub::SubCase { regex, output: regex_sub::template(&self.output)?, groups })
     }
+}
+
+impl GroupSpec {
+    fn action(self) -> Result<regex_sub::TextAction> {
+        use regex_sub::TextAction;
+        let bad = |msg: String| Error::new(ErrorKind::Profile, msg);
+        Ok(match self.action.as_str() {
+            "keep" => TextAction::Keep,
+            "replace" => TextAction::Replace(self.value.unwrap_or_default()),
+            "hash" => TextAction::Hash,
+            "hashuid" => TextAction::HashUid,
+            "increment-date" | "increment-datetime" => {
+                let s = self.shift.ok_or_else(|| bad("group date rule without its parameters".into()))?.compile()?;
+                if self.action == "increment-date" { TextAction::IncrementDate(s) } else { TextAction::IncrementDateTime(s) }
+            }
+            other => return Err(bad(format!("group action {other:?} is not supported"))),
+        })
+    }
+}
+
+/// Applies a group rule (the JSON form used by regex-sub `groups:` and `filenames:`) to `text`,
+/// with `profile`'s salt and UID options: how output-name templates transform their groups.
+pub fn apply_group_rule(profile: &Profile, rule_json: &str, text: &str) -> Result<String> {
+    let spec: GroupSpec = serde_json::from_str(rule_json).map_err(|e| Error::new(ErrorKind::Profile, format!("invalid group rule: {e}")))?;
+    regex_sub::apply_text(profile, &spec.action()?, text)
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,80 @@
+"""`filenames:` output-name templates (spec 7.2): the first item whose input-regex matches the
+input file's name gives the output name; `{Keyword}` takes the de-identified header value and
+`{group}` the captured text passed through the group's rule."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydicom.datadict import DicomDictionary, tag_for_keyword
+
+from . import _core
+from .errors import ProfileError
+from .regex_sub import _group_rule
+
+_KEYWORDS_LOWER = None
+
+
+def _keywords_lower() -> set[str]:
+    global _KEYWORDS_LOWER
+    if _KEYWORDS_LOWER is None:
+        _KEYWORDS_LOWER = {entry[4].lower() for entry in DicomDictionary.values() if entry[4]}
+    return _KEYWORDS_LOWER
+
+
+@dataclass(frozen=True)
+class FilenameTemplate:
+    output: str
+    regex: re.Pattern[str]
+    groups: dict[str, dict[str, Any]]  # group name -> core group rule
+    keywords: tuple[str, ...]  # header keywords the output uses
+
+
+def compile_filenames(raw: Any, dicom: dict[str, Any], where: str, now: datetime) -> list[FilenameTemplate]:
+    if not isinstance(raw, list):
+        raise ProfileError(f"{where}: filenames must be a list of {{output, input-regex, groups}} items")
+    out = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("output"), str) or not isinstance(item.get("input-regex"), str):
+            raise ProfileError(f"{where}: each filenames item needs `output:` and `input-regex:` strings")
+        try:
+            regex = re.compile(item["input-regex"])
+        except re.error as exc:
+            raise ProfileError(f"{where}: filenames input-regex does not compile: {exc}") from None
+        captures = set(regex.groupindex)
+        for name in captures:
+            if name.lower() in _keywords_lower():
+                raise ProfileError(f"{where}: filenames input-regex group {name!r} is colliding with Dicom keywords")
+        groups = {g["name"]: g for g in (_group_rule(r, captures, dicom, where, now) for r in item.get("groups") or [])}
+        keywords = []
+        for var in (v for _, v, _, _ in string.Formatter().parse(item["output"]) if v):
+            if var in captures:
+                continue
+            if tag_for_keyword(var) is None:
+                raise ProfileError(f"{where}: filenames output variable {{{var}}} is neither a DICOM keyword nor a group of input-regex")
+            keywords.append(var)
+        out.append(FilenameTemplate(item["output"], regex, groups, tuple(keywords)))
+    return out
+
+
+def render(templates: list[FilenameTemplate], name: str, values: dict[str, str | None], compiled: _core.CompiledProfile) -> str | None:
+    """The output name for an input file name, or None when no template matches (the file is then
+    skipped, as in the reference)."""
+    for t in templates:
+        m = t.regex.match(name)
+        if m is None:
+            continue
+        fields: dict[str, str] = {}
+        for group, text in m.groupdict().items():
+            rule = t.groups.get(group)
+            text = text or ""
+            fields[group] = _core.apply_group_rule(compiled, json.dumps(rule), text) if rule else text
+        for kw in t.keywords:
+            fields[kw] = values.get(kw) or ""
+        return t.output.format(**fields)
+    return None
