@@ -1,5 +1,4 @@
 from os import PathLike
-from pathlib import Path
 from typing import final
 
 __all__ = ["Batch", "CompiledProfile", "FileResult", "apply_group_rule", "deidentify_bytes", "dump"]
@@ -15,9 +14,9 @@ class CompiledProfile:
 @final
 class FileResult:
     @property
-    def src(self) -> Path: ...
+    def src(self) -> str: ...
     @property
-    def dst(self) -> Path: ...
+    def dst(self) -> str: ...
     @property
     def status(self) -> str: ...
     @property

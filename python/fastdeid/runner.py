@@ -179,6 +179,7 @@ def _resume(src: Path, dst: Path, prof: Profile, pairs: list[tuple[Path, Path]])
     else:
         dst.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(manifest, sort_keys=True) + "\n")
+        return pairs, []  # a fresh folder: nothing to resume
     for stale in dst.rglob("*.fastdeid-tmp"):
         stale.unlink(missing_ok=True)
     todo, done = [], []

@@ -121,11 +121,27 @@ pub fn process_file(src: &Path, dst: &Path, profile: &Profile, options: &Options
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+thread_local! {
+    static KNOWN_DIRS: std::cell::RefCell<std::collections::HashSet<PathBuf>> = std::cell::RefCell::new(std::collections::HashSet::new());
+}
+
 /// Runs `produce` into a fresh temporary file beside `dst` and renames it to `dst` on success; on
 /// any failure the temporary file is removed, so `dst` is either complete or absent.
 pub fn write_atomically<T>(dst: &Path, fsync: bool, produce: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Result<T> {
     let dir = dst.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| Error::new(ErrorKind::of_io(&e), format!("cannot create output directory: {e}")))?;
+    // Files of one folder usually follow each other: remember the folders this thread made, so
+    // each costs one mkdir rather than one per file.
+    let known = KNOWN_DIRS.with(|k| k.borrow().contains(dir));
+    if !known {
+        fs::create_dir_all(dir).map_err(|e| Error::new(ErrorKind::of_io(&e), format!("cannot create output directory: {e}")))?;
+        KNOWN_DIRS.with(|k| {
+            let mut k = k.borrow_mut();
+            if k.len() > 4096 {
+                k.clear();
+            }
+            k.insert(dir.to_path_buf());
+        });
+    }
     let name = dst.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}.{}-{n}.fastdeid-tmp", std::process::id()));

@@ -51,8 +51,8 @@ impl PyProfile {
 /// The outcome for one file of a batch.
 #[pyclass(frozen, get_all, module = "fastdeid._core")]
 struct FileResult {
-    src: PathBuf,
-    dst: PathBuf,
+    src: String,
+    dst: String,
     status: &'static str,
     code: Option<&'static str>,
     message: Option<String>,
@@ -67,9 +67,10 @@ struct FileResult {
 
 impl From<fastdeid_core::FileResult> for FileResult {
     fn from(r: fastdeid_core::FileResult) -> Self {
+        // Plain strings: building a pathlib.Path per file costs more than the file's rewrite.
         let base = FileResult {
-            src: r.src,
-            dst: r.dst,
+            src: r.src.to_string_lossy().into_owned(),
+            dst: r.dst.to_string_lossy().into_owned(),
             status: "ok",
             code: None,
             message: None,
