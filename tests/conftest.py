@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from io import BytesIO
 from pathlib import Path
 
 import pydicom
 import pytest
+from pydicom.dataset import Dataset
+
+import fastdeid
 
 PYDICOM_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 
@@ -45,3 +49,22 @@ def synthetic_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("synthetic")
     write_example_tree(root, patients=3, studies=1, series=3, instances=2)
     return root
+
+
+def profile_from_yaml(tmp_path: Path, body: str) -> fastdeid.Profile:
+    """A profile written to a file and loaded, so validation messages carry a file and a line."""
+    path = tmp_path / "p.yaml"
+    path.write_text(body)
+    return fastdeid.load_profile(path)
+
+
+def to_bytes(ds: Dataset) -> bytes:
+    buf = BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    return buf.getvalue()
+
+
+def deidentify(source: Dataset | Path | bytes, profile: fastdeid.Profile) -> Dataset:
+    """De-identifies a Dataset, a file or bytes in memory and reads the result back with pydicom."""
+    data = source if isinstance(source, bytes) else source.read_bytes() if isinstance(source, Path) else to_bytes(source)
+    return pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes(data, profile)))

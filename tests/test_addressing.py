@@ -3,15 +3,15 @@ recurse-sequence, checked with pydicom on the written files."""
 
 from __future__ import annotations
 
-from io import BytesIO
 from pathlib import Path
 
-import pydicom
 import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 import fastdeid
+from conftest import deidentify as _run
+from conftest import to_bytes as _bytes
 from fastdeid.synth import make_dataset
 
 
@@ -21,14 +21,8 @@ def _profile(tmp_path: Path, fields: str, extra: str = "") -> fastdeid.Profile:
     return fastdeid.load_profile(path)
 
 
-def _bytes(ds: Dataset) -> bytes:
-    buf = BytesIO()
-    ds.save_as(buf, enforce_file_format=True)
-    return buf.getvalue()
 
 
-def _run(ds: Dataset, prof: fastdeid.Profile) -> Dataset:
-    return pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes(_bytes(ds), prof)))
 
 
 def _two_other_ids(implicit: bool = False) -> Dataset:

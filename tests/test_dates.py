@@ -9,28 +9,12 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from pydicom.dataset import Dataset
 
 import fastdeid
 from conftest import PYDICOM_FILES
+from conftest import deidentify as _run
+from conftest import profile_from_yaml as _profile
 from fastdeid.synth import make_dataset
-
-
-def _profile(tmp_path: Path, body: str) -> fastdeid.Profile:
-    path = tmp_path / "p.yaml"
-    path.write_text(body)
-    return fastdeid.load_profile(path)
-
-
-def _run(ds: Dataset | Path, prof: fastdeid.Profile) -> Dataset:
-    if isinstance(ds, Path):
-        data = ds.read_bytes()
-    else:
-        buf = BytesIO()
-        ds.save_as(buf, enforce_file_format=True)
-        data = buf.getvalue()
-    return pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes(data, prof)))
-
 
 SEED_DATES = "dicom:\n  date-increment: -17\n  fields:\n    - name: StudyDate\n      increment-date: true\n"
 

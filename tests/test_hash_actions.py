@@ -10,18 +10,9 @@ import pytest
 
 import fastdeid
 from conftest import PYDICOM_FILES
+from conftest import deidentify as _run
+from conftest import profile_from_yaml as _profile
 from fastdeid.synth import make_dataset
-
-
-def _profile(tmp_path: Path, body: str) -> fastdeid.Profile:
-    path = tmp_path / "p.yaml"
-    path.write_text(body)
-    return fastdeid.load_profile(path)
-
-
-def _run(path_or_bytes: Path | bytes, profile: fastdeid.Profile) -> pydicom.Dataset:
-    data = path_or_bytes if isinstance(path_or_bytes, bytes) else path_or_bytes.read_bytes()
-    return pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes(data, profile)))
 
 
 @pytest.mark.parametrize(

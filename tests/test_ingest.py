@@ -5,11 +5,9 @@ subject maps, mapping files and dry runs."""
 from __future__ import annotations
 
 import csv
-import shutil
 import stat
 import subprocess
 import sys
-from io import BytesIO
 from pathlib import Path
 
 import pydicom

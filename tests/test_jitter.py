@@ -4,27 +4,14 @@ with fastdeid's jitter-seed (E21)."""
 from __future__ import annotations
 
 from datetime import datetime
-from io import BytesIO
 from pathlib import Path
 
-import pydicom
 import pytest
-from pydicom.dataset import Dataset
 
 import fastdeid
+from conftest import deidentify as _run
+from conftest import profile_from_yaml as _profile
 from fastdeid.synth import make_dataset
-
-
-def _profile(tmp_path: Path, body: str) -> fastdeid.Profile:
-    path = tmp_path / "p.yaml"
-    path.write_text(body)
-    return fastdeid.load_profile(path)
-
-
-def _run(ds: Dataset, prof: fastdeid.Profile) -> Dataset:
-    buf = BytesIO()
-    ds.save_as(buf, enforce_file_format=True)
-    return pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes(buf.getvalue(), prof)))
 
 
 def test_numeric_jitter_stays_in_range_and_fits_the_vr(tmp_path: Path) -> None:

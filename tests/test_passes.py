@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from io import BytesIO
 from pathlib import Path
 
 import pydicom
@@ -12,23 +11,9 @@ from pydicom.sequence import Sequence
 
 import fastdeid
 from conftest import PYDICOM_FILES
+from conftest import deidentify as _run
+from conftest import profile_from_yaml as _profile
 from fastdeid.synth import make_dataset
-
-
-def _profile(tmp_path: Path, body: str) -> fastdeid.Profile:
-    path = tmp_path / "p.yaml"
-    path.write_text(body)
-    return fastdeid.load_profile(path)
-
-
-def _run(ds: Dataset | Path, prof: fastdeid.Profile) -> Dataset:
-    if isinstance(ds, Path):
-        data = ds.read_bytes()
-    else:
-        buf = BytesIO()
-        ds.save_as(buf, enforce_file_format=True)
-        data = buf.getvalue()
-    return pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes(data, prof)))
 
 
 def _private_tags(ds: Dataset) -> list[int]:

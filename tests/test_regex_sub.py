@@ -7,23 +7,11 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from pydicom.dataset import Dataset
 
 import fastdeid
+from conftest import profile_from_yaml as _profile
+from conftest import to_bytes as _bytes
 from fastdeid.synth import make_dataset
-
-
-def _profile(tmp_path: Path, body: str) -> fastdeid.Profile:
-    path = tmp_path / "p.yaml"
-    path.write_text(body)
-    return fastdeid.load_profile(path)
-
-
-def _bytes(ds: Dataset) -> bytes:
-    buf = BytesIO()
-    ds.save_as(buf, enforce_file_format=True)
-    return buf.getvalue()
-
 
 ACCESSION = """dicom:
   date-increment: -17

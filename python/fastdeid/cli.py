@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from . import _core
-from .errors import DicomError, FastdeidError, ProfileError, UsageError
+from .errors import DicomError, ProfileError, UsageError
 from .profile import builtin_names, load_profile
 from .runner import Report, run
 

@@ -22,9 +22,9 @@ import yaml
 from . import _core
 from .addressing import Address, regex_address, resolve
 from .dates import DEFAULT_DATE_FORMAT, check_format, jitter_spec, shift_spec
+from .errors import ProfileError
 from .filenames import compile_filenames
 from .regex_sub import regex_sub_cases
-from .errors import ProfileError
 
 # The action keys in the order the reference picks the first one present (spec section 3.1).
 ACTION_ORDER = (
@@ -190,6 +190,16 @@ def profile_from_text(text: str, source: str, fmt: str = "yaml") -> Profile:
     return _compile(doc, source)
 
 
+def _check_keys(mapping: dict[str, Any], where: str, known: set[str], pending: set[str], pending_msg: str, unknown_msg: str) -> None:
+    """Refuses keys this version does not apply yet and keys nobody knows (with a suggestion):
+    the reference ignores both silently (E3)."""
+    for key in mapping:
+        if key in pending:
+            raise ProfileError(f"{where}: {pending_msg.format(key=key)} is not supported by this version of fastdeid yet")
+        if key not in known:
+            raise ProfileError(f"{where}: {unknown_msg.format(key=key)}{_did_you_mean(key, known | pending)}")
+
+
 def _did_you_mean(key: Any, known: set[str]) -> str:
     close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
@@ -207,11 +217,7 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
     dicom = doc.get("dicom") or {}
     if not isinstance(dicom, dict):
         raise ProfileError(f"{_where(source, doc)}: `dicom:` must be a mapping")
-    for key in dicom:
-        if key in DICOM_KEYS_PENDING:
-            raise ProfileError(f"{_where(source, dicom)}: dicom key {key!r} is not supported by this version of fastdeid yet")
-        if key not in DICOM_KEYS_SUPPORTED:
-            raise ProfileError(f"{_where(source, dicom)}: unknown dicom key {key!r}{_did_you_mean(key, DICOM_KEYS_SUPPORTED | DICOM_KEYS_PENDING)}")
+    _check_keys(dicom, _where(source, dicom), DICOM_KEYS_SUPPORTED, DICOM_KEYS_PENDING, "dicom key {key!r}", "unknown dicom key {key!r}")
     insert_default = dicom.get("replace-with-insert", True)
     if not isinstance(insert_default, bool):
         raise ProfileError(f"{_where(source, dicom)}: replace-with-insert must be true or false")
@@ -311,11 +317,7 @@ def _field_rule(f: Any, source: str, insert_default: bool, recurse: bool, dicom:
     where = _where(source, f)
     if not isinstance(f, dict):
         raise ProfileError(f"{where}: each field must be a mapping such as {{name: PatientID, remove: true}}")
-    for key in f:
-        if key in FIELD_KEYS_PENDING:
-            raise ProfileError(f"{where}: field key {key!r} is not supported by this version of fastdeid yet")
-        if key not in FIELD_KEYS:
-            raise ProfileError(f"{where}: unknown key {key!r} in field rule{_did_you_mean(key, FIELD_KEYS)}")
+    _check_keys(f, where, FIELD_KEYS, FIELD_KEYS_PENDING, "field key {key!r}", "unknown key {key!r} in field rule")
     if ("name" in f) == ("regex" in f):
         raise ProfileError(f"{where}: a field needs exactly one of `name:` or `regex:`")
     address = regex_address(f["regex"], where) if "regex" in f else resolve(f["name"], where)

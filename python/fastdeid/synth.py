@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, UID
+from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 FAKE_NAMES = ["Doe^Jane", "Roe^Richard", "Public^John^Q", "Mustermann^Erika", "Nobody^Nina"]
 UID_ROOT = "2.25."  # UUID-derived UIDs (PS3.5 B.2): no organisation root is claimed
