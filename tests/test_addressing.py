@@ -133,3 +133,20 @@ def test_address_validation(tmp_path: Path, fields: str, extra: str, message: st
     with pytest.raises(fastdeid.ProfileError) as exc:
         _profile(tmp_path, fields, extra)
     assert message in str(exc.value)
+
+
+@pytest.mark.parametrize("implicit", [False, True])
+def test_replace_with_creates_missing_sequences_and_pads_short_ones(tmp_path: Path, implicit: bool) -> None:
+    # Spec 4.2 [verified]: a too-short sequence is padded with empty items (SQ[2] -> SQ[4]), and
+    # missing sequences are created.
+    prof = _profile(
+        tmp_path,
+        "    - name: OtherPatientIDsSequence.3.PatientID\n      replace-with: PADDED\n"
+        "    - name: ReferencedPatientSequence.1.ReferencedSOPInstanceUID\n      replace-with: 1.2.3.4\n",
+    )
+    out = _run(_two_other_ids(implicit), prof)
+    items = out.OtherPatientIDsSequence
+    assert [len(i) for i in items] == [2, 2, 0, 1]
+    assert items[0].PatientID == "OTHER-1" and items[3].PatientID == "PADDED"
+    created = out.ReferencedPatientSequence
+    assert len(created) == 2 and len(created[0]) == 0 and created[1].ReferencedSOPInstanceUID == "1.2.3.4"

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::dicom::{encode, parse, DataSet, Input, Limits, Tag};
 use crate::error::{Error, ErrorKind, Result};
-use crate::profile::state::{LengthField, State, META};
+use crate::profile::state::{LengthField, Level, State, META};
 use crate::profile::log::LogRows;
 use crate::profile::{apply, NewValue, Profile};
 
@@ -26,50 +26,85 @@ pub struct Splice {
 }
 
 /// Turns the rules' changes into byte splices: changed elements re-encoded, removed ones cut, new
-/// ones inserted in tag order; every enclosing defined-length sequence and item gets its length
-/// field adjusted, and so does the group length of every group whose size changed (the file meta's
-/// (0002,0000) included).
+/// ones inserted in tag order, items appended to sequences; every enclosing defined-length
+/// sequence and item gets its length field adjusted, and so does the group length of every group
+/// whose size changed (the file meta's (0002,0000) included).
 pub fn splices<I: Input + ?Sized>(state: &State<'_>, input: &I) -> Result<Vec<Splice>> {
     let mut out = Vec::new();
-    let mut container_delta: BTreeMap<u64, (LengthField, i64)> = BTreeMap::new();
-    let mut level = usize::MAX;
-    let mut level_changes: Vec<(Tag, &NewValue)> = Vec::new();
-    let mut flush = |level: usize, changes: &mut Vec<(Tag, &NewValue)>, out: &mut Vec<Splice>| -> Result<()> {
-        if changes.is_empty() || state.is_dead(level) {
-            changes.clear();
-            return Ok(());
+    // Every 4-byte length to adjust, by offset, with the sum of the size changes it encloses.
+    let mut lengths: BTreeMap<u64, (LengthField, i64)> = BTreeMap::new();
+    let mut grow = |field: LengthField, delta: i64| lengths.entry(field.offset).or_insert((field, 0)).1 += delta;
+    let mut by_level: BTreeMap<usize, Vec<(Tag, &NewValue)>> = BTreeMap::new();
+    for (&(level, tag), new) in &state.changes {
+        by_level.entry(level).or_default().push((tag, new));
+    }
+    for (level, changes) in by_level {
+        if state.is_dead(level) {
+            continue;
         }
         let lv = &state.levels[level];
-        let delta = level_splices(lv.ds, level == META, input, changes, out)?;
-        changes.clear();
-        if delta != 0 {
-            for field in &lv.containers {
-                container_delta.entry(field.offset).or_insert((*field, 0)).1 += delta;
-            }
+        for (tag, delta) in level_splices(lv.ds, level == META, input, &changes, &mut out)? {
+            grow_enclosing(lv, tag, delta, input, &changes, &mut grow)?;
         }
-        Ok(())
-    };
-    for (&(l, tag), new) in &state.changes {
-        if l != level {
-            flush(level, &mut level_changes, &mut out)?;
-            level = l;
-        }
-        level_changes.push((tag, new));
     }
-    flush(level, &mut level_changes, &mut out)?;
-    for (offset, (field, delta)) in container_delta {
+    for (level, tag, items) in &state.appended {
+        let lv = &state.levels[*level];
+        let Some(e) = lv.ds.find(*tag) else { continue };
+        if state.is_dead(*level) || state.changes.contains_key(&(*level, *tag)) {
+            continue;
+        }
+        // New items go after the last one: before the delimiter of an undefined-length sequence.
+        let at = if e.value_len.is_some() { e.end } else { e.end - 8 };
+        out.push(Splice { start: at, end: at, bytes: items.clone(), in_meta: false });
+        let delta = items.len() as i64;
+        if let Some(len) = e.value_len {
+            grow(LengthField { offset: e.value_start - 4, original: len, encoding: lv.ds.encoding }, delta);
+        }
+        grow_enclosing(lv, *tag, delta, input, &[], &mut grow)?;
+    }
+    for (offset, (field, delta)) in lengths {
+        if delta == 0 {
+            continue;
+        }
         let new = u32::try_from(i64::from(field.original) + delta)
-            .map_err(|_| Error::at(ErrorKind::BadValue, offset, "sequence or item length cannot be recomputed"))?;
-        out.push(Splice { start: offset, end: offset + 4, bytes: field.encoding.u32_bytes(new).to_vec(), in_meta: false });
+            .map_err(|_| Error::at(ErrorKind::BadValue, offset, "a sequence, item or group length cannot be recomputed"))?;
+        out.push(Splice { start: offset, end: offset + 4, bytes: field.encoding.u32_bytes(new).to_vec(), in_meta: field.offset < state.levels[META].ds.end });
     }
     // At one offset the meta's insertions come first: they end the meta, the others start the data set.
     out.sort_by_key(|s| (s.start, s.end, !s.in_meta));
     Ok(out)
 }
 
-/// Splices for one level; returns how many bytes the level grew (negative: shrank).
-fn level_splices<I: Input + ?Sized>(ds: &DataSet, in_meta: bool, input: &I, changes: &[(Tag, &NewValue)], out: &mut Vec<Splice>) -> Result<i64> {
-    let mut group_delta: Vec<(u16, i64)> = Vec::new();
+/// A size change of element `tag` at level `lv` changes the level's enclosing sequences and items
+/// and, when the level keeps a deprecated (gggg,0000) group length (PS3.5 7.2), that too.
+fn grow_enclosing<I: Input + ?Sized>(
+    lv: &Level<'_>,
+    tag: Tag,
+    delta: i64,
+    input: &I,
+    changes: &[(Tag, &NewValue)],
+    grow: &mut impl FnMut(LengthField, i64),
+) -> Result<()> {
+    if delta == 0 {
+        return Ok(());
+    }
+    for field in &lv.containers {
+        grow(*field, delta);
+    }
+    let gl_tag = Tag::new(tag.group(), 0);
+    if let Some(gl) = lv.ds.find(gl_tag).filter(|gl| gl.value_len == Some(4) && gl_tag != tag) {
+        if !changes.iter().any(|(t, _)| *t == gl_tag) {
+            let mut raw = [0u8; 4];
+            input.read_exact_at(gl.value_start, &mut raw).map_err(|e| Error::at(ErrorKind::Io, gl.value_start, e.to_string()))?;
+            grow(LengthField { offset: gl.value_start, original: lv.ds.encoding.u32(raw), encoding: lv.ds.encoding }, delta);
+        }
+    }
+    Ok(())
+}
+
+/// Splices for one level's changes; returns each changed element's size change.
+fn level_splices<I: Input + ?Sized>(ds: &DataSet, in_meta: bool, input: &I, changes: &[(Tag, &NewValue)], out: &mut Vec<Splice>) -> Result<Vec<(Tag, i64)>> {
+    let mut deltas = Vec::new();
     for &(tag, new) in changes {
         let existing = ds.find(tag);
         let bytes = match new {
@@ -87,22 +122,10 @@ fn level_splices<I: Input + ?Sized>(ds: &DataSet, in_meta: bool, input: &I, chan
         if existing.is_some() && unchanged(input, start, end, &bytes)? {
             continue;
         }
-        let delta = bytes.len() as i64 - (end - start) as i64;
-        match group_delta.iter_mut().find(|(g, _)| *g == tag.group()) {
-            Some((_, d)) => *d += delta,
-            None => group_delta.push((tag.group(), delta)),
-        }
+        deltas.push((tag, bytes.len() as i64 - (end - start) as i64));
         out.push(Splice { start, end, bytes, in_meta });
     }
-    let mut total = 0;
-    for (group, delta) in group_delta {
-        total += delta;
-        if let Some(splice) = group_length_patch(ds, in_meta, input, group, delta, changes)? {
-            total += 0; // the group length value changes in place: same size
-            out.push(splice);
-        }
-    }
-    Ok(total)
+    Ok(deltas)
 }
 
 fn unchanged<I: Input + ?Sized>(input: &I, start: u64, end: u64, bytes: &[u8]) -> Result<bool> {
@@ -112,22 +135,6 @@ fn unchanged<I: Input + ?Sized>(input: &I, start: u64, end: u64, bytes: &[u8]) -
     let mut old = vec![0u8; bytes.len()];
     input.read_exact_at(start, &mut old).map_err(|e| Error::at(ErrorKind::Io, start, e.to_string()))?;
     Ok(old == bytes)
-}
-
-/// A deprecated (gggg,0000) group length left in the file must still be right (PS3.5 7.2), so when a
-/// group's size changes its group length value is patched in place.
-fn group_length_patch<I: Input + ?Sized>(ds: &DataSet, in_meta: bool, input: &I, group: u16, delta: i64, changes: &[(Tag, &NewValue)]) -> Result<Option<Splice>> {
-    let tag = Tag::new(group, 0);
-    let Some(gl) = ds.find(tag) else { return Ok(None) };
-    if delta == 0 || gl.value_len != Some(4) || changes.iter().any(|(t, _)| *t == tag) {
-        return Ok(None);
-    }
-    let mut raw = [0u8; 4];
-    input.read_exact_at(gl.value_start, &mut raw).map_err(|e| Error::at(ErrorKind::Io, gl.value_start, e.to_string()))?;
-    let old = i64::from(ds.encoding.u32(raw));
-    let new = u32::try_from(old + delta)
-        .map_err(|_| Error::at(ErrorKind::BadValue, gl.start, "group length cannot be recomputed").within(tag.to_string()))?;
-    Ok(Some(Splice { start: gl.value_start, end: gl.value_start + 4, bytes: ds.encoding.u32_bytes(new).to_vec(), in_meta }))
 }
 
 /// Writes input bytes `from..to` with the given splices (all inside that range) applied.

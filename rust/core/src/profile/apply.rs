@@ -6,7 +6,8 @@ use super::log::{snapshot, LogRows};
 use super::regex_sub::substitute;
 use super::state::{Current, State, META, TOP};
 use super::value::read_string;
-use super::{Action, Profile, Rule};
+use super::create::create_missing;
+use super::{Action, Profile, Rule, Target};
 use crate::actions::date::{increment_date, increment_datetime, DateShift, ShiftError};
 use crate::actions::jitter::{ds_text, jitter, Draws, Jitter};
 use crate::actions::{fit::fit, hash::hash, uid::hashuid};
@@ -49,6 +50,12 @@ fn run_rules<I: Input + ?Sized>(profile: &Profile, state: &mut State<'_>, input:
     for rule in &profile.rules {
         if matches!(rule.action, Action::Keep) {
             continue; // keep rules only matter to the passes above
+        }
+        if let (Action::Replace { value, insert: true }, Target::Path(steps)) = (&rule.action, &rule.target) {
+            let vr = rule.vr.unwrap_or(Vr::UN);
+            if steps.len() > 1 && vr != Vr::UN && create_missing(state, steps, vr, value)? {
+                continue;
+            }
         }
         // Places are resolved before the rule acts, so a rule never sees its own changes.
         for place in places(&rule.target, profile.recurse_sequence, state, input)? {

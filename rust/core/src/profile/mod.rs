@@ -2,6 +2,7 @@
 //! with keywords resolved to tags) and its compiled, immutable form.
 
 mod apply;
+mod create;
 pub mod log;
 pub mod passes;
 pub mod regex_sub;

@@ -57,13 +57,15 @@ pub struct State<'a> {
     children: HashMap<(usize, Tag), Vec<usize>>,
     /// Changes keyed by (level, tag).
     pub changes: BTreeMap<(usize, Tag), NewValue>,
+    /// Items appended to existing sequences by replace-with on a path past their end.
+    pub appended: Vec<super::create::Appended>,
 }
 
 impl<'a> State<'a> {
     /// Indexes every level of `doc`.
     #[must_use]
     pub fn new(doc: &'a Document) -> Self {
-        let mut s = State { levels: Vec::new(), children: HashMap::new(), changes: BTreeMap::new() };
+        let mut s = State { levels: Vec::new(), children: HashMap::new(), changes: BTreeMap::new(), appended: Vec::new() };
         s.levels.push(Level { ds: &doc.meta, parent: None, containers: Vec::new(), keyword_path: Some(String::new()), hex_path: String::new() });
         s.levels.push(Level { ds: &doc.dataset, parent: None, containers: Vec::new(), keyword_path: Some(String::new()), hex_path: String::new() });
         s.index_items(TOP);
