@@ -26,7 +26,7 @@ pub fn create_missing(state: &mut State<'_>, steps: &[Step], vr: Vr, value: &Val
             level = item;
             continue;
         }
-        let existing_sequence = matches!(state.current(level, *seq), Current::Original(_)) && state.changes.get(&(level, *seq)).is_none();
+        let existing_sequence = matches!(state.current(level, *seq), Current::Original(_)) && !state.changes.contains_key(&(level, *seq));
         let body = nested_items(*index - items.len().min(*index), rest, *leaf, vr, value, enc)?;
         if existing_sequence {
             state.appended.push((level, *seq, body));
