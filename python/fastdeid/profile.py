@@ -125,11 +125,6 @@ class Profile:
     filenames: tuple[Any, ...] = ()  # output-name templates (fastdeid.filenames.FilenameTemplate)
 
     @property
-    def is_identity(self) -> bool:
-        """True when the profile changes nothing (every file is copied byte for byte)."""
-        return all(r.action == "keep" for r in self.rules)
-
-    @property
     def digest(self) -> str:
         """sha256 of the compiled specification: two profiles that act the same share it."""
         return hashlib.sha256(json.dumps(self.spec, sort_keys=True).encode()).hexdigest()
