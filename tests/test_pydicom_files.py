@@ -116,3 +116,27 @@ def test_recursive_rules_rewrite_nested_elements_in_every_file(tmp_path: Path) -
             else:
                 assert after[key] == value, (rel, key)
     assert nested_changes > 50
+
+
+NO_META = ["rtstruct.dcm", "ExplVR_BigEndNoMeta.dcm", "ExplVR_LitEndNoMeta.dcm"]
+
+
+def test_files_without_meta_only_with_the_opt_in(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in NO_META:
+        (src / name).write_bytes((PYDICOM_FILES / name).read_bytes())
+    (src / "text.dcm").write_text("patient: Doe^John\n" * 10)
+    # no_meta.dcm starts with a stray byte: no encoding parses it strictly, so it stays rejected.
+    (src / "no_meta.dcm").write_bytes((PYDICOM_FILES / "no_meta.dcm").read_bytes())
+    strict = fastdeid.run(src, tmp_path / "strict", "none")
+    assert strict.ok == 0 and {f.code for f in strict.failures} == {"not-dicom"}
+    opted = fastdeid.run(src, tmp_path / "opted", "none", accept_no_meta=True)
+    assert opted.ok == len(NO_META) and sorted(Path(f.path).name for f in opted.failures) == ["no_meta.dcm", "text.dcm"]
+    for name in NO_META:
+        assert (tmp_path / "opted" / name).read_bytes() == (src / name).read_bytes()
+    # The seed table's rtstruct row (spec 10): processed by the reference with force=True.
+    seed = Path(__file__).parent / "profiles" / "01_seed.yaml"
+    fastdeid.run(src / "rtstruct.dcm", tmp_path / "rt.dcm", seed, accept_no_meta=True)
+    out = pydicom.dcmread(tmp_path / "rt.dcm", force=True)
+    assert (out.AccessionNumber, out.StationName, "PatientID" in out) == ("6b86b273ff34fce1", "XXXX", False)

@@ -114,6 +114,7 @@ def run(
     extra_columns: tuple[str, ...] = (),
     on_result: Callable[[_core.FileResult], None] | None = None,
     resume: bool = True,
+    accept_no_meta: bool = False,
 ) -> Report:
     """De-identifies every file under SRC into DST with PROFILE on JOBS threads (0 = all cores).
 
@@ -131,7 +132,7 @@ def run(
     if log is not None:
         log.check()
     reporting = log is not None or bool(extra_columns)
-    batch = _core.Batch(prof.compiled_with_log(extra_columns) if reporting else prof.compiled, jobs=jobs, fsync=fsync)
+    batch = _core.Batch(prof.compiled_with_log(extra_columns) if reporting else prof.compiled, jobs=jobs, fsync=fsync, accept_no_meta=accept_no_meta)
     width = len(prof.log_columns())
     report = Report(threads=batch.threads, ok=len(done), resumed=len(done))
     src_root = Path(src)

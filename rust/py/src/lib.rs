@@ -111,9 +111,9 @@ struct Batch {
 #[pymethods]
 impl Batch {
     #[new]
-    #[pyo3(signature = (profile, jobs=0, fsync=true, max_depth=64))]
-    fn new(py: Python<'_>, profile: &PyProfile, jobs: usize, fsync: bool, max_depth: u32) -> PyResult<Self> {
-        let options = Options { limits: Limits { max_depth, ..Limits::default() }, fsync };
+    #[pyo3(signature = (profile, jobs=0, fsync=true, max_depth=64, accept_no_meta=false))]
+    fn new(py: Python<'_>, profile: &PyProfile, jobs: usize, fsync: bool, max_depth: u32, accept_no_meta: bool) -> PyResult<Self> {
+        let options = Options { limits: Limits { max_depth, accept_no_meta, ..Limits::default() }, fsync };
         let runner = Runner::new(jobs, options).map_err(|e| to_py(py, &e))?;
         Ok(Batch { runner, profile: Arc::clone(&profile.inner) })
     }

@@ -27,6 +27,9 @@ pub struct Limits {
     pub max_inflate_ratio: u64,
     /// Inflated size always accepted whatever the ratio (headers of zeros compress very well).
     pub inflate_floor: u64,
+    /// Accept a bare data set without preamble and file meta, when one encoding parses the whole
+    /// file strictly (off by default: such files are not Part 10).
+    pub accept_no_meta: bool,
 }
 
 impl Default for Limits {
@@ -37,6 +40,7 @@ impl Default for Limits {
             max_inflated: 512 << 20,
             max_inflate_ratio: 100,
             inflate_floor: 16 << 20,
+            accept_no_meta: false,
         }
     }
 }
@@ -44,7 +48,12 @@ impl Default for Limits {
 /// Parses a Part 10 file: preamble, `DICM`, file meta, and the data set in its transfer syntax.
 pub fn parse<I: Input + ?Sized>(input: &I, limits: &Limits) -> Result<Document> {
     let mut p = Parser { win: Window::new(input), limits: *limits, count: 0 };
-    let (meta, transfer_syntax) = p.meta()?;
+    let (meta, transfer_syntax) = match p.meta() {
+        Err(e) if e.kind == ErrorKind::NotDicom && limits.accept_no_meta && input.len() > 0 => {
+            return without_meta(input, limits).ok_or(e);
+        }
+        other => other?,
+    };
     if !transfer_syntax.deflated {
         let dataset = p.dataset(meta.end, input.len(), Until::Bound, transfer_syntax.encoding, 0)?;
         return Ok(Document { meta, transfer_syntax, dataset, inflated: None });
@@ -55,6 +64,20 @@ pub fn parse<I: Input + ?Sized>(input: &I, limits: &Limits) -> Result<Document> 
     let mut p = Parser { win: Window::new(buf.as_slice()), limits: *limits, count: 0 };
     let dataset = p.dataset(meta.end, buf.len() as u64, Until::Bound, Encoding::EXPLICIT_LE, 0)?;
     Ok(Document { meta, transfer_syntax, dataset, inflated: Some(buf) })
+}
+
+/// A file without preamble and meta: the first encoding under which the whole file parses
+/// strictly, with no file meta elements and at least one element, is taken.
+fn without_meta<I: Input + ?Sized>(input: &I, limits: &Limits) -> Option<Document> {
+    for encoding in [Encoding::EXPLICIT_LE, Encoding::IMPLICIT_LE, Encoding::EXPLICIT_BE] {
+        let mut p = Parser { win: Window::new(input), limits: *limits, count: 0 };
+        let Ok(dataset) = p.dataset(0, input.len(), Until::Bound, encoding, 0) else { continue };
+        if dataset.elements.first().is_some_and(|e| e.tag.group() > 0x0002) {
+            let meta = DataSet { encoding: Encoding::EXPLICIT_LE, start: 0, end: 0, elements: Vec::new() };
+            return Some(Document { meta, transfer_syntax: TransferSyntax { encoding, deflated: false }, dataset, inflated: None });
+        }
+    }
+    None
 }
 
 fn inflate<I: Input + ?Sized>(input: &I, meta_end: u64, limits: &Limits) -> Result<Vec<u8>> {
