@@ -144,7 +144,8 @@ pub fn write_atomically<T>(dst: &Path, fsync: bool, produce: impl FnOnce(&mut Bu
     }
     let name = dst.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.{}-{n}.fastdeid-tmp", std::process::id()));
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let tmp = dir.join(format!(".{name}.{}-{n}.fastdeid-tmp", PID.get_or_init(std::process::id)));
     let file = OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use std::collections::BTreeMap;
 
+use crate::dicom::input::Cached;
 use crate::dicom::{encode, parse, DataSet, Input, Limits, Tag};
 use crate::error::{Error, ErrorKind, Result};
 use crate::profile::state::{LengthField, Level, State, META};
@@ -165,6 +166,14 @@ pub struct Rewritten {
 /// De-identifies one object: parses `input`, runs `profile`, and writes the result to `out`.
 /// When nothing changes the input is copied byte for byte.
 pub fn rewrite<I: Input + ?Sized, W: Write>(input: &I, profile: &Profile, limits: &Limits, out: &mut W) -> Result<Rewritten> {
+    let cached = Cached::new(input, HEAD_BYTES).map_err(|e| Error::at(ErrorKind::of_io(&e), 0, e.to_string()))?;
+    rewrite_cached(&cached, profile, limits, out)
+}
+
+/// The first bytes of a file kept in memory while it is rewritten: the header of most files.
+const HEAD_BYTES: u64 = 64 * 1024;
+
+fn rewrite_cached<I: Input + ?Sized, W: Write>(input: &I, profile: &Profile, limits: &Limits, out: &mut W) -> Result<Rewritten> {
     let doc = parse(input, limits)?;
     let bytes_in = input.len();
     let (plan, log) = if let Some(buf) = &doc.inflated {

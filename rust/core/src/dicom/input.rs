@@ -83,6 +83,51 @@ impl Input for FileInput {
     }
 }
 
+/// An input whose first bytes are read once and then served from memory: headers are read by
+/// the tokenizer, by the rules and by the writer, and for most files they fit in the first read.
+pub struct Cached<'a, I: Input + ?Sized> {
+    inner: &'a I,
+    head: Vec<u8>,
+}
+
+impl<'a, I: Input + ?Sized> Cached<'a, I> {
+    /// Reads the first `n` bytes (or the whole input if shorter).
+    pub fn new(inner: &'a I, n: u64) -> io::Result<Self> {
+        let mut head = vec![0u8; n.min(inner.len()) as usize];
+        inner.read_exact_at(0, &mut head)?;
+        Ok(Cached { inner, head })
+    }
+
+    fn held(&self, offset: u64, len: u64) -> Option<&[u8]> {
+        let start = usize::try_from(offset).ok()?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        self.head.get(start..end)
+    }
+}
+
+impl<I: Input + ?Sized> Input for Cached<'_, I> {
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        match self.held(offset, buf.len() as u64) {
+            Some(bytes) => {
+                buf.copy_from_slice(bytes);
+                Ok(())
+            }
+            None => self.inner.read_exact_at(offset, buf),
+        }
+    }
+
+    fn copy_to<W: Write>(&self, offset: u64, len: u64, out: &mut W) -> io::Result<()> {
+        match self.held(offset, len) {
+            Some(bytes) => out.write_all(bytes),
+            None => self.inner.copy_to(offset, len, out),
+        }
+    }
+}
+
 /// Size of one read of header bytes: large enough that a typical header takes one or two reads.
 const CHUNK: usize = 64 * 1024;
 
