@@ -120,6 +120,7 @@ pub fn process_file(src: &Path, dst: &Path, profile: &Profile, options: &Options
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
 
 thread_local! {
     static KNOWN_DIRS: std::cell::RefCell<std::collections::HashSet<PathBuf>> = std::cell::RefCell::new(std::collections::HashSet::new());
@@ -144,7 +145,6 @@ pub fn write_atomically<T>(dst: &Path, fsync: bool, produce: impl FnOnce(&mut Bu
     }
     let name = dst.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     let tmp = dir.join(format!(".{name}.{}-{n}.fastdeid-tmp", PID.get_or_init(std::process::id)));
     let file = OpenOptions::new()
         .write(true)
