@@ -58,6 +58,13 @@ def profile_from_yaml(tmp_path: Path, body: str) -> fastdeid.Profile:
     return fastdeid.load_profile(path)
 
 
+def profile_error(tmp_path: Path, body: str) -> str:
+    """The message of the ProfileError that loading this profile raises (the test fails if none)."""
+    with pytest.raises(fastdeid.ProfileError) as exc:
+        profile_from_yaml(tmp_path, body)
+    return str(exc.value)
+
+
 def to_bytes(ds: Dataset) -> bytes:
     buf = BytesIO()
     ds.save_as(buf, enforce_file_format=True)

@@ -5,13 +5,14 @@ use std::collections::HashSet;
 
 use super::resolve::places;
 use super::state::{Current, State, TOP};
-use super::value::read_string;
+use super::apply::current_string;
+use super::resolve::Place;
 use super::{Profile, Step, Target};
 use crate::actions::age::{patient_age, AgeUnit};
 use crate::actions::strptime;
 use crate::dicom::encode::{self, Value};
 use crate::dicom::{Input, Tag, Vr};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 
 use super::NewValue;
 
@@ -45,17 +46,7 @@ pub struct AgeOptions {
 }
 
 fn text<I: Input + ?Sized>(state: &State<'_>, level: usize, tag: Tag, input: &I) -> Result<Option<String>> {
-    let enc = state.levels[level].ds.encoding;
-    match state.current(level, tag) {
-        Current::Absent | Current::Edited(NewValue::Removed) => Ok(None),
-        Current::Edited(NewValue::Set(vr, bytes)) => Ok(Some(read_string(bytes, *vr, enc)?)),
-        Current::Original(e) => {
-            let len = e.value_len.filter(|&l| l <= 1024).ok_or_else(|| Error::at(ErrorKind::BadValue, e.start, "value too large"))?;
-            let mut raw = vec![0u8; len as usize];
-            input.read_exact_at(e.value_start, &mut raw).map_err(|err| Error::at(ErrorKind::Io, e.value_start, err.to_string()))?;
-            Ok(Some(read_string(&raw, e.vr, enc)?))
-        }
-    }
+    Ok(current_string(state, &Place::at(level, tag), input)?.map(|(_, s)| s))
 }
 
 /// Every private element at every level goes, except those named by private-notation fields and

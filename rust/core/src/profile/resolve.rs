@@ -2,7 +2,7 @@
 //! of the document (spec 4: paths, wildcards, private blocks, repeaters, regexes, recursion).
 
 use super::state::{Current, State, META, TOP};
-use super::value::read_string;
+use super::apply::current_string;
 use super::{Step, Target};
 use crate::dicom::{dict, Input, Tag};
 use crate::error::{Error, ErrorKind, Result};
@@ -92,19 +92,16 @@ fn private_place<I: Input + ?Sized>(group: u16, creator: &str, offset: u8, level
     let mut free = None;
     for block in 0x10u16..=0xFF {
         let tag = Tag::new(group, block);
-        let text = match state.current(level, tag) {
+        match state.current(level, tag) {
             Current::Absent => {
                 free = free.or(Some(tag));
                 continue;
             }
-            Current::Edited(super::NewValue::Set(vr, bytes)) => read_string(bytes, *vr, state.levels[level].ds.encoding)?,
             Current::Edited(super::NewValue::Removed) => continue,
-            Current::Original(e) => {
-                let mut raw = vec![0u8; e.value_len.unwrap_or(0).min(256) as usize];
-                input.read_exact_at(e.value_start, &mut raw).map_err(|err| Error::at(ErrorKind::Io, e.value_start, err.to_string()))?;
-                read_string(&raw, e.vr, state.levels[level].ds.encoding).unwrap_or_default()
-            }
-        };
+            _ => {}
+        }
+        // A creator that cannot be read as text names no block.
+        let text = current_string(state, &Place::at(level, tag), input).ok().flatten().map(|(_, s)| s).unwrap_or_default();
         if text.trim() == creator {
             return Ok(Place::at(level, Tag::new(group, block << 8 | u16::from(offset))));
         }
