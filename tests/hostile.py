@@ -72,6 +72,7 @@ def _deflate(data: bytes, zeros: int = 0) -> bytes:
 
 def cases() -> dict[str, tuple[bytes, str]]:
     good = part10(EXPLICIT_LE, GOOD)
+    with_pixels = part10(EXPLICIT_LE, GOOD + el(0x7FE0, 0x10, b"OW", b"\x01\x02" * 32))
     seq = header(0x10, 0x1002, b"SQ", UNDEF) + item(PID, UNDEF) + ITEM_END + SEQ_END
     frag = b"\xfe\xff\xdd\xe0\0\0\0\0" + b"x" * 8  # a sequence delimiter pattern inside a fragment
     encapsulated = header(0x7FE0, 0x10, b"OB", UNDEF) + item(b"") + item(frag)
@@ -107,7 +108,11 @@ def cases() -> dict[str, tuple[bytes, str]]:
         "empty_items_500000.dcm": (part10(EXPLICIT_LE, header(0x8, 0x1115, b"SQ", UNDEF) + item(b"") * 500_000 + SEQ_END), "ok"),
         "out_of_order.dcm": (part10(EXPLICIT_LE, PID + NAME), "out-of-order"),
         "duplicate_tag.dcm": (part10(EXPLICIT_LE, NAME + NAME), "duplicate-tag"),
-        "trailing_garbage.dcm": (good + b"\x01\x02\x03", "truncated"),
+        "short_tail.dcm": (good + b"\x01\x02\x03", "truncated"),  # a cut header looks the same
+        "trailing_garbage.dcm": (with_pixels + b"\x01\x02\x03", "trailing-garbage"),
+        "text_after_pixel_data.dcm": (with_pixels + b"Patient: Doe^John, scanned 2020-03-10", "trailing-garbage"),
+        "zeros_after_pixel_data.dcm": (with_pixels + b"\0" * 64, "trailing-garbage"),
+        "trailing_padding_element.dcm": (with_pixels + el(0xFFFC, 0xFFFC, b"OB", b"\0" * 32), "ok"),
         "encapsulated_without_delimiter.dcm": (part10(JPEG, NAME + header(0x7FE0, 0x10, b"OB", UNDEF) + item(b"") + item(b"abcd")), "truncated"),
         "fragment_past_eof.dcm": (part10(JPEG, NAME + header(0x7FE0, 0x10, b"OB", UNDEF) + item(b"") + item(b"ab", 1000)), "length-past-end"),
         "non_item_among_fragments.dcm": (part10(JPEG, NAME + header(0x7FE0, 0x10, b"OB", UNDEF) + item(b"") + NAME + SEQ_END), "bad-item"),

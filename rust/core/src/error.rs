@@ -38,6 +38,9 @@ pub enum ErrorKind {
     DuplicateTag,
     /// Tags not in ascending order (PS3.5 7.1).
     OutOfOrder,
+    /// Bytes after the last complete top-level element (after Pixel Data, or too few for a header)
+    /// that do not form a data element.
+    TrailingGarbage,
     /// Reading the input or writing the output failed.
     Io,
     /// The output file system is full (or over quota): the run stops.
@@ -72,6 +75,7 @@ impl ErrorKind {
             ErrorKind::BadValue => "bad-value",
             ErrorKind::DuplicateTag => "duplicate-tag",
             ErrorKind::OutOfOrder => "out-of-order",
+            ErrorKind::TrailingGarbage => "trailing-garbage",
             ErrorKind::Io => "io",
             ErrorKind::DiskFull => "disk-full",
             ErrorKind::Profile => "profile",

@@ -162,3 +162,19 @@ fn wrong_meta_group_length_is_rejected() {
     file[140] += 2;
     assert_eq!(parse_err(&file).kind, ErrorKind::Truncated);
 }
+
+#[test]
+fn bytes_after_pixel_data_are_trailing_garbage_but_a_padding_element_is_not() {
+    let mut ds = Ds::new(Encoding::EXPLICIT_LE);
+    ds.elem(0x0010_0010, "PN", b"AB").elem(0x7FE0_0010, "OW", &[1, 2, 3, 4]);
+    let with_pixels = part10(EXPLICIT_LE, &ds.bytes);
+    for junk in [&b"\x01\x02\x03"[..], b"some text appended by a script", &[0u8; 16], &[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]] {
+        let mut file = with_pixels.clone();
+        file.extend_from_slice(junk);
+        let err = parse_err(&file);
+        assert_eq!(err.kind, ErrorKind::TrailingGarbage, "{err}");
+        assert_eq!(err.offset, Some(with_pixels.len() as u64));
+    }
+    ds.elem(0xFFFC_FFFC, "OB", &[0; 8]);
+    parse_ok(&part10(EXPLICIT_LE, &ds.bytes));
+}

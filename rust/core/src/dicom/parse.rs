@@ -100,6 +100,10 @@ fn inflate<I: Input + ?Sized>(input: &I, meta_end: u64, limits: &Limits) -> Resu
     Ok(out)
 }
 
+fn trailing_garbage(pos: u64, bound: u64) -> Error {
+    Error::at(ErrorKind::TrailingGarbage, pos, format!("{} bytes after the last data element do not form an element", bound - pos))
+}
+
 /// What ends a data set.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Until {
@@ -137,7 +141,7 @@ impl<I: Input + ?Sized> Parser<'_, I> {
             }
             let meta = self.dataset(start, bound, Until::Bound, Encoding::EXPLICIT_LE, 0).map_err(|e| match e.kind {
                 // An element crossing the declared end: the group length is what is wrong.
-                ErrorKind::LengthPastEnd | ErrorKind::Truncated => Error { kind: ErrorKind::BadMeta, detail: "file meta group length does not match the meta elements".into(), ..e },
+                ErrorKind::LengthPastEnd | ErrorKind::Truncated | ErrorKind::TrailingGarbage => Error { kind: ErrorKind::BadMeta, detail: "file meta group length does not match the meta elements".into(), ..e },
                 _ => e,
             })?;
             if let Some(stray) = meta.elements.iter().find(|e| e.tag.group() != 0x0002) {
@@ -177,6 +181,13 @@ impl<I: Input + ?Sized> Parser<'_, I> {
                 }
                 break;
             }
+            // Only after Pixel Data can bytes that do not form an element be told apart from a
+            // file cut inside a header: elsewhere they are reported as truncation.
+            let prev = elements.last().map(|e: &Element| e.tag);
+            let after_pixel_data = depth == 0 && until == Until::Bound && prev >= Some(Tag::PIXEL_DATA);
+            if after_pixel_data && bound - pos < 8 {
+                return Err(trailing_garbage(pos, bound));
+            }
             let tag = self.tag(pos, enc)?;
             if until == Until::MetaEnd && tag.group() != 0x0002 {
                 break;
@@ -188,20 +199,33 @@ impl<I: Input + ?Sized> Parser<'_, I> {
                 }
                 return Ok(DataSet { encoding: enc, start, end: pos, elements });
             }
+            if tag.is_delimiter() && after_pixel_data {
+                return Err(trailing_garbage(pos, bound));
+            }
             if tag.is_delimiter() {
                 return Err(Error::at(ErrorKind::BadItem, pos, format!("unexpected {tag} among data elements")));
             }
-            if let Some(prev) = elements.last().map(|e: &Element| e.tag) {
+            if let Some(prev) = prev {
                 // Two values for one tag make "the" value ambiguous: a rule could change one and
                 // leave the other. Strictly ascending tags are required (PS3.5 7.1).
                 if tag == prev {
                     return Err(Error::at(ErrorKind::DuplicateTag, pos, "the same tag appears twice").within(tag.to_string()));
                 }
+                if tag < prev && after_pixel_data {
+                    return Err(trailing_garbage(pos, bound));
+                }
                 if tag < prev {
                     return Err(Error::at(ErrorKind::OutOfOrder, pos, format!("tag follows {prev}: tags must ascend")).within(tag.to_string()));
                 }
             }
-            let element = self.element(pos, bound, enc, depth).map_err(|e| e.within(tag.to_string()))?;
+            let element = match self.element(pos, bound, enc, depth) {
+                // An element header after Pixel Data that does not parse is junk appended to a
+                // complete object.
+                Err(e) if after_pixel_data && e.offset.is_some_and(|o| o < pos + 12) && e.kind != ErrorKind::TooManyElements => {
+                    return Err(trailing_garbage(pos, bound));
+                }
+                other => other.map_err(|e| e.within(tag.to_string()))?,
+            };
             pos = element.end;
             elements.push(element);
         }
