@@ -21,10 +21,6 @@ def _profile(tmp_path: Path, fields: str, extra: str = "") -> fastdeid.Profile:
     return fastdeid.load_profile(path)
 
 
-
-
-
-
 def _two_other_ids(implicit: bool = False) -> Dataset:
     ds = make_dataset(implicit=implicit)
     items = []
@@ -150,3 +146,29 @@ def test_replace_with_creates_missing_sequences_and_pads_short_ones(tmp_path: Pa
     assert items[0].PatientID == "OTHER-1" and items[3].PatientID == "PADDED"
     created = out.ReferencedPatientSequence
     assert len(created) == 2 and len(created[0]) == 0 and created[1].ReferencedSOPInstanceUID == "1.2.3.4"
+
+
+@pytest.mark.parametrize("implicit", [False, True])
+def test_later_rules_see_created_items(tmp_path: Path, implicit: bool) -> None:
+    # The reference builds created items in its dataset, so a second replace-with fills the same
+    # new item (not a second one), later rules change or remove created values, and wildcards
+    # reach them (the differential suite's 14_create.yaml checks the same against the reference).
+    prof = _profile(
+        tmp_path,
+        "    - name: OtherPatientIDsSequence.2.PatientID\n      replace-with: NEW\n"
+        "    - name: OtherPatientIDsSequence.2.TypeOfPatientID\n      replace-with: TEXT\n"
+        "    - name: OtherPatientIDsSequence.*.IssuerOfPatientID\n      replace-with: ALL\n"
+        "    - name: ReferencedPatientSequence.0.ReferencedSOPClassUID\n      replace-with: 1.2.3\n"
+        "    - name: ReferencedPatientSequence.0.ReferencedSOPInstanceUID\n      replace-with: 1.2.4\n"
+        "    - name: ReferencedPatientSequence.0.ReferencedSOPInstanceUID\n      remove: true\n"
+        "    - name: ReferencedStudySequence.0.ReferencedSeriesSequence.1.SeriesInstanceUID\n      replace-with: 1.2.5\n",
+    )
+    out = _run(_two_other_ids(implicit), prof)
+    items = out.OtherPatientIDsSequence
+    assert [i.get("PatientID") for i in items] == ["OTHER-1", "OTHER-2", "NEW"]
+    assert items[2].TypeOfPatientID == "TEXT"
+    assert [i.IssuerOfPatientID for i in items] == ["ALL"] * 3
+    assert len(out.ReferencedPatientSequence) == 1
+    assert list(out.ReferencedPatientSequence[0].keys()) == [0x00081150]
+    series = out.ReferencedStudySequence[0].ReferencedSeriesSequence
+    assert len(series) == 2 and len(series[0]) == 0 and series[1].SeriesInstanceUID == "1.2.5"

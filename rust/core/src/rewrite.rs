@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::dicom::input::Cached;
 use crate::dicom::{encode, parse, DataSet, Input, Limits, Tag};
 use crate::error::{Error, ErrorKind, Result};
-use crate::profile::state::{LengthField, Level, State, META};
+use crate::profile::state::{LengthField, State, META};
 use crate::profile::log::LogRows;
 use crate::profile::{apply, NewValue, Profile};
 
@@ -40,12 +40,13 @@ pub fn splices<I: Input + ?Sized>(state: &State<'_>, input: &I) -> Result<Vec<Sp
         by_level.entry(level).or_default().push((tag, new));
     }
     for (level, changes) in by_level {
-        if state.is_dead(level) {
+        // Created items were encoded whole into their sequence's value.
+        if state.is_dead(level) || state.levels[level].created {
             continue;
         }
         let lv = &state.levels[level];
         for (tag, delta) in level_splices(lv.ds, level == META, input, &changes, &mut out)? {
-            grow_enclosing(lv, tag, delta, input, &changes, &mut grow)?;
+            grow_enclosing(state, level, tag, delta, input, &changes, &mut grow)?;
         }
     }
     for (level, tag, items) in &state.appended {
@@ -61,7 +62,7 @@ pub fn splices<I: Input + ?Sized>(state: &State<'_>, input: &I) -> Result<Vec<Sp
         if let Some(len) = e.value_len {
             grow(LengthField { offset: e.value_start - 4, original: len, encoding: lv.ds.encoding }, delta);
         }
-        grow_enclosing(lv, *tag, delta, input, &[], &mut grow)?;
+        grow_enclosing(state, *level, *tag, delta, input, &[], &mut grow)?;
     }
     for (offset, (field, delta)) in lengths {
         if delta == 0 {
@@ -76,10 +77,11 @@ pub fn splices<I: Input + ?Sized>(state: &State<'_>, input: &I) -> Result<Vec<Sp
     Ok(out)
 }
 
-/// A size change of element `tag` at level `lv` changes the level's enclosing sequences and items
+/// A size change of element `tag` at `level` changes the level's enclosing sequences and items
 /// and, when the level keeps a deprecated (gggg,0000) group length (PS3.5 7.2), that too.
 fn grow_enclosing<I: Input + ?Sized>(
-    lv: &Level<'_>,
+    state: &State<'_>,
+    level: usize,
     tag: Tag,
     delta: i64,
     input: &I,
@@ -89,9 +91,10 @@ fn grow_enclosing<I: Input + ?Sized>(
     if delta == 0 {
         return Ok(());
     }
-    for field in &lv.containers {
-        grow(*field, delta);
+    for field in state.containers(level) {
+        grow(field, delta);
     }
+    let lv = &state.levels[level];
     let gl_tag = Tag::new(tag.group(), 0);
     if let Some(gl) = lv.ds.find(gl_tag).filter(|gl| gl.value_len == Some(4) && gl_tag != tag) {
         if !changes.iter().any(|(t, _)| *t == gl_tag) {

@@ -6,7 +6,7 @@ use super::log::{snapshot, LogRows};
 use super::regex_sub::substitute;
 use super::state::{Current, State, META, TOP};
 use super::value::read_string;
-use super::create::create_missing;
+use super::create::{create_path, encode_created};
 use super::{Action, Profile, Rule, Target};
 use crate::actions::date::{increment_date, increment_datetime, DateShift, ShiftError};
 use crate::actions::jitter::{ds_text, jitter, Draws, Jitter};
@@ -51,10 +51,9 @@ fn run_rules<I: Input + ?Sized>(profile: &Profile, state: &mut State<'_>, input:
         if matches!(rule.action, Action::Keep) {
             continue; // keep rules only matter to the passes above
         }
-        if let (Action::Replace { value, insert: true }, Target::Path(steps)) = (&rule.action, &rule.target) {
-            let vr = rule.vr.unwrap_or(Vr::UN);
-            if steps.len() > 1 && vr != Vr::UN && create_missing(state, steps, vr, value)? {
-                continue;
+        if let (Action::Replace { insert: true, .. }, Target::Path(steps)) = (&rule.action, &rule.target) {
+            if steps.len() > 1 && rule.vr.is_some_and(|vr| vr != Vr::UN) {
+                create_path(state, &steps[..steps.len() - 1]);
             }
         }
         // Places are resolved before the rule acts, so a rule never sees its own changes.
@@ -62,7 +61,7 @@ fn run_rules<I: Input + ?Sized>(profile: &Profile, state: &mut State<'_>, input:
             act(profile, rule, &place, state, input, draws).map_err(|e| e.within(path_of(state, &place)))?;
         }
     }
-    Ok(())
+    encode_created(state)
 }
 
 const SOP_INSTANCE_UID: Tag = Tag(0x0008_0018);
@@ -84,7 +83,7 @@ fn sync_media_storage_uid(state: &mut State<'_>) {
 }
 
 fn path_of(state: &State<'_>, place: &Place) -> String {
-    let prefix = &state.levels[place.level].hex_path;
+    let prefix = state.hex_path(place.level);
     if prefix.is_empty() { place.tag.to_string() } else { format!("{prefix}.{}", place.tag) }
 }
 

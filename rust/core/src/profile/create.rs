@@ -1,68 +1,78 @@
 //! replace-with on a nested path whose sequence or item is missing (spec 4.2): the reference creates
 //! the missing sequences and pads a too-short sequence with empty items up to the index
-//! (SQ[2] -> SQ[4]). New sequences and items are written with defined lengths.
+//! (SQ[2] -> SQ[4]). Created items are levels of the [`State`] like the ones read from the file,
+//! so later rules see them (and fill, change or remove their elements); once the rules have run,
+//! [`encode_created`] turns them into bytes. New sequences and items get defined lengths.
 
 use super::state::{Current, State, TOP};
 use super::{NewValue, Step};
-use crate::dicom::encode::{self, Value};
-use crate::dicom::{Encoding, Tag, Vr};
-use crate::error::Result;
+use crate::dicom::{encode, Body, Encoding, Tag, Vr};
+use crate::error::{Error, ErrorKind, Result};
 
 /// Items appended to an existing sequence: (level of the sequence element, its tag, item bytes).
 pub type Appended = (usize, Tag, Vec<u8>);
 
-/// If `steps` (element, index, element, ..., leaf) leads through a missing sequence or item,
-/// records what creates it with the leaf set to `value` and returns true; returns false when the
-/// whole path exists (the normal rule handling applies).
-pub fn create_missing(state: &mut State<'_>, steps: &[Step], vr: Vr, value: &Value) -> Result<bool> {
-    let Some((Step::Tag(leaf), walk)) = steps.split_last() else { return Ok(false) };
+/// Makes every sequence and item on `walk` (element, index, element, index, ...) exist, creating
+/// and padding as needed. Stops without creating anything at a step that is not a plain
+/// element-and-index pair (a wildcard) or at an element that exists but is not a sequence.
+pub fn create_path(state: &mut State<'_>, walk: &[Step]) {
     let mut level = TOP;
-    for (i, pair) in walk.chunks(2).enumerate() {
-        let (Step::Tag(seq), Step::Index(index)) = (&pair[0], &pair[1]) else { return Ok(false) };
-        let enc = state.levels[level].ds.encoding;
-        let rest = &walk[(i + 1) * 2..];
-        let items = state.items(level, *seq).to_vec();
-        if let Some(&item) = items.get(*index) {
-            level = item;
+    for pair in walk.chunks(2) {
+        let [Step::Tag(seq), Step::Index(index)] = pair else { return };
+        if !state.is_live_sequence(level, *seq) {
+            match state.current(level, *seq) {
+                Current::Original(e) if !matches!(e.body, Body::Items(_)) => return,
+                Current::Edited(NewValue::Set(..)) => return,
+                _ => {}
+            }
+            // Absent or removed: a new, empty sequence.
+            state.changes.insert((level, *seq), NewValue::Set(Vr::SQ, Vec::new()));
+            state.clear_items(level, *seq);
+            state.created_sequences.insert((level, *seq));
+        }
+        while state.items(level, *seq).len() <= *index {
+            state.add_item(level, *seq);
+        }
+        level = state.items(level, *seq)[*index];
+    }
+}
+
+/// Encodes the created items: a new sequence gets its whole value in [`State::changes`], an existing
+/// one gets its new items in [`State::appended`]. Inner sequences first, so that an item holding a
+/// new sequence encodes its final value.
+pub fn encode_created(state: &mut State<'_>) -> Result<()> {
+    let mut sequences: Vec<(usize, Tag)> = state.created_sequences.iter().copied().collect();
+    sequences.sort_by_key(|&(level, _)| std::cmp::Reverse(level));
+    for (level, seq) in sequences {
+        if state.is_dead(level) || !state.is_live_sequence(level, seq) {
             continue;
         }
-        let existing_sequence = matches!(state.current(level, *seq), Current::Original(_)) && !state.changes.contains_key(&(level, *seq));
-        let body = nested_items(*index - items.len().min(*index), rest, *leaf, vr, value, enc)?;
-        if existing_sequence {
-            state.appended.push((level, *seq, body));
+        let enc = state.levels[level].ds.encoding;
+        let mut bytes = Vec::new();
+        for &item in state.items(level, seq).iter().filter(|&&item| state.levels[item].created) {
+            let mut content = Vec::new();
+            for (&(_, tag), value) in state.changes.range((item, Tag(0))..=(item, Tag(u32::MAX))) {
+                if let NewValue::Set(vr, value) = value {
+                    content.extend_from_slice(&encode::element(tag, *vr, value, enc)?);
+                }
+            }
+            bytes.extend_from_slice(&item_header(enc, content.len())?);
+            bytes.extend_from_slice(&content);
+        }
+        if matches!(state.current(level, seq), Current::Original(_)) {
+            state.appended.push((level, seq, bytes));
         } else {
-            let full = nested_items(*index, rest, *leaf, vr, value, enc)?;
-            state.changes.insert((level, *seq), NewValue::Set(Vr::SQ, full));
+            state.changes.insert((level, seq), NewValue::Set(Vr::SQ, bytes));
         }
-        return Ok(true);
     }
-    Ok(false)
+    Ok(())
 }
 
-/// `pad` empty items then one item holding the rest of the path, as sequence value bytes.
-fn nested_items(pad: usize, rest: &[Step], leaf: Tag, vr: Vr, value: &Value, enc: Encoding) -> Result<Vec<u8>> {
-    let content = match rest.split_first() {
-        None => encode::element(leaf, vr, &encode::value_bytes(value, vr, enc)?, enc)?,
-        Some((Step::Tag(seq), tail)) => {
-            let Some(Step::Index(index)) = tail.first() else { return Ok(Vec::new()) };
-            let inner = nested_items(*index, &tail[1..], leaf, vr, value, enc)?;
-            encode::element(*seq, Vr::SQ, &inner, enc)?
-        }
-        Some(_) => return Ok(Vec::new()),
-    };
-    let mut out = Vec::new();
-    for _ in 0..pad {
-        out.extend_from_slice(&item_header(enc, 0));
-    }
-    out.extend_from_slice(&item_header(enc, content.len() as u32));
-    out.extend_from_slice(&content);
-    Ok(out)
-}
-
-fn item_header(enc: Encoding, len: u32) -> [u8; 8] {
+fn item_header(enc: Encoding, len: usize) -> Result<[u8; 8]> {
+    let len = u32::try_from(len).map_err(|_| Error::new(ErrorKind::BadValue, "a created item would be longer than 4 GiB"))?;
     let mut h = [0u8; 8];
     h[..2].copy_from_slice(&enc.u16_bytes(0xFFFE));
     h[2..4].copy_from_slice(&enc.u16_bytes(0xE000));
     h[4..].copy_from_slice(&enc.u32_bytes(len));
-    h
+    Ok(h)
 }

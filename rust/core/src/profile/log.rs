@@ -7,7 +7,7 @@ use super::resolve::{places, Place};
 use super::state::{Current, State};
 use super::{Profile, Target};
 use crate::dicom::{Body, Input};
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 
 /// One log column.
 #[derive(Debug)]
@@ -32,7 +32,12 @@ pub fn snapshot<I: Input + ?Sized>(profile: &Profile, state: &State<'_>, input: 
     let mut row = Vec::with_capacity(profile.log_columns.len());
     for col in &profile.log_columns {
         // The log shows top-level values only, even with recurse-sequence (spec 4.5).
-        let found = places(&col.target, false, state, input)?;
+        // A path past a sequence's end (or to a private block that is not there) shows as empty,
+        // as in the reference's log; only the rules fail the file for it.
+        let found = match places(&col.target, false, state, input) {
+            Err(e) if e.kind == ErrorKind::BadValue => Vec::new(),
+            found => found?,
+        };
         if col.flat {
             row.push(match found.first() {
                 Some(place) => cell(state, place, input)?,
@@ -76,7 +81,7 @@ fn label(state: &State<'_>, place: &Place) -> String {
     if let Some(path) = &place.label {
         return path.clone();
     }
-    let prefix = &state.levels[place.level].hex_path;
+    let prefix = state.hex_path(place.level);
     let tag = format!("{:08x}", place.tag.0);
     if prefix.is_empty() { tag } else { format!("{prefix}.{tag}") }
 }

@@ -114,7 +114,7 @@ fn remove_undefined<I: Input + ?Sized>(profile: &Profile, state: &mut State<'_>,
                 keep.insert((place.level, Tag::new(place.tag.group(), place.tag.element() >> 8)));
             }
             let mut level = place.level;
-            while let Some((parent, tag)) = state.levels[level].parent {
+            while let Some((parent, tag, _)) = state.levels[level].parent {
                 keep.insert((parent, tag));
                 level = parent;
             }

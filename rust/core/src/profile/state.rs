@@ -1,10 +1,10 @@
 //! The document as the rules see it while they run: every data set level (the file meta, the top
 //! data set, each sequence item) indexed once, with the rules' changes laid over it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::NewValue;
-use crate::dicom::{dict, Body, DataSet, Document, Element, Encoding, Tag};
+use crate::dicom::{Body, DataSet, Document, Element, Encoding, Tag, Vr};
 
 /// Level id of the file meta group.
 pub const META: usize = 0;
@@ -28,15 +28,24 @@ pub struct LengthField {
 pub struct Level<'a> {
     /// Its elements.
     pub ds: &'a DataSet,
-    /// The level and tag of the sequence element holding this item (`None` for meta and top).
-    pub parent: Option<(usize, Tag)>,
-    /// Enclosing defined-length sequences and items, outermost first.
-    pub containers: Vec<LengthField>,
-    /// Keyword path prefix, e.g. `ReferencedStudySequence.0`; `None` where an ancestor has no keyword.
-    pub keyword_path: Option<String>,
-    /// Hex path prefix, e.g. `00081110.0`.
-    pub hex_path: String,
+    /// The level and tag of the sequence element holding this item, and the item's index in it
+    /// (`None` for meta and top).
+    pub parent: Option<(usize, Tag, usize)>,
+    /// Length fields of the sequence and the item directly enclosing this level, where defined.
+    /// Outer ones are found through `parent` (see [`State::containers`]), so indexing a file costs
+    /// the same whatever its nesting.
+    own_lengths: [Option<LengthField>; 2],
+    /// An item created by replace-with on a path past a sequence's end: not in the input, all its
+    /// elements are in [`State::changes`].
+    pub created: bool,
 }
+
+/// The (empty) original content of a created item, one per encoding.
+static NO_ELEMENTS: [DataSet; 3] = [
+    DataSet { encoding: Encoding::IMPLICIT_LE, start: 0, end: 0, elements: Vec::new() },
+    DataSet { encoding: Encoding::EXPLICIT_LE, start: 0, end: 0, elements: Vec::new() },
+    DataSet { encoding: Encoding::EXPLICIT_BE, start: 0, end: 0, elements: Vec::new() },
+];
 
 /// What an element currently is.
 #[derive(Clone, Copy, Debug)]
@@ -57,7 +66,9 @@ pub struct State<'a> {
     children: HashMap<(usize, Tag), Vec<usize>>,
     /// Changes keyed by (level, tag).
     pub changes: BTreeMap<(usize, Tag), NewValue>,
-    /// Items appended to existing sequences by replace-with on a path past their end.
+    /// Sequences holding created items: existing ones extended, or new ones.
+    pub created_sequences: BTreeSet<(usize, Tag)>,
+    /// Encoded items appended to existing sequences, made from the created items once the rules ran.
     pub appended: Vec<super::create::Appended>,
 }
 
@@ -65,9 +76,9 @@ impl<'a> State<'a> {
     /// Indexes every level of `doc`.
     #[must_use]
     pub fn new(doc: &'a Document) -> Self {
-        let mut s = State { levels: Vec::new(), children: HashMap::new(), changes: BTreeMap::new(), appended: Vec::new() };
-        s.levels.push(Level { ds: &doc.meta, parent: None, containers: Vec::new(), keyword_path: Some(String::new()), hex_path: String::new() });
-        s.levels.push(Level { ds: &doc.dataset, parent: None, containers: Vec::new(), keyword_path: Some(String::new()), hex_path: String::new() });
+        let mut s = State { levels: Vec::new(), children: HashMap::new(), changes: BTreeMap::new(), created_sequences: BTreeSet::new(), appended: Vec::new() };
+        s.levels.push(Level { ds: &doc.meta, parent: None, own_lengths: [None; 2], created: false });
+        s.levels.push(Level { ds: &doc.dataset, parent: None, own_lengths: [None; 2], created: false });
         s.index_items(TOP);
         s
     }
@@ -78,25 +89,36 @@ impl<'a> State<'a> {
             let Body::Items(items) = &e.body else { continue };
             let mut ids = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let parent = &self.levels[level];
-                let mut containers = parent.containers.clone();
-                if let Some(len) = e.value_len {
-                    containers.push(LengthField { offset: e.value_start - 4, original: len, encoding: ds.encoding });
-                }
-                if let Some(len) = item.len {
-                    containers.push(LengthField { offset: item.start + 4, original: len, encoding: ds.encoding });
-                }
-                let keyword_path = match (&parent.keyword_path, dict::keyword(e.tag)) {
-                    (Some(prefix), Some(kw)) => Some(join(prefix, &format!("{kw}.{i}"))),
-                    _ => None,
-                };
-                let hex_path = join(&parent.hex_path, &format!("{:08x}.{i}", e.tag.0));
+                let sequence_length = e.value_len.map(|len| LengthField { offset: e.value_start - 4, original: len, encoding: ds.encoding });
+                let item_length = item.len.map(|len| LengthField { offset: item.start + 4, original: len, encoding: ds.encoding });
                 ids.push(self.levels.len());
-                self.levels.push(Level { ds: &item.dataset, parent: Some((level, e.tag)), containers, keyword_path, hex_path });
+                self.levels.push(Level { ds: &item.dataset, parent: Some((level, e.tag, i)), own_lengths: [sequence_length, item_length], created: false });
                 self.index_items(self.levels.len() - 1);
             }
             self.children.insert((level, e.tag), ids);
         }
+    }
+
+    /// Every defined-length sequence and item enclosing `level`, innermost first.
+    pub fn containers(&self, mut level: usize) -> impl Iterator<Item = LengthField> + '_ {
+        std::iter::from_fn(move || {
+            let lv = &self.levels[level];
+            let (parent, _, _) = lv.parent?;
+            level = parent;
+            Some(lv.own_lengths)
+        })
+        .flatten()
+        .flatten()
+    }
+
+    /// The lower-case hex path of `level`, e.g. `00081110.0` (empty for meta and top). Built only
+    /// when a log or a label needs it.
+    #[must_use]
+    pub fn hex_path(&self, level: usize) -> String {
+        let Some((parent, tag, index)) = self.levels[level].parent else { return String::new() };
+        let prefix = self.hex_path(parent);
+        let step = format!("{:08x}.{index}", tag.0);
+        if prefix.is_empty() { step } else { format!("{prefix}.{step}") }
     }
 
     /// The current state of `tag` at `level`.
@@ -125,20 +147,51 @@ impl<'a> State<'a> {
         tags
     }
 
-    /// The item levels of the sequence `tag` at `level`, if it is present and was a sequence.
+    /// The item levels of the sequence `tag` at `level`, if it is present and a sequence.
     #[must_use]
     pub fn items(&self, level: usize, tag: Tag) -> &[usize] {
-        if !matches!(self.current(level, tag), Current::Original(_)) {
+        if !self.is_live_sequence(level, tag) {
             return &[];
         }
         self.children.get(&(level, tag)).map_or(&[], Vec::as_slice)
     }
 
+    /// Whether `tag` at `level` is a sequence whose items still count: one from the input that no
+    /// rule replaced or removed, or one made to hold created items.
+    #[must_use]
+    pub fn is_live_sequence(&self, level: usize, tag: Tag) -> bool {
+        match self.current(level, tag) {
+            Current::Original(_) => true,
+            Current::Edited(NewValue::Set(Vr::SQ, _)) => self.created_sequences.contains(&(level, tag)),
+            _ => false,
+        }
+    }
+
+    /// Adds an empty created item at the end of the sequence `tag` at `level`; returns its level.
+    pub fn add_item(&mut self, level: usize, tag: Tag) -> usize {
+        let ds = match self.levels[level].ds.encoding {
+            Encoding::IMPLICIT_LE => &NO_ELEMENTS[0],
+            Encoding::EXPLICIT_BE => &NO_ELEMENTS[2],
+            _ => &NO_ELEMENTS[1],
+        };
+        let ids = self.children.entry((level, tag)).or_default();
+        let item = self.levels.len();
+        self.levels.push(Level { ds, parent: Some((level, tag, ids.len())), own_lengths: [None; 2], created: true });
+        ids.push(item);
+        self.created_sequences.insert((level, tag));
+        item
+    }
+
+    /// Forgets the items of the sequence `tag` at `level` (a new sequence replaces it).
+    pub fn clear_items(&mut self, level: usize, tag: Tag) {
+        self.children.remove(&(level, tag));
+    }
+
     /// True when an enclosing sequence element has been removed, so changes here no longer matter.
     #[must_use]
     pub fn is_dead(&self, mut level: usize) -> bool {
-        while let Some((parent, tag)) = self.levels[level].parent {
-            if !matches!(self.current(parent, tag), Current::Original(_)) {
+        while let Some((parent, tag, _)) = self.levels[level].parent {
+            if !self.is_live_sequence(parent, tag) {
                 return true;
             }
             level = parent;
@@ -150,8 +203,4 @@ impl<'a> State<'a> {
     pub fn nested_levels(&self) -> impl Iterator<Item = usize> + '_ {
         (TOP + 1..self.levels.len()).filter(|&l| !self.is_dead(l))
     }
-}
-
-fn join(prefix: &str, rest: &str) -> String {
-    if prefix.is_empty() { rest.to_string() } else { format!("{prefix}.{rest}") }
 }
