@@ -93,7 +93,8 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     valid = [p for p in pydicom_files() if is_candidate(str(p.relative_to(PYDICOM_FILES))) and str(p.relative_to(PYDICOM_FILES)) not in INVALID]
     # The reference reads DICOMDIRs and files named without .dcm the same way; keep the set small.
     valid = [p for p in valid if p.suffix == ".dcm"]
-    return valid + _synthetic(tmp_path_factory.mktemp("synthetic"))
+    charsets = sorted((PYDICOM_FILES.parent / "charset_files").glob("*.dcm"))
+    return valid + charsets + _synthetic(tmp_path_factory.mktemp("synthetic"))
 
 
 def _flatten(ds: Dataset, prefix: str = "") -> dict[str, str]:

@@ -1,5 +1,6 @@
 //! Encoding new element values and headers (PS3.5 sections 6.2 and 7.1).
 
+use super::charset::CharacterSet;
 use super::tag::Tag;
 use super::ts::Encoding;
 use super::vr::Vr;
@@ -18,14 +19,24 @@ pub enum Value {
     List(Vec<Value>),
 }
 
-/// Encodes `value` as the value bytes of an element with `vr`, padded to even length.
+/// Encodes `value` as the value bytes of an element with `vr`, padded to even length; text must
+/// be ASCII (see [`value_bytes_in`]).
 pub fn value_bytes(value: &Value, vr: Vr, enc: Encoding) -> Result<Vec<u8>> {
+    value_bytes_in(value, vr, enc, &CharacterSet::default())
+}
+
+/// Like [`value_bytes`], with text of PN, SH, LO, UC, LT, ST and UT in `charset`.
+pub fn value_bytes_in(value: &Value, vr: Vr, enc: Encoding, charset: &CharacterSet) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     if vr.is_text() {
         let mut parts = Vec::new();
         flatten(value, &mut parts);
         let texts: Vec<String> = parts.iter().map(|v| text_of(v, vr)).collect();
-        out.extend_from_slice(texts.join("\\").as_bytes());
+        let text = texts.join("\\");
+        if !text.is_ascii() && !CharacterSet::applies_to(vr) {
+            return Err(Error::new(ErrorKind::BadValue, format!("a {vr} value must be ASCII")));
+        }
+        out.extend_from_slice(&charset.encode(&text)?);
     } else if vr.numeric_width().is_some() && vr != Vr::AT {
         let mut parts = Vec::new();
         flatten(value, &mut parts);

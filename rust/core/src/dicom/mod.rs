@@ -1,5 +1,6 @@
 //! Lean DICOM Part 10 support: tags, VRs, transfer syntaxes, the tokenizer and element encoding.
 
+pub mod charset;
 pub mod dict;
 mod dict_table;
 pub mod dump;

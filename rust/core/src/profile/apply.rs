@@ -11,6 +11,7 @@ use super::{Action, Profile, Rule, Target};
 use crate::actions::date::{increment_date, increment_datetime, DateShift, ShiftError};
 use crate::actions::jitter::{ds_text, jitter, Draws, Jitter};
 use crate::actions::{fit::fit, hash::hash, uid::hashuid};
+use crate::dicom::charset::CharacterSet;
 use crate::dicom::encode::{self, Value};
 use crate::dicom::{dict, Body, Document, Input, Tag, Vr};
 use crate::error::{Error, ErrorKind, Result};
@@ -147,7 +148,8 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
                 let bytes = encode::value_bytes(&Value::Text(creator.clone()), Vr::LO, enc)?;
                 state.changes.insert((place.level, *creator_tag), NewValue::Set(Vr::LO, bytes));
             }
-            state.changes.insert(key, NewValue::Set(vr, encode::value_bytes(value, vr, enc)?));
+            let charset = character_set(state, place.level, input)?;
+            state.changes.insert(key, NewValue::Set(vr, encode::value_bytes_in(value, vr, enc, &charset)?));
         }
         Action::Hash | Action::HashUid | Action::IncrementDate(_) | Action::IncrementDateTime(_) | Action::Jitter(_) | Action::RegexSub(_) => {
             let Some((vr, old)) = current_string(state, place, input)? else { return Ok(()) };
@@ -172,7 +174,8 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
                 }
                 _ => return Ok(()),
             };
-            state.changes.insert(key, NewValue::Set(vr, encode::value_bytes(&new, vr, enc)?));
+            let charset = character_set(state, place.level, input)?;
+            state.changes.insert(key, NewValue::Set(vr, encode::value_bytes_in(&new, vr, enc, &charset)?));
         }
     }
     Ok(())
@@ -215,9 +218,18 @@ fn shifted(result: std::result::Result<Vec<String>, ShiftError>) -> Result<Value
 /// The element's current value as a read string and its VR; `None` when it is absent.
 pub(super) fn current_string<I: Input + ?Sized>(state: &State<'_>, place: &Place, input: &I) -> Result<Option<(Vr, String)>> {
     let enc = state.levels[place.level].ds.encoding;
+    let Some((vr, raw)) = current_bytes(state, place, input)? else { return Ok(None) };
+    // Plain ASCII reads the same in every character set: skip the lookup.
+    let plain = raw.is_ascii() && !raw.contains(&0x1B);
+    let charset = if vr.is_text() && !plain { character_set(state, place.level, input)? } else { CharacterSet::default() };
+    Ok(Some((vr, read_string(&raw, vr, enc, &charset)?)))
+}
+
+/// The element's current value bytes and VR; `None` when it is absent.
+fn current_bytes<I: Input + ?Sized>(state: &State<'_>, place: &Place, input: &I) -> Result<Option<(Vr, Vec<u8>)>> {
     match state.current(place.level, place.tag) {
         Current::Absent | Current::Edited(NewValue::Removed) => Ok(None),
-        Current::Edited(NewValue::Set(vr, bytes)) => Ok(Some((*vr, read_string(bytes, *vr, enc)?))),
+        Current::Edited(NewValue::Set(vr, bytes)) => Ok(Some((*vr, bytes.clone()))),
         Current::Original(e) => {
             let len = match (&e.body, e.value_len) {
                 (Body::Value, Some(len)) if len <= MAX_READ => len,
@@ -225,8 +237,23 @@ pub(super) fn current_string<I: Input + ?Sized>(state: &State<'_>, place: &Place
             };
             let mut raw = vec![0u8; len as usize];
             input.read_exact_at(e.value_start, &mut raw).map_err(|err| Error::at(ErrorKind::Io, e.value_start, err.to_string()))?;
-            let vr = effective_vr(e);
-            Ok(Some((vr, read_string(&raw, vr, enc)?)))
+            Ok(Some((effective_vr(e), raw)))
+        }
+    }
+}
+
+const SPECIFIC_CHARACTER_SET: Tag = Tag(0x0008_0005);
+
+/// The character sets of `level`: its own Specific Character Set, else the nearest enclosing
+/// data set's (as pydicom resolves them), else the default.
+fn character_set<I: Input + ?Sized>(state: &State<'_>, mut level: usize, input: &I) -> Result<CharacterSet> {
+    loop {
+        if let Some((_, raw)) = current_bytes(state, &Place::at(level, SPECIFIC_CHARACTER_SET), input)? {
+            return Ok(CharacterSet::from_value(&raw));
+        }
+        match state.levels[level].parent {
+            Some((parent, _, _)) => level = parent,
+            None => return Ok(CharacterSet::default()),
         }
     }
 }

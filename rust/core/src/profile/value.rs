@@ -1,16 +1,15 @@
 //! The value of an element as the reference reads it (spec 4.2): text with its padding removed and
 //! multiple values joined by ",", numbers in decimal. This string is what hash and hashuid digest.
 
+use crate::dicom::charset::CharacterSet;
 use crate::dicom::encode::number_text;
 use crate::dicom::{Encoding, Vr};
 use crate::error::{Error, ErrorKind, Result};
 
-/// Renders raw value bytes of `vr` as the reference's read string.
-pub fn read_string(raw: &[u8], vr: Vr, enc: Encoding) -> Result<String> {
+/// Renders raw value bytes of `vr`, text in `charset`, as the reference's read string.
+pub fn read_string(raw: &[u8], vr: Vr, enc: Encoding, charset: &CharacterSet) -> Result<String> {
     if vr.is_text() {
-        // Text is taken as UTF-8 (ASCII is the default repertoire), else as ISO 8859-1, the most
-        // common extended repertoire; other character sets are a known gap.
-        let text = std::str::from_utf8(raw).map_or_else(|_| raw.iter().map(|&b| char::from(b)).collect(), str::to_string);
+        let text = charset.decode(raw, vr);
         let trimmed = text.trim_end_matches(['\0', ' ']);
         if matches!(vr, Vr::LT | Vr::ST | Vr::UT | Vr::UR) {
             return Ok(trimmed.to_string()); // single-valued: a backslash is just a character
@@ -21,6 +20,8 @@ pub fn read_string(raw: &[u8], vr: Vr, enc: Encoding) -> Result<String> {
             .map(|v| match vr {
                 Vr::AE | Vr::UI | Vr::DS | Vr::IS => v.trim_matches([' ', '\0']),
                 Vr::LO | Vr::SH | Vr::UC => v.trim_end_matches(' '),
+                // pydicom's PersonName drops empty trailing component groups.
+                Vr::PN => v.trim_end_matches('='),
                 _ => v,
             })
             .collect();
@@ -43,15 +44,16 @@ mod tests {
 
     #[test]
     fn text_is_unpadded_and_multi_values_join_with_commas() {
-        assert_eq!(read_string(b"Doe^John", Vr::PN, Encoding::EXPLICIT_LE).unwrap(), "Doe^John");
-        assert_eq!(read_string(b"OP1\\OP2 ", Vr::LO, Encoding::EXPLICIT_LE).unwrap(), "OP1,OP2");
-        assert_eq!(read_string(b"1.2.3\0", Vr::UI, Encoding::EXPLICIT_LE).unwrap(), "1.2.3");
-        assert_eq!(read_string(&[1, 0, 2, 0], Vr::US, Encoding::EXPLICIT_LE).unwrap(), "1,2");
-        assert_eq!(read_string(&[0, 1], Vr::US, Encoding::EXPLICIT_BE).unwrap(), "1");
+        assert_eq!(read_string(b"Doe^John", Vr::PN, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "Doe^John");
+        assert_eq!(read_string(b"OP1\\OP2 ", Vr::LO, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "OP1,OP2");
+        assert_eq!(read_string(b"1.2.3\0", Vr::UI, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "1.2.3");
+        assert_eq!(read_string(&[1, 0, 2, 0], Vr::US, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "1,2");
+        assert_eq!(read_string(&[0, 1], Vr::US, Encoding::EXPLICIT_BE, &CharacterSet::default()).unwrap(), "1");
         // As pydicom reads them: CS keeps inner padding, LO loses it per value, AE on both sides.
-        assert_eq!(read_string(b"DERIVED \\SECONDARY ", Vr::CS, Encoding::EXPLICIT_LE).unwrap(), "DERIVED ,SECONDARY");
-        assert_eq!(read_string(b" A \\ B ", Vr::LO, Encoding::EXPLICIT_LE).unwrap(), " A, B");
-        assert_eq!(read_string(b" A \\ B ", Vr::AE, Encoding::EXPLICIT_LE).unwrap(), "A,B");
-        assert_eq!(read_string(b"a\\b ", Vr::LT, Encoding::EXPLICIT_LE).unwrap(), "a\\b");
+        assert_eq!(read_string(b"DERIVED \\SECONDARY ", Vr::CS, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "DERIVED ,SECONDARY");
+        assert_eq!(read_string(b" A \\ B ", Vr::LO, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), " A, B");
+        assert_eq!(read_string(b" A \\ B ", Vr::AE, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "A,B");
+        assert_eq!(read_string(b"Wang^XiaoDong=\xe7\x8e\x8b^\xe5\xb0\x8f\xe6\x9d\xb1= ", Vr::PN, Encoding::EXPLICIT_LE, &CharacterSet::from_value(b"ISO_IR 192")).unwrap(), "Wang^XiaoDong=王^小東");
+        assert_eq!(read_string(b"a\\b ", Vr::LT, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "a\\b");
     }
 }
