@@ -183,7 +183,7 @@ def test_deviations_are_in_the_compatibility_doc() -> None:
         assert f"`{name}`" in doc, name
 
 
-LOG_PROFILES = ["01_seed", "05_nested", "06_recurse", "07_regex", "08_private", "09_repeaters", "12_replace", "14_create"]
+LOG_PROFILES = ["01_seed", "05_nested", "06_recurse", "07_regex", "08_private", "09_repeaters", "12_replace", "14_create", "16_filenames"]
 
 
 @pytest.mark.parametrize("name", LOG_PROFILES)

@@ -221,10 +221,20 @@ def test_filenames_templates_name_the_outputs(tmp_path: Path) -> None:
         "      fields:\n        - name: PatientID\n          replace-with: NEWPID\n"
     )
     dest = tmp_path / "dest"
-    result = cli("ingest", "dicom", src, "g", "p", "--to", dest, "-C", config, "--deid-profile", "named", "--subject", "s", "--session", "x")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    result = cli("ingest", "dicom", src, "g", "p", "--to", dest, "-C", config, "--deid-profile", "named", "--subject", "s", "--session", "x", "--save-deid-logs", logs)
     assert result.returncode == 0, result.stderr
     assert [Path(f).name for f in _files(dest)] == ["NEWPID_20200309_5.dcm"]
     assert "other.dcm: no filenames input-regex matches the file name" in result.stderr
+    # [verified] "The log gained the columns _fwmtk_filename0_sdate and SeriesNumber": the captured
+    # text in both rows, as the reference logs it.
+    (log,) = list(logs.iterdir())
+    header, *rows = list(csv.reader(log.open(newline="")))
+    assert header[-3:] == ["PatientID", "_fwmtk_filename0_sdate", "SeriesNumber"]
+    by_file = {(r[0], r[1]): r[-2:] for r in rows}
+    assert by_file[("sub_20200310_abc.dcm", "before")] == by_file[("sub_20200310_abc.dcm", "after")] == ["20200310", "5"]
+    assert not any(name == "other.dcm" for name, _ in by_file)  # skipped before de-identification
     import fastdeid
 
     bad = tmp_path / "bad.yaml"

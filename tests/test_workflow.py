@@ -115,3 +115,33 @@ def test_log_is_refused_inside_the_output_tree_and_with_another_header(tmp_path:
     assert len(list(csv.reader(log.open(newline="")))) == 5
     with pytest.raises(fastdeid.UsageError, match="existing deid log with other columns"):
         fastdeid.run(PYDICOM_FILES / "CT_small.dcm", tmp_path / "c.dcm", Path(__file__).parent / "profiles" / "01_seed.yaml", deid_log=log)
+
+
+def test_run_names_outputs_with_filenames_templates(tmp_path: Path) -> None:
+    # Spec 7.2: the first template whose input-regex matches the input name names the output
+    # (de-identified values, group rules applied); a name no template matches is skipped, and two
+    # outputs that would share a name are reported, never overwritten. Input names often carry
+    # identifiers, so with templates they never reach the output tree.
+    from fastdeid.synth import make_dataset
+
+    src = tmp_path / "src" / "sub"
+    src.mkdir(parents=True)
+    for n, name in enumerate(["DOE_JOHN_20200310.dcm", "DOE_JOHN_20200311.dcm", "ROE_JANE_20200310.dcm", "notes.dcm"]):
+        ds = make_dataset(instance=n)
+        ds.SeriesNumber = 5 if n < 3 else 6
+        ds.save_as(src / name, enforce_file_format=True)
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "dicom:\n  date-increment: -1\n  fields:\n    - name: PatientID\n      replace-with: NEWPID\n"
+        "  filenames:\n    - output: '{PatientID}_{sdate}_{SeriesNumber}.dcm'\n"
+        "      input-regex: '^[A-Z]+_[A-Z]+_(?P<sdate>\\d{8})\\.dcm$'\n"
+        "      groups:\n        - name: sdate\n          increment-date: true\n"
+    )
+    report = fastdeid.run(tmp_path / "src", tmp_path / "out", profile)
+    names = sorted(p.name for p in (tmp_path / "out" / "sub").iterdir())
+    assert names == ["NEWPID_20200309_5.dcm", "NEWPID_20200310_5.dcm"]
+    assert report.ok == 2 and report.skipped == 1 and report.failed == 1
+    assert report.failures[0].code == "duplicate-output"
+    assert report.skips[0][0].endswith("notes.dcm")
+    kept = pydicom.dcmread(tmp_path / "out" / "sub" / "NEWPID_20200309_5.dcm")
+    assert kept.PatientID == "NEWPID" and kept.SOPInstanceUID == make_dataset(instance=0).SOPInstanceUID

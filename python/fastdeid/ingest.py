@@ -58,10 +58,14 @@ def ingest(
     save_mappings: str | os.PathLike[str] | None = None,
 ) -> IngestReport:
     dest_path = Path(dest)
+    # Spec 7.2: a file no `filenames:` input-regex matches is skipped before de-identification
+    # (so it has no log rows either).
+    unnamed = [it for it in items if profile.filenames and not any(t.regex.match(Path(it.rel).name) for t in profile.filenames)]
+    items = [it for it in items if it not in unnamed]
     map_keys = subjects.keys if subjects else ()
     template_keys = tuple(k for t in profile.filenames for k in t.keywords)
     extra = tuple(dict.fromkeys(LABEL_KEYWORDS + map_keys + ("PatientID",) + template_keys))
-    width = len(profile.log_columns())
+    width = profile.core_log_width
     staging = Path(tempfile.mkdtemp(prefix="fastdeid-dry-run-")) if dry_run else _staging(dest_path)
     pairs = [(it.src, staging / f"{n}.dcm") for n, it in enumerate(items)]
     by_src = {str(it.src): (n, it) for n, it in enumerate(items)}
@@ -77,9 +81,11 @@ def ingest(
     log_path = _log_path(save_deid_logs) if save_deid_logs and not dry_run else None
     base = run(
         Path(items[0].src).parent if items else dest_path, staging, profile, jobs, pairs=pairs, deid_log=log_path,
-        log_flavour=CLI, log_in_output=True, extra_columns=extra, on_result=collect, resume=False,
+        log_flavour=CLI, log_in_output=True, extra_columns=extra, on_result=collect, resume=False, rename=False,
     ) if items else Report()
     report = IngestReport(**{f: getattr(base, f) for f in Report.__dataclass_fields__})
+    report.skipped += len(unnamed)
+    report.skips += [(str(it.src), "no filenames input-regex matches the file name") for it in unnamed]
     try:
         _place(items, values, dest_path, group, project, staging, dry_run, subjects, report, profile)
     finally:
@@ -143,13 +149,8 @@ def _place(
             _fail(report, item, "no-label", f"cannot determine the {' and '.join(missing)} label{hint}")
             continue
         folder = dest / safe(group) / safe(project) / safe(labels["subject"]) / safe(labels["session"]) / safe(labels["acquisition"])
-        if profile.filenames:
-            named = render(list(profile.filenames), Path(item.rel).name, after, profile.compiled)
-            if named is None:
-                report.ok -= 1
-                report.skipped += 1
-                report.skips.append((str(item.src), "no filenames input-regex matches the file name"))
-                continue
+        named = render(list(profile.filenames), Path(item.rel).name, after, profile.compiled) if profile.filenames else None
+        if named is not None:  # always, with templates: unmatched names were skipped before the run
             target = folder / safe(named)
         else:
             target = folder / file_name(after, Path(item.rel).name)

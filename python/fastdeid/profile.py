@@ -123,6 +123,7 @@ class Profile:
     compiled: _core.CompiledProfile = field(repr=False, compare=False)
     spec: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     filenames: tuple[Any, ...] = ()  # output-name templates (fastdeid.filenames.FilenameTemplate)
+    implicit_keeps: int = 0  # keep rules added for keywords only `filenames:` outputs use (the last rules)
 
     @property
     def digest(self) -> str:
@@ -131,12 +132,35 @@ class Profile:
 
     def log_columns(self) -> list[str]:
         """The deid log's value columns (spec 8.1): the three UIDs, then each rule's name in
-        processing order, once per distinct name."""
+        processing order, once per distinct name, with the `filenames:` group rules as
+        `_fwmtk_filename{i}_{group}` before the keywords only output names use (spec 7.2)."""
+        names = self._rule_columns()
+        cut = len(names) - self.implicit_keeps
+        groups = [f"_fwmtk_filename{i}_{g}" for i, t in enumerate(self.filenames) for g in t.groups]
+        return names[:cut] + groups + names[cut:]
+
+    def _rule_columns(self) -> list[str]:
         names = list(LOG_UID_COLUMNS)
         for rule in self.rules:
             if rule.name not in names:
                 names.append(rule.name)
         return names
+
+    @property
+    def core_log_width(self) -> int:
+        """How many of a file's log cells the core reports (the rest of `log_columns` come from
+        the input file name)."""
+        return len(self._rule_columns())
+
+    def log_row(self, file_name: str, core_cells: list[str | None]) -> list[str | None]:
+        """A full log row: the core's cells with the captured `filenames:` groups inserted. The
+        reference logs the captured text, before its group rule, in both rows."""
+        captured: list[str | None] = []
+        for t in self.filenames:
+            m = t.regex.match(file_name)
+            captured += [m.group(g) if m else None for g in t.groups]
+        cut = len(core_cells) - self.implicit_keeps
+        return core_cells[:cut] + captured + core_cells[cut:]
 
     def compiled_with_log(self, extra: tuple[str, ...] = ()) -> _core.CompiledProfile:
         """The profile compiled so that every file also reports its log rows: the log columns,
@@ -230,9 +254,8 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
     templates = tuple(compile_filenames(dicom["filenames"], dicom, _where(source, dicom), now)) if "filenames" in dicom else ()
     # Spec 7.2: keywords used only by output names become keep rules (and so log columns).
     named = {r.name for r in in_order}
-    for kw in dict.fromkeys(k for t in templates for k in t.keywords):
-        if kw not in named:
-            in_order.append(FieldRule(resolve(kw, _where(source, dicom)), "keep"))
+    implicit = [kw for kw in dict.fromkeys(k for t in templates for k in t.keywords) if kw not in named]
+    in_order += [FieldRule(resolve(kw, _where(source, dicom)), "keep") for kw in implicit]
     # Spec 3.2: every regex-sub rule runs first, in reverse list order.
     subs = [r for r in in_order if r.action == "regex-sub"]
     rules = tuple(subs[::-1] + [r for r in in_order if r.action != "regex-sub"])
@@ -258,6 +281,7 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         compiled=_core.CompiledProfile(json.dumps(spec)),
         spec=spec,
         filenames=templates,
+        implicit_keeps=len(implicit),
     )
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from . import _core
 from .errors import UsageError
+from .filenames import render
+from .labels import safe
 from .log import TOOLKIT, DeidLog
 from .profile import Profile, load_profile
 
@@ -115,14 +117,22 @@ def run(
     on_result: Callable[[_core.FileResult], None] | None = None,
     resume: bool = True,
     accept_no_meta: bool = False,
+    rename: bool = True,
 ) -> Report:
     """De-identifies every file under SRC into DST with PROFILE on JOBS threads (0 = all cores).
 
     The deid log goes to `deid_log`, else to the profile's `deid-log:` path, if either is set.
+    With `filenames:` templates in the profile (and `rename`), each output is named by the first
+    template whose input-regex matches its input name, and inputs no template matches are skipped.
     Returns a :class:`Report`; a bad file is a failure in the report, never an exception.
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     pairs = plan(src, dst) if pairs is None else pairs
+    templates = prof.filenames if rename else ()
+    unnamed = [p for p in pairs if templates and not any(t.regex.match(p[0].name) for t in templates)]
+    if templates:
+        pairs = [p for p in pairs if p not in unnamed]
+        extra_columns = tuple(dict.fromkeys(extra_columns + tuple(k for t in templates for k in t.keywords)))
     done: list[tuple[Path, Path]] = []
     if resume and Path(src).is_dir():
         pairs, done = _resume(Path(src), Path(dst), prof, pairs)
@@ -133,17 +143,21 @@ def run(
         log.check()
     reporting = log is not None or bool(extra_columns)
     batch = _core.Batch(prof.compiled_with_log(extra_columns) if reporting else prof.compiled, jobs=jobs, fsync=fsync, accept_no_meta=accept_no_meta)
-    width = len(prof.log_columns())
-    report = Report(threads=batch.threads, ok=len(done), resumed=len(done))
+    width = prof.core_log_width
+    report = Report(threads=batch.threads, ok=len(done), resumed=len(done), skipped=len(unnamed))
+    report.skips += [(str(p[0]), "no filenames input-regex matches the file name") for p in unnamed]
     src_root = Path(src)
     started = time.perf_counter()
     try:
         for i in range(0, len(pairs), CHUNK):
             for r in batch.process(pairs[i : i + CHUNK]):
                 _account(report, r)
+                if templates and r.status == "ok" and r.log_after is not None:
+                    _rename(r, prof, dict(zip(extra_columns, r.log_after[width:])), report)
                 if log is not None and r.log_before is not None:
-                    after = r.log_after[:width] if r.log_after is not None else None
-                    log.write(_relative(Path(r.src), src_root), r.log_before[:width], after)
+                    name = Path(r.src).name
+                    after = prof.log_row(name, r.log_after[:width]) if r.log_after is not None else None
+                    log.write(_relative(Path(r.src), src_root), prof.log_row(name, r.log_before[:width]), after)
                 if on_result is not None:
                     on_result(r)
             report.seconds = time.perf_counter() - started
@@ -187,6 +201,25 @@ def _resume(src: Path, dst: Path, prof: Profile, pairs: list[tuple[Path, Path]])
     for pair in pairs:
         (done if pair[1].exists() else todo).append(pair)
     return todo, done
+
+
+def _rename(r: _core.FileResult, prof: Profile, values: dict[str, str | None], report: Report) -> None:
+    """Gives a finished output its `filenames:` name, in the same folder. The name is taken with a
+    hard link, which never replaces an existing file: a different file already there is a
+    collision (reported; neither is overwritten), an identical one is a resumed run's output."""
+    planned = Path(r.dst)
+    named = render(list(prof.filenames), Path(r.src).name, values, prof.compiled)
+    final = planned.parent / safe(named or planned.name)
+    if final == planned:
+        return
+    try:
+        os.link(planned, final)
+    except FileExistsError:
+        if final.read_bytes() != planned.read_bytes():
+            report.ok -= 1
+            report.failed += 1
+            report.failures.append(Failure(str(r.src), "duplicate-output", f"duplicate-output: would overwrite {final.name}; not written", None, None))
+    planned.unlink()
 
 
 def _relative(path: Path, root: Path) -> str:
