@@ -105,3 +105,22 @@ def test_profile_list_and_validate(tmp_path: Path) -> None:
     good.write_text("name: mine\ndicom:\n  fields:\n    - name: PatientName\n      replace-with: ANON\n")
     ok = fastdeid("profile", "validate", good)
     assert ok.returncode == 0 and "valid profile 'mine' with 1 field rule(s)" in ok.stdout
+
+
+def test_enhanced_validation_applies_the_profile_in_memory_and_names_the_files_it_fails_on(tmp_path: Path) -> None:
+    # The reference's validate(enhanced=True) writes into pydicom's folder (E27); here nothing is
+    # written, unreadable files are only counted, and a file the profile fails on is named.
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    shutil.copy(PYDICOM_FILES / "CT_small.dcm", samples)  # PatientID 1CT1
+    shutil.copy(PYDICOM_FILES / "MR_small.dcm", samples)  # PatientID 4MR1: no input-regex matches
+    (samples / "notes.txt").write_text("not DICOM")
+    before = sorted(p.name for p in samples.iterdir())
+    profile = tmp_path / "p.yaml"
+    profile.write_text("dicom:\n  fields:\n    - name: PatientID\n      regex-sub:\n        - input-regex: '[0-9]CT'\n          output: 'N'\n")
+    result = fastdeid("profile", "validate", profile, "--enhanced", samples)
+    assert result.returncode == 1
+    assert "applied to 1 file(s)" in result.stdout and "failed on 1; 1 not readable DICOM" in result.stdout
+    failing = [line for line in result.stderr.splitlines() if line.startswith("fails on")]
+    assert len(failing) == 1 and "bad-value" in failing[0]
+    assert sorted(p.name for p in samples.iterdir()) == before

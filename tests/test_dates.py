@@ -101,3 +101,17 @@ def test_unparsable_dates_fail_the_file_without_showing_the_value(tmp_path: Path
 )
 def test_date_validation(tmp_path: Path, body: str, message: str) -> None:
     assert message in profile_error(tmp_path, body)
+
+
+def test_fractional_date_increment(tmp_path: Path) -> None:
+    # Spec 1.3 [verified]: date-increment 1.5 moves a DA by 1 day (the date part of +36 h) and a DT by 36 h.
+    ds = make_dataset()
+    ds.StudyDate, ds.AcquisitionDateTime = "20200310", "20200310120000.000000"
+    prof = _profile(
+        tmp_path,
+        "dicom:\n  date-increment: 1.5\n  fields:\n    - name: StudyDate\n      increment-date: true\n"
+        "    - name: AcquisitionDateTime\n      increment-datetime: true\n",
+    )
+    out = _run(ds, prof)
+    assert out.StudyDate == "20200311"
+    assert out.AcquisitionDateTime == "20200312000000.000000"
