@@ -9,8 +9,10 @@ from pathlib import Path
 import pydicom
 import pytest
 from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
 
 import fastdeid
+from fastdeid.synth import make_dataset
 
 PYDICOM_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 
@@ -75,3 +77,31 @@ def deidentify(source: Dataset | Path | bytes, profile: fastdeid.Profile) -> Dat
     """De-identifies a Dataset, a file or bytes in memory and reads the result back with pydicom."""
     data = source if isinstance(source, bytes) else source.read_bytes() if isinstance(source, Path) else to_bytes(source)
     return pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes(data, profile)))
+
+
+def phi_files(root: Path) -> list[Path]:
+    """Generated files with PHI where pydicom's files have none: multi-valued and empty elements,
+    nested sequences, a private block, a repeater group, datetimes with zones."""
+    files = []
+    for n, implicit in enumerate([False, True, False]):
+        ds = make_dataset(patient=n, implicit=implicit)
+        ds.OtherPatientIDs = ["OP1", "OP2"]  # multi-valued
+        ds.AccessionNumber = "" if n == 1 else f"ACC-000{n}"  # empty element
+        ds.ConcatenationUID = "1.2.840.113619.2.55.3.604688119.868.1234567890.123"
+        ds.AcquisitionDateTime = ["20200310123456.123456+0100", "20200310123456", "20200310123456.1"][n]
+        ds.CalibrationDate = ["20200101", "20200201"]
+        ds.PatientComments = "free text about Doe^Jane"
+        item = Dataset()
+        item.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.4"
+        item.ReferencedSOPInstanceUID = f"1.2.826.0.1.3680043.8.498.{n}.111.222.333"
+        block = item.private_block(0x0011, "ACME 1.0", create=True)
+        block.add_new(0x10, "LO", "Doe^Hidden")
+        ds.ReferencedImageSequence = Sequence([item, Dataset()])
+        code = Dataset()
+        code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = "T-A0100", "SRT", "Brain of Doe^Jane"
+        ds.AnatomicRegionSequence = Sequence([code])
+        ds.add_new(0x60000022, "LO", "overlay of Doe^Jane")
+        path = root / f"synthetic_{n}.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        files.append(path)
+    return files

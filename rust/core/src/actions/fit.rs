@@ -34,9 +34,23 @@ pub fn fit(text: &str, vr: Vr) -> String {
     text.split('\\').map(fit_one).collect::<Vec<_>>().join("\\")
 }
 
+/// The length of the first value of `text` longer than `vr` allows, if any (values separated by `\`).
+#[must_use]
+pub fn too_long(text: &str, vr: Vr) -> Option<(usize, usize)> {
+    let max = max_len(vr)?;
+    text.split('\\').map(|v| v.chars().count()).find(|&n| n > max).map(|n| (n, max))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn over_long_values_are_found_value_by_value() {
+        assert_eq!(too_long("CT_3fb6782ffe25a531_20040102", Vr::SH), Some((28, 16)));
+        assert_eq!(too_long("short\\also short", Vr::SH), None);
+        assert_eq!(too_long(&"x".repeat(5000), Vr::UT), None);
+    }
 
     #[test]
     fn hashes_fit_short_and_code_string_vrs() {

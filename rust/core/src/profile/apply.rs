@@ -10,7 +10,8 @@ use super::create::{create_path, encode_created};
 use super::{Action, Profile, Rule, Target};
 use crate::actions::date::{increment_date, increment_datetime, DateShift, ShiftError};
 use crate::actions::jitter::{ds_text, jitter, Draws, Jitter};
-use crate::actions::{fit::fit, hash::hash, uid::hashuid};
+use crate::actions::fit::{fit, too_long};
+use crate::actions::{hash::hash, uid::hashuid};
 use crate::dicom::charset::CharacterSet;
 use crate::dicom::encode::{self, Value};
 use crate::dicom::{dict, Body, Document, Input, Tag, Vr};
@@ -144,6 +145,11 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
                 Current::Original(e) => effective_vr(e),
                 _ => rule.vr.unwrap_or_else(|| dict::implicit_vr(place.tag)),
             };
+            // Keyword rules are checked at load; a tag, private, nested or regex name meets its
+            // element's VR only here.
+            if let Some((n, max)) = match value { Value::Text(t) => too_long(t, vr), _ => None } {
+                return Err(Error::new(ErrorKind::BadValue, format!("replace-with value is {n} characters; a {vr} value holds at most {max}")));
+            }
             if let Some((creator_tag, creator)) = &place.creator {
                 let bytes = encode::value_bytes(&Value::Text(creator.clone()), Vr::LO, enc)?;
                 state.changes.insert((place.level, *creator_tag), NewValue::Set(Vr::LO, bytes));
@@ -166,7 +172,13 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
                 Action::RegexSub(cases) => {
                     let snapshot: &State<'_> = state;
                     let mut field = |tag| current_string(snapshot, &Place::at(TOP, tag), input).map(|v| v.map(|(_, s)| s));
-                    Value::Text(substitute(profile, cases, &old, &mut field)?)
+                    let text = substitute(profile, cases, &old, &mut field)?;
+                    // The reference writes whatever the template makes (E6); an over-long value
+                    // is invalid DICOM, and cutting it could cut what the template was for.
+                    if let Some((n, max)) = too_long(&text, vr) {
+                        return Err(Error::new(ErrorKind::BadValue, format!("regex-sub result is {n} characters; a {vr} value holds at most {max}")));
+                    }
+                    Value::Text(text)
                 }
                 Action::Jitter(j) => {
                     let mut d = draws.draws(&format!("value/{}", path_of(state, place)));
