@@ -30,11 +30,19 @@ ACCESSION = """dicom:
 
 
 def test_groups_pass_through_their_rules_and_fields_are_read_dry(tmp_path: Path) -> None:
+    # [verified] ACC-0001 -> ACC_888b19a43b151683_20200222. That is 29 characters, which the
+    # reference writes into the 16-character SH AccessionNumber (invalid DICOM, E6): here that file
+    # fails, and the same rule on an LO element gives the verified string.
     ds = make_dataset()
-    ds.AccessionNumber, ds.StudyDate = "ACC-0001", "20200310"
-    out = pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes(_bytes(ds), _profile(tmp_path, ACCESSION))))
-    assert out.AccessionNumber == "ACC_888b19a43b151683_20200222"
+    ds.AccessionNumber = ds.IssuerOfPatientID = "ACC-0001"
+    ds.StudyDate = "20200310"
+    on_lo = _profile(tmp_path, ACCESSION.replace("AccessionNumber", "IssuerOfPatientID"))
+    out = pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes(_bytes(ds), on_lo)))
+    assert out.IssuerOfPatientID == "ACC_888b19a43b151683_20200222"
     assert out.StudyDate == "20200310"  # read for the template, not modified
+    with pytest.raises(fastdeid.DicomError) as exc:
+        fastdeid.deidentify_bytes(_bytes(ds), _profile(tmp_path, ACCESSION))
+    assert exc.value.code == "bad-value" and "29 characters; a SH value holds at most 16" in str(exc.value)
 
 
 def test_word_swap_and_first_matching_case(tmp_path: Path) -> None:
