@@ -20,19 +20,23 @@ def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "fastdeid.cli", *map(str, args)], capture_output=True, text=True)
 
 
-def _write(path: Path, **kw: object) -> None:
+def _write(path: Path, series_number: bool = True, **kw: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     ds = make_dataset(**kw)  # type: ignore[arg-type]
     ds.SeriesDescription = "anat-T1w_acq-mpr08_run-01"
+    if not series_number:
+        del ds.SeriesNumber
     ds.save_as(path, enforce_file_format=True)
 
 
 @pytest.fixture
 def t1_tree(tmp_path: Path) -> Path:
-    """A generated copy of a just_t1 layout: subject/session/acquisition folders of DICOM files."""
+    """A generated copy of the seed's just_t1_dummy_ids layout: subject/session/acquisition folders
+    of DICOM files whose series have a description and no number, so that `ingest dicom` and
+    `ingest template` both land in .../deid02/inc01/anat-T1w_acq-mpr08_run-01/."""
     root = tmp_path / "just_t1_dummy_ids"
     for i in range(3):
-        _write(root / "deid02" / "inc01" / "anat-T1w_acq-mpr08_run-01" / f"IM{i:04d}.dcm", patient=2, instance=i)
+        _write(root / "deid02" / "inc01" / "anat-T1w_acq-mpr08_run-01" / f"IM{i:04d}.dcm", series_number=False, patient=2, instance=i)
     (root / "deid02" / "inc01" / "anat-T1w_acq-mpr08_run-01" / "notes.txt").write_text("not dicom")
     return root
 
@@ -71,7 +75,7 @@ def test_ingest_dicom_with_labels_given_and_minimal_profile(t1_tree: Path, tmp_p
     assert result.returncode == 0, result.stderr
     files = _files(dest)
     assert len(files) == 3
-    acquisition = "ics/deid/deid01/inc01/1 - anat-T1w_acq-mpr08_run-01"
+    acquisition = "ics/deid/deid01/inc01/anat-T1w_acq-mpr08_run-01"
     for f in files:
         assert f.startswith(acquisition + "/") and f.endswith(".MR.dcm")
         ds = pydicom.dcmread(dest / f)
@@ -132,7 +136,10 @@ def test_same_profile_through_ingest_dicom_and_config(t1_tree: Path, tmp_path: P
     dest = tmp_path / "dest"
     args = ("ingest", "dicom", "--config-file", config, "--de-identify", "--deid-profile", "Anschutz", "--subject", "deid02", "--session", "inc01")
     assert cli(*args, t1_tree, "ics", "deid", "--to", dest).returncode == 0
-    assert all(f.startswith("ics/deid/deid02/inc01/1 - anat-T1w_acq-mpr08_run-01/") for f in _files(dest))
+    files = _files(dest)
+    assert len(files) == 3 and all(f.startswith("ics/deid/deid02/inc01/anat-T1w_acq-mpr08_run-01/") for f in files)
+    ds = pydicom.dcmread(dest / files[0])
+    assert ds.PatientName == "ANON" and "PatientID" not in ds and "PatientBirthDate" not in ds
     bad = cli("ingest", "dicom", t1_tree, "ics", "deid", "--to", dest, "-C", config, "--deid-profile", "Nope")
     assert bad.returncode == 2 and "Unknown deid profile 'Nope'" in bad.stderr
 
