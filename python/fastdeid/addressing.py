@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydicom.datadict import DicomDictionary, dictionary_VR, keyword_for_tag, private_dictionary_VR, tag_for_keyword
+from .dictionary import dictionary_vr, keyword_for_tag, lower_keywords, tag_for_keyword
 
 from .errors import ProfileError
 
@@ -35,11 +35,7 @@ class Address:
 
 def dict_vr(tag: int) -> str | None:
     """The dictionary VR of a standard tag (repeating groups included), or None."""
-    try:
-        vr = dictionary_VR(tag)
-    except KeyError:
-        return None
-    return _AMBIGUOUS.get(vr, vr)
+    return dictionary_vr(tag)
 
 
 def regex_address(pattern: Any, where: str) -> Address:
@@ -86,6 +82,9 @@ def _private(name: str, group: int, creator: str, offset: int, where: str) -> Ad
         raise ProfileError(f"{where}: Not a private tag: {name}")
     if not creator.strip():
         raise ProfileError(f"{where}: private creator must not be blank: {name}")
+    # Only pydicom carries the private dictionaries; imported here, where one is needed.
+    from pydicom.datadict import private_dictionary_VR
+
     try:
         vr = private_dictionary_VR((group << 16) | 0x1000 | offset, creator)
     except KeyError:
@@ -120,16 +119,7 @@ def _path(name: str, where: str) -> Address:
 def _keyword_tag(name: str, where: str) -> int:
     tag = tag_for_keyword(name)
     if tag is None:
-        tag = _lower_keywords().get(name.lower())
+        tag = lower_keywords().get(name.lower())
     if tag is None:
         raise ProfileError(f"{where}: Not in DICOM keyword list: {name}")
     return tag
-
-
-_LOWER: dict[str, int] = {}
-
-
-def _lower_keywords() -> dict[str, int]:
-    if not _LOWER:
-        _LOWER.update({entry[4].lower(): tag for tag, entry in DicomDictionary.items() if entry[4]})
-    return _LOWER

@@ -11,21 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydicom.datadict import DicomDictionary, tag_for_keyword
 
 from . import _core
+from .dictionary import lower_keywords, tag_for_keyword
 from .errors import ProfileError
 from .regex_sub import _group_rule
-
-_KEYWORDS_LOWER = None
-
-
-def _keywords_lower() -> set[str]:
-    global _KEYWORDS_LOWER
-    if _KEYWORDS_LOWER is None:
-        _KEYWORDS_LOWER = {entry[4].lower() for entry in DicomDictionary.values() if entry[4]}
-    return _KEYWORDS_LOWER
-
 
 @dataclass(frozen=True)
 class FilenameTemplate:
@@ -48,7 +38,7 @@ def compile_filenames(raw: Any, dicom: dict[str, Any], where: str, now: datetime
             raise ProfileError(f"{where}: filenames input-regex does not compile: {exc}") from None
         captures = set(regex.groupindex)
         for name in captures:
-            if name.lower() in _keywords_lower():
+            if name.lower() in lower_keywords():
                 raise ProfileError(f"{where}: filenames input-regex group {name!r} is colliding with Dicom keywords")
         groups = {g["name"]: g for g in (_group_rule(r, captures, dicom, where, now) for r in item.get("groups") or [])}
         keywords = []

@@ -8,9 +8,9 @@ import string
 from datetime import datetime
 from typing import Any
 
-from pydicom.datadict import tag_for_keyword
 
 from .dates import shift_spec
+from .dictionary import tag_for_keyword
 from .errors import ProfileError
 
 GROUP_ACTIONS = ("keep", "replace-with", "hash", "hashuid", "increment-date", "increment-datetime")

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import _core
 from .errors import UsageError
@@ -76,6 +77,11 @@ def plan(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> list[tuple
     A single file SRC goes to DST, or into DST when DST is an existing directory. Symbolic links
     and special files are listed too, so that the core reports them as skipped.
     """
+    return [(Path(s), Path(d)) for s, d in _plan(src, dst)]
+
+
+def _plan(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> list[tuple[str, str]]:
+    """`plan` as strings: for a tree of many small files, pathlib objects cost more than the walk."""
     src_path, dst_path = Path(src), Path(dst)
     if not src_path.exists() and not src_path.is_symlink():
         raise UsageError(f"{src}: no such file or directory")
@@ -83,22 +89,23 @@ def plan(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> list[tuple
         target = dst_path / src_path.name if dst_path.is_dir() else dst_path
         if target.resolve() == src_path.resolve():
             raise UsageError(f"{dst}: the output would overwrite the input")
-        return [(src_path, target)]
+        return [(str(src_path), str(target))]
     src_real, dst_real = src_path.resolve(), dst_path.resolve()
     if dst_real == src_real or src_real in dst_real.parents:
         raise UsageError(f"{dst}: the destination is inside the source tree; choose a folder outside {src}")
-    return [(p, dst_path / p.relative_to(src_path)) for p in _walk(src_path)]
+    root, out = str(src_path), str(dst_path)
+    return [(p, out + p[len(root) :]) for p in _walk(root)]
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: str) -> Iterator[str]:
     """Every non-directory entry under root, in sorted order, without following symlinked folders."""
     with os.scandir(root) as it:
         entries = sorted(it, key=lambda e: e.name)
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
-            yield from _walk(Path(entry.path))
+            yield from _walk(entry.path)
         else:
-            yield Path(entry.path)
+            yield entry.path
 
 
 def run(
@@ -111,7 +118,7 @@ def run(
     progress: Callable[[Report], None] | None = None,
     deid_log: str | os.PathLike[str] | None = None,
     log_flavour: tuple[str, str] = TOOLKIT,
-    pairs: list[tuple[Path, Path]] | None = None,
+    pairs: list[tuple[Path, Path]] | list[tuple[str, str]] | None = None,
     log_in_output: bool = False,
     extra_columns: tuple[str, ...] = (),
     on_result: Callable[[_core.FileResult], None] | None = None,
@@ -127,9 +134,9 @@ def run(
     Returns a :class:`Report`; a bad file is a failure in the report, never an exception.
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    pairs = plan(src, dst) if pairs is None else pairs
+    pairs = _plan(src, dst) if pairs is None else pairs
     templates = prof.filenames if rename else ()
-    unnamed = [p for p in pairs if templates and not any(t.regex.match(p[0].name) for t in templates)]
+    unnamed = [p for p in pairs if templates and not any(t.regex.match(os.path.basename(p[0])) for t in templates)]
     if templates:
         pairs = [p for p in pairs if p not in unnamed]
         extra_columns = tuple(dict.fromkeys(extra_columns + tuple(k for t in templates for k in t.keywords)))
@@ -175,7 +182,7 @@ def run(
 MANIFEST = ".fastdeid-run.json"
 
 
-def _resume(src: Path, dst: Path, prof: Profile, pairs: list[tuple[Path, Path]]) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
+def _resume(src: Path, dst: Path, prof: Profile, pairs: list[Any]) -> tuple[list[Any], list[Any]]:
     """Resumable runs: DST holds a manifest naming the source and the profile. A rerun of the same
     command finds it, removes temporary files a killed run left, and skips outputs that exist: an
     output only gets its final name once it is complete and on disk, so existing means finished.
@@ -199,7 +206,7 @@ def _resume(src: Path, dst: Path, prof: Profile, pairs: list[tuple[Path, Path]])
         stale.unlink(missing_ok=True)
     todo, done = [], []
     for pair in pairs:
-        (done if pair[1].exists() else todo).append(pair)
+        (done if os.path.exists(pair[1]) else todo).append(pair)
     return todo, done
 
 

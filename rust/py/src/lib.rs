@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use fastdeid_core::dicom::dump::{dump as dump_doc, DumpOptions};
-use fastdeid_core::dicom::{parse, FileInput};
+use fastdeid_core::dicom::{parse, FileInput, Tag};
 use fastdeid_core::{rewrite, Error, ErrorKind, Limits, Options, Profile, Runner, Status};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -162,8 +162,26 @@ fn dump(py: Python<'_>, path: PathBuf, max_text: usize) -> PyResult<String> {
     result.map_err(|e: Error| to_py(py, &e))
 }
 
+/// The PS3.6 dictionary entry of a tag, repeating groups included: (VR, keyword), or None.
+#[pyfunction]
+fn dictionary_entry(tag: u32) -> Option<(&'static str, &'static str)> {
+    fastdeid_core::dicom::dict::lookup(Tag(tag)).map(|(vr, kw)| (vr.as_str(), kw))
+}
+
+/// The tag of a keyword, or None (case-sensitive; repeating-group keywords excluded).
+#[pyfunction]
+fn tag_for_keyword(keyword: &str) -> Option<u32> {
+    fastdeid_core::dicom::dict::tag_for_keyword(keyword).map(|t| t.0)
+}
+
+/// Every (keyword, tag) of the dictionary, in tag order.
+#[pyfunction]
+fn dictionary_keywords() -> Vec<(&'static str, u32)> {
+    fastdeid_core::dicom::dict::keywords().map(|(kw, t)| (kw, t.0)).collect()
+}
+
 #[pymodule]
 mod _core {
     #[pymodule_export]
-    use super::{apply_group_rule, deidentify_bytes, dump, Batch, FileResult, PyProfile};
+    use super::{apply_group_rule, deidentify_bytes, dictionary_entry, dictionary_keywords, dump, tag_for_keyword, Batch, FileResult, PyProfile};
 }

@@ -33,6 +33,18 @@ pub fn keyword(tag: Tag) -> Option<&'static str> {
     lookup(tag).map(|(_, kw)| kw)
 }
 
+/// The tag of a keyword (repeating-group keywords excluded, as in pydicom's `tag_for_keyword`).
+#[must_use]
+pub fn tag_for_keyword(keyword: &str) -> Option<Tag> {
+    static BY_KEYWORD: std::sync::OnceLock<std::collections::HashMap<&'static str, u32>> = std::sync::OnceLock::new();
+    BY_KEYWORD.get_or_init(|| ENTRIES.iter().map(|&(tag, _, kw)| (kw, tag)).collect()).get(keyword).map(|&t| Tag(t))
+}
+
+/// Every keyword with its tag, in tag order (repeating groups excluded).
+pub fn keywords() -> impl Iterator<Item = (&'static str, Tag)> {
+    ENTRIES.iter().map(|&(tag, _, kw)| (kw, Tag(tag)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +56,14 @@ mod tests {
         assert_eq!(implicit_vr(Tag(0x0009_1001)), Vr::UN);
         assert_eq!(implicit_vr(Tag(0x0008_1115)), Vr::SQ);
         assert_eq!(implicit_vr(Tag(0x0010_0000)), Vr::UL);
+    }
+
+    #[test]
+    fn keywords_map_back_to_tags() {
+        assert_eq!(tag_for_keyword("PatientName"), Some(Tag(0x0010_0010)));
+        assert_eq!(tag_for_keyword("OverlayData"), None);
+        assert_eq!(tag_for_keyword("patientname"), None);
+        assert!(keywords().all(|(kw, tag)| keyword(tag) == Some(kw)));
     }
 
     #[test]
