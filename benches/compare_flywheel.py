@@ -1,7 +1,7 @@
 """Side by side with the reference: flywheel-migration 13.10.11 and fastdeid on the same small-file
 set and profile, one core each, files/s per core.
 
-    python benches/compare_flywheel.py [--files 300] [--oracle .oracle/bin/python]
+    python benches/compare_flywheel.py [--files 300] [--oracle .oracle/bin/python] [--workdir /dev/shm]
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=300)
     parser.add_argument("--oracle", default=str(Path(__file__).resolve().parent.parent / ".oracle" / "bin" / "python"))
     parser.add_argument("--profile", default=str(Path(fastdeid.__file__).parent / "profiles" / "bench.yaml"))
+    parser.add_argument("--workdir", default=None, help="where the corpus and outputs go (e.g. /dev/shm to leave the disk out)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="fastdeid-vs-flywheel-"))
+    work = Path(tempfile.mkdtemp(prefix="fastdeid-vs-flywheel-", dir=args.workdir))
     try:
         src = work / "src"
         files = write_small_file_corpus(src, args.files)

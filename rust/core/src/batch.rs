@@ -2,13 +2,13 @@
 //! stops the batch and never leaves an output behind.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::dicom::{FileInput, Limits};
+use crate::dicom::{FileInput, Limits, Sink};
 use crate::error::{Error, ErrorKind, Result};
 use crate::profile::Profile;
 use crate::rewrite::{rewrite, Rewritten};
@@ -119,16 +119,54 @@ pub fn process_file(src: &Path, dst: &Path, profile: &Profile, options: &Options
     }
 }
 
+/// A buffered writer to an output file whose buffer is reused from file to file.
+pub struct Output {
+    file: File,
+    buf: Vec<u8>,
+}
+
+impl Write for Output {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + data.len() > OUTPUT_CHUNK {
+            self.flush()?;
+            if data.len() >= OUTPUT_CHUNK {
+                return self.file.write(data); // bulk data: straight through
+            }
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+}
+
+impl Sink for Output {
+    fn file(&mut self) -> std::io::Result<Option<&mut File>> {
+        self.flush()?;
+        Ok(Some(&mut self.file))
+    }
+}
+
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
 
+/// Bytes gathered before one write: a small file goes out in one write(2).
+const OUTPUT_CHUNK: usize = 256 * 1024;
+
 thread_local! {
+    /// Each worker's output buffer, kept between files: a fresh one per file cost more than the
+    /// rest of the work on a small header.
+    static OUTPUT_BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
     static KNOWN_DIRS: std::cell::RefCell<std::collections::HashSet<PathBuf>> = std::cell::RefCell::new(std::collections::HashSet::new());
 }
 
 /// Runs `produce` into a fresh temporary file beside `dst` and renames it to `dst` on success; on
 /// any failure the temporary file is removed, so `dst` is either complete or absent.
-pub fn write_atomically<T>(dst: &Path, fsync: bool, produce: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Result<T> {
+pub fn write_atomically<T>(dst: &Path, fsync: bool, produce: impl FnOnce(&mut Output) -> Result<T>) -> Result<T> {
     let dir = dst.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // Files of one folder usually follow each other: remember the folders this thread made, so
     // each costs one mkdir rather than one per file.
@@ -151,15 +189,17 @@ pub fn write_atomically<T>(dst: &Path, fsync: bool, produce: impl FnOnce(&mut Bu
         .create_new(true)
         .open(&tmp)
         .map_err(|e| Error::new(ErrorKind::of_io(&e), format!("cannot create output: {e}")))?;
-    let mut out = BufWriter::with_capacity(256 * 1024, file);
+    let mut out = Output { file, buf: OUTPUT_BUFFER.with(std::cell::Cell::take) };
     let result = produce(&mut out).and_then(|value| {
         out.flush()?;
         if fsync {
-            out.get_ref().sync_all()?;
+            out.file.sync_all()?;
         }
         fs::rename(&tmp, dst)?;
         Ok(value)
     });
+    out.buf.clear();
+    OUTPUT_BUFFER.with(|b| b.set(std::mem::take(&mut out.buf)));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }

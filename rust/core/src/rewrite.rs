@@ -1,12 +1,11 @@
 //! One object: the header rewritten as the edits say, everything else (pixel data included)
 //! copied from the input as bytes.
 
-use std::io::Write;
 
 use std::collections::BTreeMap;
 
 use crate::dicom::input::Cached;
-use crate::dicom::{encode, parse, DataSet, Input, Limits, Tag};
+use crate::dicom::{encode, parse, DataSet, Input, Limits, Sink, Tag};
 use crate::error::{Error, ErrorKind, Result};
 use crate::profile::state::{LengthField, State, META};
 use crate::profile::log::LogRows;
@@ -142,7 +141,7 @@ fn unchanged<I: Input + ?Sized>(input: &I, start: u64, end: u64, bytes: &[u8]) -
 }
 
 /// Writes input bytes `from..to` with the given splices (all inside that range) applied.
-pub fn write_range<'s, I: Input + ?Sized, W: Write>(input: &I, splices: impl IntoIterator<Item = &'s Splice>, from: u64, to: u64, out: &mut W) -> Result<()> {
+pub fn write_range<'s, I: Input + ?Sized, W: Sink>(input: &I, splices: impl IntoIterator<Item = &'s Splice>, from: u64, to: u64, out: &mut W) -> Result<()> {
     let mut pos = from;
     for s in splices {
         input.copy_to(pos, s.start - pos, out)?;
@@ -168,7 +167,7 @@ pub struct Rewritten {
 
 /// De-identifies one object: parses `input`, runs `profile`, and writes the result to `out`.
 /// When nothing changes the input is copied byte for byte.
-pub fn rewrite<I: Input + ?Sized, W: Write>(input: &I, profile: &Profile, limits: &Limits, out: &mut W) -> Result<Rewritten> {
+pub fn rewrite<I: Input + ?Sized, W: Sink>(input: &I, profile: &Profile, limits: &Limits, out: &mut W) -> Result<Rewritten> {
     let cached = Cached::new(input, HEAD_BYTES).map_err(|e| Error::at(ErrorKind::of_io(&e), 0, e.to_string()))?;
     rewrite_cached(&cached, profile, limits, out)
 }
@@ -176,7 +175,7 @@ pub fn rewrite<I: Input + ?Sized, W: Write>(input: &I, profile: &Profile, limits
 /// The first bytes of a file kept in memory while it is rewritten: the header of most files.
 const HEAD_BYTES: u64 = 64 * 1024;
 
-fn rewrite_cached<I: Input + ?Sized, W: Write>(input: &I, profile: &Profile, limits: &Limits, out: &mut W) -> Result<Rewritten> {
+fn rewrite_cached<I: Input + ?Sized, W: Sink>(input: &I, profile: &Profile, limits: &Limits, out: &mut W) -> Result<Rewritten> {
     let doc = parse(input, limits)?;
     let bytes_in = input.len();
     let (plan, log) = if let Some(buf) = &doc.inflated {

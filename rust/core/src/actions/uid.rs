@@ -26,11 +26,7 @@ const MAX_UID: usize = 64;
 #[must_use]
 pub fn hashuid(salt: &str, value: &str, opts: &UidOptions) -> String {
     // Kept nodes lose leading zeros, which PS3.5 9.1 forbids (E18: the reference keeps them).
-    let normalised: Vec<String> = value.split('.').map(|n| {
-        let t = n.trim_start_matches('0');
-        if t.is_empty() && !n.is_empty() { "0".to_string() } else { t.to_string() }
-    }).collect();
-    let parts: Vec<&str> = normalised.iter().map(String::as_str).collect();
+    let parts: Vec<&str> = value.split('.').map(without_leading_zeros).collect();
     let prefix: Vec<String> = if let Some(name) = &opts.numeric_name {
         name.split('.').map(str::to_string).collect()
     } else {
@@ -41,7 +37,10 @@ pub fn hashuid(salt: &str, value: &str, opts: &UidOptions) -> String {
     hasher.update(salt.as_bytes());
     hasher.update(value.as_bytes());
     // "dec" form: each digest byte as an unpadded decimal number, concatenated.
-    let dec: String = hasher.finalize().iter().map(u8::to_string).collect();
+    let mut dec = String::with_capacity(96);
+    for byte in hasher.finalize() {
+        push_decimal(&mut dec, byte);
+    }
     let chunks = (0..6).map(|i| {
         // Sliced as Python slices: a short digest string gives a short last chunk, not a panic.
         let chunk = dec.get(i * 6..(i * 6 + 6).min(dec.len())).unwrap_or("");
@@ -53,8 +52,7 @@ pub fn hashuid(salt: &str, value: &str, opts: &UidOptions) -> String {
             .iter()
             .map(|node| {
                 // The last six characters (not bytes: a damaged UID may hold any text).
-                let skip = node.chars().count().saturating_sub(6);
-                let cut: String = node.chars().skip(skip).collect();
+                let cut = node.char_indices().rev().nth(5).map_or(*node, |(i, _)| &node[i..]);
                 let t = cut.trim_start_matches('0');
                 if t.is_empty() { "0".to_string() } else { t.to_string() }
             })
@@ -80,6 +78,22 @@ pub fn hashuid(salt: &str, value: &str, opts: &UidOptions) -> String {
         nodes.push(tail);
     }
     nodes.join(".")
+}
+
+/// A UID node without leading zeros ("0" stays "0"; an empty node stays empty).
+fn without_leading_zeros(node: &str) -> &str {
+    let t = node.trim_start_matches('0');
+    if t.is_empty() && !node.is_empty() { "0" } else { t }
+}
+
+fn push_decimal(out: &mut String, byte: u8) {
+    if byte >= 100 {
+        out.push(char::from(b'0' + byte / 100));
+    }
+    if byte >= 10 {
+        out.push(char::from(b'0' + byte / 10 % 10));
+    }
+    out.push(char::from(b'0' + byte % 10));
 }
 
 #[cfg(test)]

@@ -7,6 +7,29 @@ use std::os::unix::fs::FileExt;
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// Where rewritten bytes go. An output file hands out the file itself (after writing what it
+/// buffered), so that bulk values such as pixel data are copied by the kernel (copy_file_range)
+/// rather than through memory.
+pub trait Sink: Write {
+    /// The output file, everything written so far being in it; `None` for other writers.
+    ///
+    /// # Errors
+    /// Writing out what was buffered failed.
+    fn file(&mut self) -> io::Result<Option<&mut File>> {
+        Ok(None)
+    }
+}
+
+impl Sink for Vec<u8> {}
+
+impl<W: Write> Sink for flate2::write::DeflateEncoder<W> {}
+
+impl Sink for File {
+    fn file(&mut self) -> io::Result<Option<&mut File>> {
+        Ok(Some(self))
+    }
+}
+
 /// Bytes the parser can read at any offset and the writer can copy ranges from.
 pub trait Input {
     /// Total length in bytes.
@@ -18,7 +41,18 @@ pub trait Input {
     /// Fills `buf` from `offset`; fails if fewer bytes remain.
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
     /// Copies `len` bytes from `offset` to `out`.
-    fn copy_to<W: Write>(&self, offset: u64, len: u64, out: &mut W) -> io::Result<()>;
+    fn copy_to<W: Sink>(&self, offset: u64, len: u64, out: &mut W) -> io::Result<()>;
+    /// The `len` bytes at `offset` when they are already in memory, so readers can borrow them
+    /// instead of copying.
+    fn held(&self, _offset: u64, _len: u64) -> Option<&[u8]> {
+        None
+    }
+    /// The `len` bytes at `offset` (fewer at the end) as a new vector.
+    fn read_vec(&self, offset: u64, len: u64) -> io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; len.min(self.len().saturating_sub(offset)) as usize];
+        self.read_exact_at(offset, &mut buf)?;
+        Ok(buf)
+    }
 }
 
 impl Input for [u8] {
@@ -33,10 +67,14 @@ impl Input for [u8] {
         Ok(())
     }
 
-    fn copy_to<W: Write>(&self, offset: u64, len: u64, out: &mut W) -> io::Result<()> {
-        let start = usize::try_from(offset).map_err(|_| io::ErrorKind::UnexpectedEof)?;
-        let end = start.checked_add(usize::try_from(len).map_err(|_| io::ErrorKind::UnexpectedEof)?);
-        out.write_all(end.and_then(|end| self.get(start..end)).ok_or(io::ErrorKind::UnexpectedEof)?)
+    fn copy_to<W: Sink>(&self, offset: u64, len: u64, out: &mut W) -> io::Result<()> {
+        out.write_all(Input::held(self, offset, len).ok_or(io::ErrorKind::UnexpectedEof)?)
+    }
+
+    fn held(&self, offset: u64, len: u64) -> Option<&[u8]> {
+        let start = usize::try_from(offset).ok()?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        self.get(start..end)
     }
 }
 
@@ -62,23 +100,37 @@ impl Input for FileInput {
         self.len
     }
 
+    fn read_vec(&self, offset: u64, len: u64) -> io::Result<Vec<u8>> {
+        // read_to_end fills spare capacity without zeroing it first.
+        let mut buf = Vec::with_capacity(len.min(self.len.saturating_sub(offset)) as usize);
+        let mut f = &self.file;
+        f.seek(SeekFrom::Start(offset))?;
+        f.take(len).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         self.file.read_exact_at(buf, offset)
     }
 
-    fn copy_to<W: Write>(&self, offset: u64, len: u64, out: &mut W) -> io::Result<()> {
+    fn copy_to<W: Sink>(&self, offset: u64, len: u64, out: &mut W) -> io::Result<()> {
         // Header pieces between edits are small: one pread into the output's buffer costs far
         // less than a kernel copy, which probes both files and flushes the buffer every time.
         if len <= SMALL_COPY {
-            let mut buf = vec![0u8; len as usize];
-            self.file.read_exact_at(&mut buf, offset)?;
+            let buf = self.read_vec(offset, len)?;
+            if buf.len() as u64 != len {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
             return out.write_all(&buf);
         }
-        // std's io::copy uses copy_file_range/sendfile between files on Linux (falling back to a
-        // buffered copy), so pixel data goes from input to output without passing through us.
+        // std's io::copy uses copy_file_range/sendfile from file to file on Linux (falling back
+        // to a buffered copy), so pixel data goes from input to output without passing through us.
         let mut f = &self.file;
         f.seek(SeekFrom::Start(offset))?;
-        let copied = io::copy(&mut f.take(len), out)?;
+        let copied = match out.file()? {
+            Some(file) => io::copy(&mut f.take(len), file)?,
+            None => io::copy(&mut f.take(len), out)?,
+        };
         if copied == len { Ok(()) } else { Err(io::ErrorKind::UnexpectedEof.into()) }
     }
 }
@@ -93,15 +145,11 @@ pub struct Cached<'a, I: Input + ?Sized> {
 impl<'a, I: Input + ?Sized> Cached<'a, I> {
     /// Reads the first `n` bytes (or the whole input if shorter).
     pub fn new(inner: &'a I, n: u64) -> io::Result<Self> {
-        let mut head = vec![0u8; n.min(inner.len()) as usize];
-        inner.read_exact_at(0, &mut head)?;
+        let head = inner.read_vec(0, n)?;
+        if head.len() as u64 != n.min(inner.len()) {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
         Ok(Cached { inner, head })
-    }
-
-    fn held(&self, offset: u64, len: u64) -> Option<&[u8]> {
-        let start = usize::try_from(offset).ok()?;
-        let end = start.checked_add(usize::try_from(len).ok()?)?;
-        self.head.get(start..end)
     }
 }
 
@@ -120,11 +168,15 @@ impl<I: Input + ?Sized> Input for Cached<'_, I> {
         }
     }
 
-    fn copy_to<W: Write>(&self, offset: u64, len: u64, out: &mut W) -> io::Result<()> {
+    fn copy_to<W: Sink>(&self, offset: u64, len: u64, out: &mut W) -> io::Result<()> {
         match self.held(offset, len) {
             Some(bytes) => out.write_all(bytes),
             None => self.inner.copy_to(offset, len, out),
         }
+    }
+
+    fn held(&self, offset: u64, len: u64) -> Option<&[u8]> {
+        self.head.held(offset, len).or_else(|| self.inner.held(offset, len))
     }
 }
 
@@ -156,6 +208,9 @@ impl<'a, I: Input + ?Sized> Window<'a, I> {
         let Some(end) = end else {
             return Err(Error::at(ErrorKind::Truncated, offset, "file ends inside a header or value"));
         };
+        if let Some(bytes) = self.input.held(offset, n as u64) {
+            return Ok(bytes); // already in memory: no copy into the window
+        }
         let held_end = self.start + self.buf.len() as u64;
         if offset < self.start || end > held_end {
             let want = n.max(CHUNK) as u64;

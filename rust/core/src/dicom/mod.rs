@@ -12,7 +12,7 @@ pub mod tree;
 pub mod ts;
 pub mod vr;
 
-pub use input::{FileInput, Input};
+pub use input::{FileInput, Input, Sink};
 pub use parse::{parse, Limits};
 pub use tag::Tag;
 pub use tree::{Body, DataSet, Document, Element, Item};

@@ -63,9 +63,15 @@ fn remove_private_tags<I: Input + ?Sized>(profile: &Profile, state: &mut State<'
         .collect();
     let levels: Vec<usize> = std::iter::once(TOP).chain(state.nested_levels()).collect();
     for level in levels {
+        // This pass runs first, so a level's elements are still those of the input.
+        if !state.levels[level].ds.elements.iter().any(|e| e.tag.is_private()) {
+            continue;
+        }
         let mut creators: Vec<(Tag, String)> = Vec::new();
-        for tag in state.tags(level).into_iter().filter(|t| t.is_private() && (0x10..=0xFF).contains(&t.element())) {
-            creators.push((tag, text(state, level, tag, input)?.unwrap_or_default()));
+        if !kept.is_empty() {
+            for tag in state.tags(level).into_iter().filter(|t| t.is_private() && (0x10..=0xFF).contains(&t.element())) {
+                creators.push((tag, text(state, level, tag, input)?.unwrap_or_default()));
+            }
         }
         let keep = |tag: Tag| -> bool {
             let block_creator = |block: u16| creators.iter().find(|(t, _)| t.group() == tag.group() && t.element() == block).map(|(_, c)| c.trim());
