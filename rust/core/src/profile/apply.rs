@@ -154,8 +154,8 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
                 let bytes = encode::value_bytes(&Value::Text(creator.clone()), Vr::LO, enc)?;
                 state.changes.insert((place.level, *creator_tag), NewValue::Set(Vr::LO, bytes));
             }
-            let charset = character_set(state, place.level, input)?;
-            state.changes.insert(key, NewValue::Set(vr, encode::value_bytes_in(value, vr, enc, &charset)?));
+            let bytes = encode_value(value, vr, state, place.level, input)?;
+            state.changes.insert(key, NewValue::Set(vr, bytes));
         }
         Action::Hash | Action::HashUid | Action::IncrementDate(_) | Action::IncrementDateTime(_) | Action::Jitter(_) | Action::RegexSub(_) => {
             let Some((vr, old)) = current_string(state, place, input)? else { return Ok(()) };
@@ -186,8 +186,8 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
                 }
                 _ => return Ok(()),
             };
-            let charset = character_set(state, place.level, input)?;
-            state.changes.insert(key, NewValue::Set(vr, encode::value_bytes_in(&new, vr, enc, &charset)?));
+            let bytes = encode_value(&new, vr, state, place.level, input)?;
+            state.changes.insert(key, NewValue::Set(vr, bytes));
         }
     }
     Ok(())
@@ -251,6 +251,24 @@ fn current_bytes<I: Input + ?Sized>(state: &State<'_>, place: &Place, input: &I)
             input.read_exact_at(e.value_start, &mut raw).map_err(|err| Error::at(ErrorKind::Io, e.value_start, err.to_string()))?;
             Ok(Some((effective_vr(e), raw)))
         }
+    }
+}
+
+/// `value` encoded for an element of `vr` at `level`: text in the level's character set, looked
+/// up only when the text is not plain ASCII (valid in every set).
+fn encode_value<I: Input + ?Sized>(value: &Value, vr: Vr, state: &State<'_>, level: usize, input: &I) -> Result<Vec<u8>> {
+    let enc = state.levels[level].ds.encoding;
+    if is_ascii(value) {
+        return encode::value_bytes(value, vr, enc);
+    }
+    encode::value_bytes_in(value, vr, enc, &character_set(state, level, input)?)
+}
+
+fn is_ascii(value: &Value) -> bool {
+    match value {
+        Value::Text(t) => t.is_ascii(),
+        Value::List(items) => items.iter().all(is_ascii),
+        Value::Int(_) | Value::Float(_) => true,
     }
 }
 

@@ -15,17 +15,20 @@ pub fn read_string(raw: &[u8], vr: Vr, enc: Encoding, charset: &CharacterSet) ->
             return Ok(trimmed.to_string()); // single-valued: a backslash is just a character
         }
         // pydicom's per-value cleanup, which the reference's strings inherit.
-        let values: Vec<&str> = trimmed
-            .split('\\')
-            .map(|v| match vr {
+        let clean = |v: &'_ str| -> String {
+            match vr {
                 Vr::AE | Vr::UI | Vr::DS | Vr::IS => v.trim_matches([' ', '\0']),
                 Vr::LO | Vr::SH | Vr::UC => v.trim_end_matches(' '),
                 // pydicom's PersonName drops empty trailing component groups.
                 Vr::PN => v.trim_end_matches('='),
                 _ => v,
-            })
-            .collect();
-        return Ok(values.join(","));
+            }
+            .to_string()
+        };
+        if !trimmed.contains('\\') {
+            return Ok(clean(trimmed)); // one value, the common case
+        }
+        return Ok(trimmed.split('\\').map(clean).collect::<Vec<_>>().join(","));
     }
     let Some(width) = vr.numeric_width() else {
         if matches!(vr, Vr::OB | Vr::UN) {
