@@ -19,7 +19,7 @@ from pathlib import Path
 import fastdeid
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import write_small_file_corpus  # noqa: E402
+from corpus import write_small_file_corpus
 
 REFERENCE = """
 import sys, time, json, warnings, logging

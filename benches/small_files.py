@@ -16,7 +16,7 @@ from pathlib import Path
 from fastdeid.bench import BENCH_PROFILE, _copy, _fastdeid
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import write_small_file_corpus  # noqa: E402
+from corpus import write_small_file_corpus
 
 
 def main() -> None:

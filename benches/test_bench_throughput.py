@@ -19,7 +19,7 @@ import pytest
 import fastdeid
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import write_small_file_corpus  # noqa: E402
+from corpus import write_small_file_corpus
 
 CT_SMALL = Path(pydicom.__file__).parent / "data" / "test_files" / "CT_small.dcm"
 

@@ -17,7 +17,7 @@ from fastdeid.synth import make_dataset
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "fastdeid.cli", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "fastdeid.cli", *map(str, args)], capture_output=True, text=True, check=False)
 
 
 def _write(path: Path, series_number: bool = True, **kw: object) -> None:

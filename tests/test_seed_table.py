@@ -33,7 +33,7 @@ def test_seed_table(name: str) -> None:
     assert (out.StationName, out.StudyDate, out.AccessionNumber) == (station, study_date, accession)
     assert out.get("PatientAge") == age
     # No other element changed.
-    unchanged = lambda ds: {e.tag: e.value for e in ds if e.keyword not in CHANGED and e.tag.element != 0}  # noqa: E731
+    unchanged = lambda ds: {e.tag: e.value for e in ds if e.keyword not in CHANGED and e.tag.element != 0}
     assert unchanged(out) == unchanged(src)
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .dictionary import dictionary_vr, keyword_for_tag, lower_keywords, tag_for_keyword
-
 from .errors import ProfileError
 
 HEX_TAG = re.compile(r"^(0x)?([0-9a-fA-F]{8})$")

@@ -210,12 +210,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from .walk import DICOM_INCLUDE, Filters, walk
 
     config = load_config(args.config_file)
-    pick = lambda name: getattr(args, name, None) or config.get(name)  # noqa: E731 (command line wins)
+    pick = lambda name: getattr(args, name, None) or config.get(name)  # the command line wins
     de_identify = bool(args.de_identify or config.get("de_identify"))
     name = pick("deid_profile")
     profile = select_profile(config, de_identify or (name not in (None, "minimal")), name)
     fixed = {level: v for level in ("subject", "session") if (v := pick(level))}
-    as_tuple = lambda name: tuple(pick(name) or ())  # noqa: E731
+    as_tuple = lambda name: tuple(pick(name) or ())
     if args.ingest_command == "dicom":
         src, group, project = Path(args.src), args.group, args.project
         filters = Filters(as_tuple("include") or DICOM_INCLUDE, as_tuple("exclude"), as_tuple("include_dirs"), as_tuple("exclude_dirs"))

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-
 from . import _core
 from .dictionary import lower_keywords, tag_for_keyword
 from .errors import ProfileError
 from .regex_sub import _group_rule
+
 
 @dataclass(frozen=True)
 class FilenameTemplate:

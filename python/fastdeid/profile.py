@@ -201,7 +201,7 @@ def load_profile(path_or_name: str | Path) -> Profile:
 def profile_from_text(text: str, source: str, fmt: str = "yaml") -> Profile:
     """Parses, validates and compiles a profile document given as text."""
     try:
-        doc = json.loads(text) if fmt == "json" else yaml.load(text, Loader=_LineLoader)  # noqa: S506 (SafeLoader subclass)
+        doc = json.loads(text) if fmt == "json" else yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise ProfileError(f"{source}: not valid {fmt.upper()}: {exc}") from None
     if not isinstance(doc, dict):
@@ -355,10 +355,9 @@ def _field_rule(f: Any, source: str, insert_default: bool, recurse: bool, dicom:
     insert = f.get("replace-with-insert", insert_default)
     if not isinstance(insert, bool):
         raise ProfileError(f"{where}: replace-with-insert on {name} must be true or false")
-    if action == "hash":
-        if vr in UNHASHABLE_VRS or tag in UNHASHABLE_NAMES:
-            hint = "; use hashuid for UIDs" if vr == "UI" else ""
-            raise ProfileError(f"{where}: hash cannot be applied to {name} (VR {vr}){hint}")
+    if action == "hash" and (vr in UNHASHABLE_VRS or tag in UNHASHABLE_NAMES):
+        hint = "; use hashuid for UIDs" if vr == "UI" else ""
+        raise ProfileError(f"{where}: hash cannot be applied to {name} (VR {vr}){hint}")
     if action == "hashuid" and vr in BINARY_NUMBER_VRS | UNWRITABLE_VRS:
         raise ProfileError(f"{where}: hashuid cannot be applied to {name} (VR {vr})")
     if action in ("increment-date", "increment-datetime"):

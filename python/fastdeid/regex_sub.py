@@ -8,7 +8,6 @@ import string
 from datetime import datetime
 from typing import Any
 
-
 from .dates import shift_spec
 from .dictionary import tag_for_keyword
 from .errors import ProfileError
