@@ -34,31 +34,26 @@ fn alternatives(directive: char) -> &'static [&'static str] {
     }
 }
 
-/// Splits an alternative into classes: `d`, ` `, or `[xy]` meaning the digits x through y.
-fn classes(alt: &str) -> Vec<(u8, u8)> {
-    let b = alt.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'd' => {
-                out.push((b'0', b'9'));
-                i += 1;
-            }
+/// Matches one alternative at `pos` of `v`; returns the length matched. Classes: `d` any digit,
+/// `[ab]` or `[a-b]` the digits a through b, any other byte itself.
+fn match_alternative(alt: &[u8], v: &[u8], pos: usize) -> Option<usize> {
+    let (mut i, mut at) = (0, pos);
+    while i < alt.len() {
+        let (lo, hi, width) = match alt[i] {
+            b'd' => (b'0', b'9', 1),
             b'[' => {
-                // "[ab]" or "[a-b]"
-                let close = i + alt[i..].find(']').unwrap_or(0);
-                let inner = &b[i + 1..close];
-                out.push((inner[0], inner[inner.len() - 1]));
-                i = close + 1;
+                let close = i + alt[i..].iter().position(|&c| c == b']')?;
+                (alt[i + 1], alt[close - 1], close + 1 - i)
             }
-            c => {
-                out.push((c, c));
-                i += 1;
-            }
+            c => (c, c, 1),
+        };
+        if !(lo..=hi).contains(v.get(at)?) {
+            return None;
         }
+        at += 1;
+        i += width;
     }
-    out
+    Some(at - pos)
 }
 
 enum Token {
@@ -127,15 +122,12 @@ fn search<'v>(v: &'v [u8], pos: usize, toks: &[Token], fields: &mut [Option<(cha
         Token::Literal(c) => (v.get(pos) == Some(c)).then_some(()).and_then(|()| search(v, pos + 1, rest, fields, n)),
         Token::Directive(d) => {
             for alt in alternatives(*d) {
-                let cls = classes(alt);
-                let Some(slice) = v.get(pos..pos + cls.len()) else { continue };
-                if slice.iter().zip(&cls).all(|(b, (lo, hi))| (lo..=hi).contains(&b)) {
-                    if n < fields.len() {
-                        fields[n] = Some((*d, std::str::from_utf8(slice).ok()?));
-                    }
-                    if let Some(end) = search(v, pos + cls.len(), rest, fields, n + 1) {
-                        return Some(end);
-                    }
+                let Some(len) = match_alternative(alt.as_bytes(), v, pos) else { continue };
+                if n < fields.len() {
+                    fields[n] = Some((*d, std::str::from_utf8(&v[pos..pos + len]).ok()?));
+                }
+                if let Some(end) = search(v, pos + len, rest, fields, n + 1) {
+                    return Some(end);
                 }
             }
             None

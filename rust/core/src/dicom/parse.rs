@@ -172,7 +172,8 @@ impl<I: Input + ?Sized> Parser<'_, I> {
     }
 
     fn dataset(&mut self, start: u64, bound: u64, until: Until, enc: Encoding, depth: u32) -> Result<DataSet> {
-        let mut elements = Vec::new();
+        // A top-level data set holds a hundred elements or more: start there rather than grow to it.
+        let mut elements = Vec::with_capacity(if depth == 0 && until == Until::Bound { 128 } else { 0 });
         let mut pos = start;
         loop {
             if pos == bound {
