@@ -145,3 +145,25 @@ def test_run_names_outputs_with_filenames_templates(tmp_path: Path) -> None:
     assert report.skips[0][0].endswith("notes.dcm")
     kept = pydicom.dcmread(tmp_path / "out" / "sub" / "NEWPID_20200309_5.dcm")
     assert kept.PatientID == "NEWPID" and kept.SOPInstanceUID == make_dataset(instance=0).SOPInstanceUID
+
+
+def test_run_can_name_outputs_by_their_deidentified_uid(tmp_path: Path) -> None:
+    # Input names often carry identifiers; --name-by-uid names each output from the de-identified
+    # SOPInstanceUID and Modality (as ingest does), inside the mirrored folder.
+    from fastdeid.synth import make_dataset
+
+    src = tmp_path / "src" / "DOE_JOHN"
+    src.mkdir(parents=True)
+    for n in range(2):
+        make_dataset(instance=n).save_as(src / f"DOE_JOHN_{n}.dcm", enforce_file_format=True)
+    profile = tmp_path / "p.yaml"
+    profile.write_text("dicom:\n  fields:\n    - name: SOPInstanceUID\n      hashuid: true\n")
+    result = fastdeid_cli("run", tmp_path / "src", tmp_path / "out", "--profile", profile, "--name-by-uid", "--quiet")
+    assert result.returncode == 0, result.stderr
+    written = sorted((tmp_path / "out" / "DOE_JOHN").iterdir())
+    assert len(written) == 2
+    for path in written:
+        ds = pydicom.dcmread(path)
+        assert path.name == f"{ds.SOPInstanceUID}.MR.dcm"
+        assert ds.SOPInstanceUID not in {make_dataset(instance=n).SOPInstanceUID for n in range(2)}
+    assert not any("JOHN" in p.name for p in written)

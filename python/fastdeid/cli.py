@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, default=0, help="worker threads (0 = all cores)")
     p.add_argument("--no-fsync", action="store_true", help="do not fsync outputs before renaming them into place (faster, less safe)")
     p.add_argument("--accept-no-meta", action="store_true", help="also read bare data sets without preamble and file meta, when one encoding parses them strictly")
+    p.add_argument("--name-by-uid", action="store_true", help="name outputs <SOPInstanceUID>.<Modality>.dcm from the de-identified values instead of keeping input names")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=_cmd_run)
 
@@ -118,7 +119,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     show = not args.quiet and sys.stderr.isatty()
     report = run(
         args.src, args.dst, profile, args.jobs, fsync=not args.no_fsync, progress=_progress if show else None, deid_log=args.deid_log,
-        accept_no_meta=args.accept_no_meta,
+        accept_no_meta=args.accept_no_meta, name_by_uid=args.name_by_uid,
     )
     if show:
         print(file=sys.stderr)

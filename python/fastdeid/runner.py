@@ -14,7 +14,7 @@ from typing import Any
 from . import _core
 from .errors import UsageError
 from .filenames import render
-from .labels import safe
+from .labels import file_name, safe
 from .log import TOOLKIT, DeidLog
 from .profile import Profile, load_profile
 
@@ -125,13 +125,16 @@ def run(
     resume: bool = True,
     accept_no_meta: bool = False,
     rename: bool = True,
+    name_by_uid: bool = False,
 ) -> Report:
     """De-identifies every file under SRC into DST with PROFILE on JOBS threads (0 = all cores).
 
     The deid log goes to `deid_log`, else to the profile's `deid-log:` path, if either is set.
     With `filenames:` templates in the profile (and `rename`), each output is named by the first
     template whose input-regex matches its input name, and inputs no template matches are skipped.
-    Returns a :class:`Report`; a bad file is a failure in the report, never an exception.
+    Otherwise `name_by_uid` names each output `<SOPInstanceUID>.<Modality>.dcm` from the
+    de-identified values (input names often carry identifiers); by default outputs keep the
+    input's relative path. Returns a :class:`Report`; a bad file is a failure in the report, never an exception.
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     pairs = _plan(src, dst) if pairs is None else pairs
@@ -140,6 +143,9 @@ def run(
     if templates:
         pairs = [p for p in pairs if p not in unnamed]
         extra_columns = tuple(dict.fromkeys(extra_columns + tuple(k for t in templates for k in t.keywords)))
+    elif name_by_uid:
+        extra_columns = tuple(dict.fromkeys((*extra_columns, "SOPInstanceUID", "Modality")))
+    renaming = bool(templates) or name_by_uid
     done: list[tuple[Path, Path]] = []
     if resume and Path(src).is_dir():
         pairs, done = _resume(Path(src), Path(dst), prof, pairs)
@@ -159,8 +165,11 @@ def run(
         for i in range(0, len(pairs), CHUNK):
             for r in batch.process(pairs[i : i + CHUNK]):
                 _account(report, r)
-                if templates and r.status == "ok" and r.log_after is not None:
-                    _rename(r, prof, dict(zip(extra_columns, r.log_after[width:])), report)
+                if renaming and r.status == "ok" and r.log_after is not None:
+                    values = dict(zip(extra_columns, r.log_after[width:]))
+                    planned = Path(r.dst).name
+                    name = render(list(templates), Path(r.src).name, values, prof.compiled) if templates else file_name(values, planned)
+                    _rename(r, safe(name or planned), report)
                 if log is not None and r.log_before is not None:
                     name = Path(r.src).name
                     after = prof.log_row(name, r.log_after[:width]) if r.log_after is not None else None
@@ -210,13 +219,12 @@ def _resume(src: Path, dst: Path, prof: Profile, pairs: list[Any]) -> tuple[list
     return todo, done
 
 
-def _rename(r: _core.FileResult, prof: Profile, values: dict[str, str | None], report: Report) -> None:
-    """Gives a finished output its `filenames:` name, in the same folder. The name is taken with a
-    hard link, which never replaces an existing file: a different file already there is a
-    collision (reported; neither is overwritten), an identical one is a resumed run's output."""
+def _rename(r: _core.FileResult, name: str, report: Report) -> None:
+    """Gives a finished output its new name, in the same folder. The name is taken with a hard
+    link, which never replaces an existing file: a different file already there is a collision
+    (reported; neither is overwritten), an identical one is a resumed run's output."""
     planned = Path(r.dst)
-    named = render(list(prof.filenames), Path(r.src).name, values, prof.compiled)
-    final = planned.parent / safe(named or planned.name)
+    final = planned.parent / name
     if final == planned:
         return
     try:
