@@ -27,57 +27,58 @@ const MAX_UID: usize = 64;
 pub fn hashuid(salt: &str, value: &str, opts: &UidOptions) -> String {
     // Kept nodes lose leading zeros, which PS3.5 9.1 forbids (E18: the reference keeps them).
     let parts: Vec<&str> = value.split('.').map(without_leading_zeros).collect();
-    let prefix: Vec<String> = if let Some(name) = &opts.numeric_name {
-        name.split('.').map(str::to_string).collect()
-    } else {
-        let k = opts.prefix_fields.min(parts.len().saturating_sub(opts.suffix_fields));
-        parts[..k].iter().map(|s| (*s).to_string()).collect()
+    let mut head: Vec<&str> = match &opts.numeric_name {
+        Some(name) => name.split('.').collect(),
+        None => parts[..opts.prefix_fields.min(parts.len().saturating_sub(opts.suffix_fields))].to_vec(),
     };
     let mut hasher = Sha256::new();
     hasher.update(salt.as_bytes());
     hasher.update(value.as_bytes());
-    // "dec" form: each digest byte as an unpadded decimal number, concatenated.
-    let mut dec = String::with_capacity(96);
+    // "dec" form: each digest byte as an unpadded decimal number, concatenated, cut into six
+    // six-digit chunks (sliced as Python slices: a short last chunk, never a panic). A node may
+    // not start with 0 (PS3.5 9.1), so a chunk's leading 0 becomes 1.
+    let mut chunks = String::with_capacity(96);
     for byte in hasher.finalize() {
-        push_decimal(&mut dec, byte);
+        push_decimal(&mut chunks, byte);
     }
-    let chunks = (0..6).map(|i| {
-        // Sliced as Python slices: a short digest string gives a short last chunk, not a panic.
-        let chunk = dec.get(i * 6..(i * 6 + 6).min(dec.len())).unwrap_or("");
-        // A node may not start with 0 (PS3.5 9.1), so a leading 0 becomes 1.
-        chunk.strip_prefix('0').map_or_else(|| chunk.to_string(), |rest| format!("1{rest}"))
-    });
-    let suffix: Vec<String> = if opts.suffix_fields > 0 {
+    let mut cuts = [0usize; 7];
+    for (i, cut) in cuts.iter_mut().enumerate() {
+        *cut = (i * 6).min(chunks.len());
+    }
+    for &at in &cuts[..6] {
+        if chunks.as_bytes().get(at) == Some(&b'0') {
+            chunks.replace_range(at..=at, "1");
+        }
+    }
+    head.extend((0..6).map(|i| &chunks[cuts[i]..cuts[i + 1]]));
+    let suffix: Vec<&str> = if opts.suffix_fields > 0 {
         parts[parts.len().saturating_sub(opts.suffix_fields)..]
             .iter()
             .map(|node| {
                 // The last six characters (not bytes: a damaged UID may hold any text).
                 let cut = node.char_indices().rev().nth(5).map_or(*node, |(i, _)| &node[i..]);
                 let t = cut.trim_start_matches('0');
-                if t.is_empty() { "0".to_string() } else { t.to_string() }
+                if t.is_empty() { "0" } else { t }
             })
             .collect()
     } else {
         Vec::new()
     };
-    let mut head: Vec<String> = prefix.into_iter().chain(chunks).collect();
-    let tail = suffix.join(".");
-    let length = |head: &[String]| (head.iter().map(|n| n.len() + 1).sum::<usize>() + tail.len()).saturating_sub(usize::from(tail.is_empty()));
+    let tail_len = suffix.iter().map(|n| n.len() + 1).sum::<usize>();
+    let length = |head: &[&str]| (head.iter().map(|n| n.len() + 1).sum::<usize>() + tail_len).saturating_sub(1);
     // Crop from the end of the last non-suffix node, one character at a time, dropping a node
     // once it is down to one character, until the whole fits in 64 characters.
     while length(&head) > MAX_UID {
         let Some(last) = head.last_mut() else { break };
-        if last.len() > 1 {
-            last.pop();
-        } else {
-            head.pop();
+        match last.char_indices().next_back() {
+            Some((i, _)) if last.len() > 1 => *last = &last[..i],
+            _ => {
+                head.pop();
+            }
         }
     }
-    let mut nodes = head;
-    if !tail.is_empty() {
-        nodes.push(tail);
-    }
-    nodes.join(".")
+    head.extend(suffix);
+    head.join(".")
 }
 
 /// A UID node without leading zeros ("0" stays "0"; an empty node stays empty).

@@ -15,6 +15,8 @@
 //! or a data set whose first set is ASCII (or absent), cannot take it and the value is refused
 //! (the reference writes ISO 8859-1 bytes that the file does not declare).
 
+use std::borrow::Cow;
+
 use encoding_rs::Encoding as Codepage;
 
 use super::vr::Vr;
@@ -339,15 +341,16 @@ impl CharacterSet {
     ///
     /// # Errors
     /// `BadValue` when the text cannot be written in this data set's character set.
-    pub fn encode(&self, text: &str) -> Result<Vec<u8>> {
+    pub fn encode<'t>(&self, text: &'t str) -> Result<Cow<'t, [u8]>> {
         if text.is_ascii() {
-            return Ok(text.as_bytes().to_vec());
+            return Ok(Cow::Borrowed(text.as_bytes()));
         }
         if !self.writable {
             return Err(Error::new(ErrorKind::BadValue, "non-ASCII text cannot be written: the data set's Specific Character Set is ASCII (or absent or unknown)"));
         }
         self.first()
             .encode(text)
+            .map(Cow::Owned)
             .ok_or_else(|| Error::new(ErrorKind::BadValue, "text has characters the data set's Specific Character Set cannot encode without code extensions"))
     }
 }
@@ -408,11 +411,11 @@ mod tests {
 
     #[test]
     fn writing_refuses_what_the_set_cannot_hold() {
-        assert_eq!(cs("").encode("Doe^John").unwrap(), b"Doe^John");
+        assert_eq!(cs("").encode("Doe^John").unwrap().as_ref(), b"Doe^John");
         assert!(cs("").encode("Anonymisé").is_err());
-        assert_eq!(cs("ISO_IR 100").encode("Anonymisé").unwrap(), b"Anonymis\xe9");
+        assert_eq!(cs("ISO_IR 100").encode("Anonymisé").unwrap().as_ref(), b"Anonymis\xe9");
         assert!(cs("ISO_IR 100").encode("山田").is_err());
-        assert_eq!(cs("ISO_IR 192").encode("山田").unwrap(), "山田".as_bytes());
+        assert_eq!(cs("ISO_IR 192").encode("山田").unwrap().as_ref(), "山田".as_bytes());
         assert!(cs("\\ISO 2022 IR 87").encode("山田").is_err());
     }
 }

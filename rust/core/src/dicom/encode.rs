@@ -29,10 +29,13 @@ pub fn value_bytes(value: &Value, vr: Vr, enc: Encoding) -> Result<Vec<u8>> {
 pub fn value_bytes_in(value: &Value, vr: Vr, enc: Encoding, charset: &CharacterSet) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     if vr.is_text() {
-        let mut parts = Vec::new();
-        flatten(value, &mut parts);
-        let texts: Vec<String> = parts.iter().map(|v| text_of(v, vr)).collect();
-        let text = texts.join("\\");
+        let text = if let Value::Text(one) = value {
+            std::borrow::Cow::Borrowed(one.as_str()) // the common case: no copies
+        } else {
+            let mut parts = Vec::new();
+            flatten(value, &mut parts);
+            std::borrow::Cow::Owned(parts.iter().map(|v| text_of(v, vr)).collect::<Vec<_>>().join("\\"))
+        };
         if !text.is_ascii() && !CharacterSet::applies_to(vr) {
             return Err(Error::new(ErrorKind::BadValue, format!("a {vr} value must be ASCII")));
         }
