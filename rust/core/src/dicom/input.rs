@@ -100,15 +100,6 @@ impl Input for FileInput {
         self.len
     }
 
-    fn read_vec(&self, offset: u64, len: u64) -> io::Result<Vec<u8>> {
-        // read_to_end fills spare capacity without zeroing it first.
-        let mut buf = Vec::with_capacity(len.min(self.len.saturating_sub(offset)) as usize);
-        let mut f = &self.file;
-        f.seek(SeekFrom::Start(offset))?;
-        f.take(len).read_to_end(&mut buf)?;
-        Ok(buf)
-    }
-
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         self.file.read_exact_at(buf, offset)
     }
