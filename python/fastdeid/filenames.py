@@ -52,6 +52,11 @@ def compile_filenames(raw: Any, dicom: dict[str, Any], where: str, now: datetime
     return out
 
 
+def matches(templates: list[FilenameTemplate] | tuple[FilenameTemplate, ...], name: str) -> bool:
+    """Whether some template's input-regex matches this input file name (else the file is skipped)."""
+    return any(t.regex.match(name) for t in templates)
+
+
 def render(templates: list[FilenameTemplate], name: str, values: dict[str, str | None], compiled: _core.CompiledProfile) -> str | None:
     """The output name for an input file name, or None when no template matches (the file is then
     skipped, as in the reference)."""

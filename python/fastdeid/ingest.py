@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import _core
-from .filenames import render
+from .filenames import matches, render
 from .labels import LABEL_KEYWORDS, acquisition_label, file_name, safe, session_label
 from .log import CLI
 from .profile import Profile
@@ -60,8 +60,9 @@ def ingest(
     dest_path = Path(dest)
     # Spec 7.2: a file no `filenames:` input-regex matches is skipped before de-identification
     # (so it has no log rows either).
-    unnamed = [it for it in items if profile.filenames and not any(t.regex.match(Path(it.rel).name) for t in profile.filenames)]
-    items = [it for it in items if it not in unnamed]
+    unnamed = [it for it in items if profile.filenames and not matches(profile.filenames, Path(it.rel).name)]
+    if unnamed:
+        items = [it for it in items if matches(profile.filenames, Path(it.rel).name)]
     map_keys = subjects.keys if subjects else ()
     template_keys = tuple(k for t in profile.filenames for k in t.keywords)
     extra = tuple(dict.fromkeys(LABEL_KEYWORDS + map_keys + ("PatientID",) + template_keys))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -182,7 +183,7 @@ def builtin_names() -> list[str]:
     return sorted(p.name.removesuffix(".yaml") for p in resources.files("fastdeid.profiles").iterdir() if p.name.endswith(".yaml"))
 
 
-def load_profile(path_or_name: str | Path) -> Profile:
+def load_profile(path_or_name: str | os.PathLike[str]) -> Profile:
     """Loads a profile from a YAML/JSON file, or a built-in profile by name (`none`, `minimal`)."""
     text_name = str(path_or_name)
     if isinstance(path_or_name, str) and text_name in builtin_names():

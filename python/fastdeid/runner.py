@@ -13,7 +13,7 @@ from typing import Any
 
 from . import _core
 from .errors import UsageError
-from .filenames import render
+from .filenames import matches, render
 from .labels import file_name, safe
 from .log import TOOLKIT, DeidLog
 from .profile import Profile, load_profile
@@ -80,7 +80,7 @@ def plan(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> list[tuple
     return [(Path(s), Path(d)) for s, d in _plan(src, dst)]
 
 
-def _plan(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> list[tuple[str, str]]:
+def _plan(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> list[Any]:
     """`plan` as strings: for a tree of many small files, pathlib objects cost more than the walk."""
     src_path, dst_path = Path(src), Path(dst)
     if not src_path.exists() and not src_path.is_symlink():
@@ -118,7 +118,7 @@ def run(
     progress: Callable[[Report], None] | None = None,
     deid_log: str | os.PathLike[str] | None = None,
     log_flavour: tuple[str, str] = TOOLKIT,
-    pairs: list[tuple[Path, Path]] | list[tuple[str, str]] | None = None,
+    pairs: list[Any] | None = None,  # (input, output) as str or Path
     log_in_output: bool = False,
     extra_columns: tuple[str, ...] = (),
     on_result: Callable[[_core.FileResult], None] | None = None,
@@ -139,9 +139,12 @@ def run(
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     pairs = _plan(src, dst) if pairs is None else pairs
     templates = prof.filenames if rename else ()
-    unnamed = [p for p in pairs if templates and not any(t.regex.match(os.path.basename(p[0])) for t in templates)]
+    unnamed: list[Any] = []
     if templates:
-        pairs = [p for p in pairs if p not in unnamed]
+        named: list[Any] = []
+        for p in pairs:
+            (named if matches(templates, os.path.basename(p[0])) else unnamed).append(p)
+        pairs = named
         extra_columns = tuple(dict.fromkeys(extra_columns + tuple(k for t in templates for k in t.keywords)))
     elif name_by_uid:
         extra_columns = tuple(dict.fromkeys((*extra_columns, "SOPInstanceUID", "Modality")))
@@ -213,7 +216,8 @@ def _resume(src: Path, dst: Path, prof: Profile, pairs: list[Any]) -> tuple[list
         return pairs, []  # a fresh folder: nothing to resume
     for stale in dst.rglob("*.fastdeid-tmp"):
         stale.unlink(missing_ok=True)
-    todo, done = [], []
+    todo: list[Any] = []
+    done: list[Any] = []
     for pair in pairs:
         (done if os.path.exists(pair[1]) else todo).append(pair)
     return todo, done
