@@ -40,7 +40,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=300)
     parser.add_argument("--oracle", default=str(Path(__file__).resolve().parent.parent / ".oracle" / "bin" / "python"))
     parser.add_argument("--profile", default=str(Path(fastdeid.__file__).parent / "profiles" / "bench.yaml"))
-    parser.add_argument("--workdir", default=None, help="where the corpus and outputs go (e.g. /dev/shm to leave the disk out)")
+    parser.add_argument(
+        "--workdir", default=None, help="where the corpus and outputs go (e.g. /dev/shm to leave the disk out)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fastdeid-vs-flywheel-", dir=args.workdir))
     try:
@@ -50,7 +52,12 @@ def main() -> None:
         listing.write_text("\n".join(str(p.relative_to(src)) for p in files))
         (work / "ref").mkdir()
         cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        done = subprocess.run([args.oracle, "-c", REFERENCE, args.profile, str(src), str(work / "ref"), str(listing)], capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [args.oracle, "-c", REFERENCE, args.profile, str(src), str(work / "ref"), str(listing)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         ref_seconds = json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
         ref_cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime  # includes its start-up
@@ -63,12 +70,16 @@ def main() -> None:
         ours_cpu = ours_user + own1.ru_stime - own0.ru_stime
         assert report.ok == len(files), report.failures[:3]
         ref_rate, ours_rate = len(files) / ref_seconds, len(files) / ours_seconds
-        print(f"{len(files)} files of about {files[0].stat().st_size // 1024} KB, profile {Path(args.profile).name}, one core each")
+        print(
+            f"{len(files)} files of about {files[0].stat().st_size // 1024} KB, profile {Path(args.profile).name}, one core each"
+        )
         print(f"flywheel-migration 13.10.11: {ref_rate:8.0f} files/s")
         print(f"fastdeid (jobs=1):           {ours_rate:8.0f} files/s")
         print(f"ratio: {ours_rate / ref_rate:.0f}x per core (wall time)")
-        print(f"CPU per file: reference {ref_cpu / len(files) * 1e3:.2f} ms (with its start-up), fastdeid {ours_cpu / len(files) * 1e3:.3f} ms "
-              f"({ours_user / len(files) * 1e6:.0f} us of it in user space): {ref_cpu / ours_cpu:.0f}x")
+        print(
+            f"CPU per file: reference {ref_cpu / len(files) * 1e3:.2f} ms (with its start-up), fastdeid {ours_cpu / len(files) * 1e3:.3f} ms "
+            f"({ours_user / len(files) * 1e6:.0f} us of it in user space): {ref_cpu / ours_cpu:.0f}x"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

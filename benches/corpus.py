@@ -22,7 +22,9 @@ def write_small_file_corpus(root: Path, files: int, rows: int = 128) -> list[Pat
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{instance:04d}.dcm"
         if not path.exists():
-            make_dataset(patient, 0, series, instance, rows=rows, columns=rows, implicit=(n % 10 == 0)).save_as(path, enforce_file_format=True)
+            make_dataset(patient, 0, series, instance, rows=rows, columns=rows, implicit=(n % 10 == 0)).save_as(
+                path, enforce_file_format=True
+            )
         paths.append(path)
     return paths
 

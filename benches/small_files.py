@@ -24,7 +24,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--profile", default=str(BENCH_PROFILE))
-    parser.add_argument("--workdir", default=None, help="where the corpus and outputs go (default: the system's temp folder)")
+    parser.add_argument(
+        "--workdir", default=None, help="where the corpus and outputs go (default: the system's temp folder)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fastdeid-small-", dir=args.workdir))
     try:
@@ -39,10 +41,14 @@ def main() -> None:
                 seconds, hwm = _fastdeid(src, work / f"out{n}-{jobs}", args.profile, jobs, None)
                 best[f"fastdeid -j{jobs}"] = min(best.get(f"fastdeid -j{jobs}", 1e9), seconds)
                 peak = max(peak, hwm)
-        print(f"{len(files)} files, {size / len(files) / 1024:.0f} KB each, {os.cpu_count()} cores, profile {Path(args.profile).name}; best of {args.rounds}, timed to disk")
+        print(
+            f"{len(files)} files, {size / len(files) / 1024:.0f} KB each, {os.cpu_count()} cores, profile {Path(args.profile).name}; best of {args.rounds}, timed to disk"
+        )
         for name, seconds in best.items():
             print(f"{name:14} {seconds:6.2f} s {len(files) / seconds:9.0f} files/s")
-        print(f"scaling 1 -> 2 jobs: {best['fastdeid -j1'] / best['fastdeid -j2']:.2f}x; fastdeid -j2 / cp -r: {best['fastdeid -j2'] / best['cp -r']:.2f}x; peak {peak / 1024:.0f} MB")
+        print(
+            f"scaling 1 -> 2 jobs: {best['fastdeid -j1'] / best['fastdeid -j2']:.2f}x; fastdeid -j2 / cp -r: {best['fastdeid -j2'] / best['cp -r']:.2f}x; peak {peak / 1024:.0f} MB"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

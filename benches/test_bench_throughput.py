@@ -47,7 +47,9 @@ def _fresh(tmp_path: Path, name: str) -> Path:
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_small_tree_fastdeid(benchmark, small_tree: Path, tmp_path: Path, jobs: int) -> None:  # type: ignore[no-untyped-def]
     profile = fastdeid.load_profile("minimal")
-    report = benchmark.pedantic(lambda: fastdeid.run(small_tree, _fresh(tmp_path, "out"), profile, jobs=jobs, fsync=False), rounds=3)
+    report = benchmark.pedantic(
+        lambda: fastdeid.run(small_tree, _fresh(tmp_path, "out"), profile, jobs=jobs, fsync=False), rounds=3
+    )
     assert report.ok == 2000
 
 
@@ -69,7 +71,9 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_mixed_archive_fastdeid(benchmark, archive: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     profile = fastdeid.load_profile(BENCH)
-    report = benchmark.pedantic(lambda: fastdeid.run(archive, _fresh(tmp_path, "out"), profile, jobs=2, fsync=False), rounds=2)
+    report = benchmark.pedantic(
+        lambda: fastdeid.run(archive, _fresh(tmp_path, "out"), profile, jobs=2, fsync=False), rounds=2
+    )
     assert report.failed == 0
 
 
@@ -98,5 +102,7 @@ def large_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_one_large_file(benchmark, large_file: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     profile = fastdeid.load_profile(BENCH)
-    report = benchmark.pedantic(lambda: fastdeid.run(large_file, _fresh(tmp_path, "large_out.dcm"), profile, fsync=False), rounds=2)
+    report = benchmark.pedantic(
+        lambda: fastdeid.run(large_file, _fresh(tmp_path, "large_out.dcm"), profile, fsync=False), rounds=2
+    )
     assert report.ok == 1

@@ -75,7 +75,9 @@ def to_bytes(ds: Dataset) -> bytes:
 
 def deidentify(source: Dataset | Path | bytes, profile: fastdeid.Profile) -> Dataset:
     """De-identifies a Dataset, a file or bytes in memory and reads the result back with pydicom."""
-    data = source if isinstance(source, bytes) else source.read_bytes() if isinstance(source, Path) else to_bytes(source)
+    data = (
+        source if isinstance(source, bytes) else source.read_bytes() if isinstance(source, Path) else to_bytes(source)
+    )
     return pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes(data, profile)))
 
 

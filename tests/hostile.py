@@ -94,18 +94,36 @@ def cases() -> dict[str, tuple[bytes, str]]:
         "meta_group_length_wrong.dcm": (part10(EXPLICIT_LE, GOOD, group_length=10), "bad-meta"),
         "missing_transfer_syntax.dcm": (part10(b"", GOOD), "missing-transfer-syntax"),
         "unknown_transfer_syntax.dcm": (part10(b"1.2.3.4.5.6\0", GOOD), "unknown-transfer-syntax"),
-        "explicit_ts_implicit_data.dcm": (part10(EXPLICIT_LE, implicit(0x10, 0x10, b"Doe^John") + implicit(0x10, 0x20, b"PID123")), "bad-vr"),
+        "explicit_ts_implicit_data.dcm": (
+            part10(EXPLICIT_LE, implicit(0x10, 0x10, b"Doe^John") + implicit(0x10, 0x20, b"PID123")),
+            "bad-vr",
+        ),
         "length_past_eof.dcm": (part10(EXPLICIT_LE, header(0x10, 0x10, b"PN", 200) + b"Doe^John"), "length-past-end"),
-        "declared_4gib.dcm": (part10(EXPLICIT_LE, header(0x7FE0, 0x10, b"OW", 0xFFFFFFF0) + b"\0" * 16), "length-past-end"),
+        "declared_4gib.dcm": (
+            part10(EXPLICIT_LE, header(0x7FE0, 0x10, b"OW", 0xFFFFFFF0) + b"\0" * 16),
+            "length-past-end",
+        ),
         "odd_lengths.dcm": (part10(EXPLICIT_LE, el(0x10, 0x10, b"PN", b"Doe") + el(0x10, 0x20, b"LO", b"P1X")), "ok"),
         "invalid_vr.dcm": (part10(EXPLICIT_LE, el(0x10, 0x10, b"ZZ", b"Doe^John")), "bad-vr"),
-        "undefined_length_text.dcm": (part10(EXPLICIT_LE, header(0x10, 0x10, b"UT", UNDEF) + b"Doe^John"), "undefined-length"),
-        "sequence_without_delimiter.dcm": (part10(EXPLICIT_LE, header(0x10, 0x1002, b"SQ", UNDEF) + item(PID)), "truncated"),
-        "item_longer_than_sequence.dcm": (part10(EXPLICIT_LE, header(0x10, 0x1002, b"SQ", 20) + item(PID, 40) + b"\0" * 40), "length-past-end"),
+        "undefined_length_text.dcm": (
+            part10(EXPLICIT_LE, header(0x10, 0x10, b"UT", UNDEF) + b"Doe^John"),
+            "undefined-length",
+        ),
+        "sequence_without_delimiter.dcm": (
+            part10(EXPLICIT_LE, header(0x10, 0x1002, b"SQ", UNDEF) + item(PID)),
+            "truncated",
+        ),
+        "item_longer_than_sequence.dcm": (
+            part10(EXPLICIT_LE, header(0x10, 0x1002, b"SQ", 20) + item(PID, 40) + b"\0" * 40),
+            "length-past-end",
+        ),
         "stray_item_delimiter.dcm": (part10(EXPLICIT_LE, NAME + ITEM_END + PID), "bad-item"),
         "stray_sequence_delimiter.dcm": (part10(EXPLICIT_LE, NAME + SEQ_END), "bad-item"),
         "deep_10000.dcm": (part10(EXPLICIT_LE, _deep(10_000)), "too-deep"),
-        "empty_items_500000.dcm": (part10(EXPLICIT_LE, header(0x8, 0x1115, b"SQ", UNDEF) + item(b"") * 500_000 + SEQ_END), "ok"),
+        "empty_items_500000.dcm": (
+            part10(EXPLICIT_LE, header(0x8, 0x1115, b"SQ", UNDEF) + item(b"") * 500_000 + SEQ_END),
+            "ok",
+        ),
         "out_of_order.dcm": (part10(EXPLICIT_LE, PID + NAME), "out-of-order"),
         "duplicate_tag.dcm": (part10(EXPLICIT_LE, NAME + NAME), "duplicate-tag"),
         "short_tail.dcm": (good + b"\x01\x02\x03", "truncated"),  # a cut header looks the same
@@ -113,15 +131,42 @@ def cases() -> dict[str, tuple[bytes, str]]:
         "text_after_pixel_data.dcm": (with_pixels + b"Patient: Doe^John, scanned 2020-03-10", "trailing-garbage"),
         "zeros_after_pixel_data.dcm": (with_pixels + b"\0" * 64, "trailing-garbage"),
         "trailing_padding_element.dcm": (with_pixels + el(0xFFFC, 0xFFFC, b"OB", b"\0" * 32), "ok"),
-        "encapsulated_without_delimiter.dcm": (part10(JPEG, NAME + header(0x7FE0, 0x10, b"OB", UNDEF) + item(b"") + item(b"abcd")), "truncated"),
-        "fragment_past_eof.dcm": (part10(JPEG, NAME + header(0x7FE0, 0x10, b"OB", UNDEF) + item(b"") + item(b"ab", 1000)), "length-past-end"),
-        "non_item_among_fragments.dcm": (part10(JPEG, NAME + header(0x7FE0, 0x10, b"OB", UNDEF) + item(b"") + NAME + SEQ_END), "bad-item"),
+        "encapsulated_without_delimiter.dcm": (
+            part10(JPEG, NAME + header(0x7FE0, 0x10, b"OB", UNDEF) + item(b"") + item(b"abcd")),
+            "truncated",
+        ),
+        "fragment_past_eof.dcm": (
+            part10(JPEG, NAME + header(0x7FE0, 0x10, b"OB", UNDEF) + item(b"") + item(b"ab", 1000)),
+            "length-past-end",
+        ),
+        "non_item_among_fragments.dcm": (
+            part10(JPEG, NAME + header(0x7FE0, 0x10, b"OB", UNDEF) + item(b"") + NAME + SEQ_END),
+            "bad-item",
+        ),
         "delimiter_pattern_in_fragment.dcm": (part10(JPEG, NAME + encapsulated + SEQ_END), "ok"),
         "deflate_garbage.dcm": (part10(DEFLATED, b"\xff\xfe" * 50), "deflate"),
         "deflate_truncated.dcm": (part10(DEFLATED, _deflate(GOOD * 20)[:30]), "deflate"),
-        "deflate_bomb.dcm": (part10(DEFLATED, _deflate(header(0x7FE0, 0x10, b"OB", 600 << 20), zeros=600 << 20)), "deflate"),
-        "big_endian.dcm": (part10(BIG_ENDIAN, el(0x10, 0x10, b"PN", b"Doe^John", True) + el(0x10, 0x20, b"LO", b"PID123", True)), "ok"),
-        "un_sequence_hiding_names.dcm": (part10(EXPLICIT_LE, header(0x10, 0x1002, b"UN", UNDEF) + item(implicit(0x10, 0x10, b"Doe^John"), UNDEF) + ITEM_END + SEQ_END), "ok"),
-        "invalid_uids.dcm": (part10(EXPLICIT_LE, el(0x8, 0x18, b"UI", b"../../etc/passwd") + el(0x20, 0x0D, b"UI", b"1.02.abc\0")), "ok"),
+        "deflate_bomb.dcm": (
+            part10(DEFLATED, _deflate(header(0x7FE0, 0x10, b"OB", 600 << 20), zeros=600 << 20)),
+            "deflate",
+        ),
+        "big_endian.dcm": (
+            part10(BIG_ENDIAN, el(0x10, 0x10, b"PN", b"Doe^John", True) + el(0x10, 0x20, b"LO", b"PID123", True)),
+            "ok",
+        ),
+        "un_sequence_hiding_names.dcm": (
+            part10(
+                EXPLICIT_LE,
+                header(0x10, 0x1002, b"UN", UNDEF)
+                + item(implicit(0x10, 0x10, b"Doe^John"), UNDEF)
+                + ITEM_END
+                + SEQ_END,
+            ),
+            "ok",
+        ),
+        "invalid_uids.dcm": (
+            part10(EXPLICIT_LE, el(0x8, 0x18, b"UI", b"../../etc/passwd") + el(0x20, 0x0D, b"UI", b"1.02.abc\0")),
+            "ok",
+        ),
         "invalid_dates.dcm": (part10(EXPLICIT_LE, el(0x8, 0x20, b"DA", b"20201340") + NAME), "ok"),
     }

@@ -35,7 +35,10 @@ def _two_other_ids(implicit: bool = False) -> Dataset:
 
 @pytest.mark.parametrize("implicit", [False, True])
 def test_plain_names_stay_at_top_level_and_paths_reach_into_items(tmp_path: Path, implicit: bool) -> None:
-    prof = _profile(tmp_path, "    - name: PatientID\n      remove: true\n    - name: OtherPatientIDsSequence.1.PatientID\n      replace-with: X\n")
+    prof = _profile(
+        tmp_path,
+        "    - name: PatientID\n      remove: true\n    - name: OtherPatientIDsSequence.1.PatientID\n      replace-with: X\n",
+    )
     out = _run(_two_other_ids(implicit), prof)
     assert "PatientID" not in out
     assert [i.PatientID for i in out.OtherPatientIDsSequence] == ["OTHER-1", "X"]
@@ -77,7 +80,9 @@ def test_recurse_sequence_reaches_nested_occurrences_and_inserts_at_top(tmp_path
     code = Dataset()
     code.CodeMeaning = "secret"
     ds.ProcedureCodeSequence = Sequence([code])
-    out = _run(ds, _profile(tmp_path, "    - name: CodeMeaning\n      replace-with: X\n", extra="  recurse-sequence: true\n"))
+    out = _run(
+        ds, _profile(tmp_path, "    - name: CodeMeaning\n      replace-with: X\n", extra="  recurse-sequence: true\n")
+    )
     assert out.CodeMeaning == "X"  # inserted at top level, as the reference does (spec 4.5)
     assert out.ProcedureCodeSequence[0].CodeMeaning == "X"
 
@@ -90,9 +95,14 @@ def test_regex_matches_keyword_and_hex_paths_from_the_start(tmp_path: Path) -> N
     assert out.PatientName == "c3045dcf6560dc0f"
     out = _run(_two_other_ids(), _profile(tmp_path, "    - regex: PatientI\n      replace-with: R\n"))
     assert out.PatientID == "R"  # start-anchored only: PatientI matches PatientID
-    out = _run(_two_other_ids(), _profile(tmp_path, "    - regex: OtherPatientIDsSequence\\.\\d+\\.IssuerOfPatientID\n      remove: true\n"))
+    out = _run(
+        _two_other_ids(),
+        _profile(tmp_path, "    - regex: OtherPatientIDsSequence\\.\\d+\\.IssuerOfPatientID\n      remove: true\n"),
+    )
     assert all("IssuerOfPatientID" not in i for i in out.OtherPatientIDsSequence)
-    assert out.file_meta.MediaStorageSOPInstanceUID == ds.file_meta.MediaStorageSOPInstanceUID  # meta is never a candidate
+    assert (
+        out.file_meta.MediaStorageSOPInstanceUID == ds.file_meta.MediaStorageSOPInstanceUID
+    )  # meta is never a candidate
 
 
 def test_private_names_find_their_block_and_create_one(tmp_path: Path) -> None:
@@ -117,12 +127,16 @@ def test_repeaters_match_every_overlay_group(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("fields", "extra", "message"),
     [
-        ("    - name: (0010, \"X\", 10)\n      remove: true\n", "", "Not a private tag"),
+        ('    - name: (0010, "X", 10)\n      remove: true\n', "", "Not a private tag"),
         ("    - name: OtherPatientIDsSequence.0\n      remove: true\n", "", "must end on an element"),
         ("    - name: PatientID.0.PatientName\n      remove: true\n", "", "PatientID is not a sequence"),
         ("    - name: Nope.0.PatientID\n      remove: true\n", "", "Not in DICOM keyword list: Nope"),
         ("    - regex: '('\n      remove: true\n", "", "does not compile"),
-        ("    - regex: Patient.*\n      remove: true\n", "  recurse-sequence: true\n", "recurse-sequence cannot be combined"),
+        (
+            "    - regex: Patient.*\n      remove: true\n",
+            "  recurse-sequence: true\n",
+            "recurse-sequence cannot be combined",
+        ),
     ],
 )
 def test_address_validation(tmp_path: Path, fields: str, extra: str, message: str) -> None:

@@ -60,13 +60,25 @@ def test_deidentify_dataset_returns_a_new_dataset() -> None:
     ("body", "message"),
     [
         ("dicom:\n  fields:\n    - name: PatientID\n      remove: false\n", ":3: remove on PatientID must be `true`"),
-        ("dicom:\n  fields:\n    - name: 00100030\n      remove: true\n", ":3: field name 32792 is not a string; quote tag numbers"),
+        (
+            "dicom:\n  fields:\n    - name: 00100030\n      remove: true\n",
+            ":3: field name 32792 is not a string; quote tag numbers",
+        ),
         ("dicom:\n  retain: true\n", "dicom key 'retain' is not supported by this version"),
-        ("dicom:\n  fields:\n    - name: PatientID\n      remove: true\n      hash-salt: x\n", "unknown key 'hash-salt' in field rule"),
+        (
+            "dicom:\n  fields:\n    - name: PatientID\n      remove: true\n      hash-salt: x\n",
+            "unknown key 'hash-salt' in field rule",
+        ),
         ("dicom:\n  hash-salt: x\n", "unknown dicom key 'hash-salt'; did you mean 'salt'?"),
         ("dicom:\n  sallt: x\n", "unknown dicom key 'sallt'; did you mean 'salt'?"),
-        ("dicom:\n  fields:\n    - name: Rows\n      replace-with: big\n", "Incorrect value type for Dicom element Rows (VR=US)"),
-        ("dicom:\n  fields:\n    - name: PatientWeight\n      encrypt: true\n", "action 'encrypt' on PatientWeight is not supported"),
+        (
+            "dicom:\n  fields:\n    - name: Rows\n      replace-with: big\n",
+            "Incorrect value type for Dicom element Rows (VR=US)",
+        ),
+        (
+            "dicom:\n  fields:\n    - name: PatientWeight\n      encrypt: true\n",
+            "action 'encrypt' on PatientWeight is not supported",
+        ),
         ("nmae: x\ndicom: {}\n", "unknown top-level key 'nmae'"),
     ],
 )
@@ -81,9 +93,15 @@ def test_profile_validation_names_file_line_and_rule(tmp_path: Path, body: str, 
 
 def test_keywords_are_case_corrected_and_tags_accepted(tmp_path: Path) -> None:
     path = tmp_path / "p.json"
-    path.write_text('{"dicom": {"fields": [{"name": "patientid", "remove": true}, {"name": "(0010,0010)", "replace-with": "X"}, {"name": "0x00100030", "remove": true}]}}')
+    path.write_text(
+        '{"dicom": {"fields": [{"name": "patientid", "remove": true}, {"name": "(0010,0010)", "replace-with": "X"}, {"name": "0x00100030", "remove": true}]}}'
+    )
     prof = fastdeid.load_profile(path)
-    assert [(r.name, r.tag) for r in prof.rules] == [("PatientID", 0x00100020), ("(0010,0010)", 0x00100010), ("0x00100030", 0x00100030)]
+    assert [(r.name, r.tag) for r in prof.rules] == [
+        ("PatientID", 0x00100020),
+        ("(0010,0010)", 0x00100010),
+        ("0x00100030", 0x00100030),
+    ]
     out = pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes((PYDICOM_FILES / "CT_small.dcm").read_bytes(), prof)))
     assert out.PatientName == "X" and "PatientID" not in out and "PatientBirthDate" not in out
 
@@ -91,7 +109,9 @@ def test_keywords_are_case_corrected_and_tags_accepted(tmp_path: Path) -> None:
 def test_meta_keywords_edit_the_file_meta(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text("dicom:\n  fields:\n    - name: MediaStorageSOPInstanceUID\n      replace-with: 1.2.3.4\n")
-    out = pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes((PYDICOM_FILES / "CT_small.dcm").read_bytes(), fastdeid.load_profile(path))))
+    out = pydicom.dcmread(
+        BytesIO(fastdeid.deidentify_bytes((PYDICOM_FILES / "CT_small.dcm").read_bytes(), fastdeid.load_profile(path)))
+    )
     assert out.file_meta.MediaStorageSOPInstanceUID == "1.2.3.4"
     assert "MediaStorageSOPInstanceUID" not in out  # not in the data set
     path.write_text("dicom:\n  fields:\n    - name: TransferSyntaxUID\n      remove: true\n")

@@ -34,16 +34,27 @@ def test_names_hash_as_pydicom_decodes_them(tmp_path: Path, path: Path) -> None:
 
     if "PatientName" in original:
         assert str(out.PatientName) == digest(original.PatientName)[:64]
-    for before, after in zip(original.get("RequestedProcedureCodeSequence", []), out.get("RequestedProcedureCodeSequence", [])):
+    for before, after in zip(
+        original.get("RequestedProcedureCodeSequence", []), out.get("RequestedProcedureCodeSequence", [])
+    ):
         assert str(after.PatientName) == digest(before.PatientName)
 
 
 @pytest.mark.parametrize(
     ("charset", "value"),
-    [("ISO_IR 100", "Hôpital Saint-Éloi"), ("ISO_IR 144", "Больница"), ("ISO_IR 192", "医院 Hôpital"), ("GB18030", "医院")],
+    [
+        ("ISO_IR 100", "Hôpital Saint-Éloi"),
+        ("ISO_IR 144", "Больница"),
+        ("ISO_IR 192", "医院 Hôpital"),
+        ("GB18030", "医院"),
+    ],
 )
-def test_non_ascii_replacements_are_written_in_the_files_character_set(tmp_path: Path, charset: str, value: str) -> None:
-    profile = profile_from_yaml(tmp_path, f"dicom:\n  fields:\n    - name: InstitutionName\n      replace-with: '{value}'\n")
+def test_non_ascii_replacements_are_written_in_the_files_character_set(
+    tmp_path: Path, charset: str, value: str
+) -> None:
+    profile = profile_from_yaml(
+        tmp_path, f"dicom:\n  fields:\n    - name: InstitutionName\n      replace-with: '{value}'\n"
+    )
     ds = make_dataset()
     ds.SpecificCharacterSet = charset
     data = fastdeid.deidentify_bytes(to_bytes(ds), profile)
@@ -58,7 +69,9 @@ def test_non_ascii_replacements_are_written_in_the_files_character_set(tmp_path:
 def test_text_a_character_set_cannot_hold_fails_the_file(tmp_path: Path, charset: str | None, value: str) -> None:
     # The reference writes ISO 8859-1 bytes the file does not declare, or '?' for what it cannot
     # encode; here the file fails with its own error and no output.
-    profile = profile_from_yaml(tmp_path, f"dicom:\n  fields:\n    - name: InstitutionName\n      replace-with: '{value}'\n")
+    profile = profile_from_yaml(
+        tmp_path, f"dicom:\n  fields:\n    - name: InstitutionName\n      replace-with: '{value}'\n"
+    )
     ds = make_dataset()
     if charset is None:
         del ds.SpecificCharacterSet

@@ -14,7 +14,9 @@ from conftest import PYDICOM_FILES
 
 
 def fastdeid(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "fastdeid.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "fastdeid.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd, check=False
+    )
 
 
 @pytest.fixture
@@ -39,7 +41,11 @@ def test_run_reports_each_bad_file_and_processes_the_rest(mixed_tree: Path, tmp_
     assert any("notes.dcm: not-dicom" in e for e in errors)
     assert any("empty.dcm: not-dicom: file is empty" in e for e in errors)
     assert "2 ok, 3 failed, 0 skipped" in result.stdout
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [".fastdeid-run.json", "a/b/mr.dcm", "a/ct.dcm"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        ".fastdeid-run.json",
+        "a/b/mr.dcm",
+        "a/ct.dcm",
+    ]
     ct = pydicom.dcmread(out / "a" / "ct.dcm")
     assert "PatientName" not in ct and "PatientID" not in ct and "PatientBirthDate" not in ct
     # No patient value appears in any message.
@@ -117,7 +123,9 @@ def test_enhanced_validation_applies_the_profile_in_memory_and_names_the_files_i
     (samples / "notes.txt").write_text("not DICOM")
     before = sorted(p.name for p in samples.iterdir())
     profile = tmp_path / "p.yaml"
-    profile.write_text("dicom:\n  fields:\n    - name: PatientID\n      regex-sub:\n        - input-regex: '[0-9]CT'\n          output: 'N'\n")
+    profile.write_text(
+        "dicom:\n  fields:\n    - name: PatientID\n      regex-sub:\n        - input-regex: '[0-9]CT'\n          output: 'N'\n"
+    )
     result = fastdeid("profile", "validate", profile, "--enhanced", samples)
     assert result.returncode == 1
     assert "applied to 1 file(s)" in result.stdout and "failed on 1; 1 not readable DICOM" in result.stdout

@@ -24,7 +24,9 @@ def _corpus(root: Path, small: int, large_mb: int) -> None:
     for n in range(small):
         folder = root / f"s{n // 50}"
         folder.mkdir(parents=True, exist_ok=True)
-        make_dataset(patient=n % 7, series=n // 50, instance=n, rows=16, columns=16).save_as(folder / f"{n:04d}.dcm", enforce_file_format=True)
+        make_dataset(patient=n % 7, series=n // 50, instance=n, rows=16, columns=16).save_as(
+            folder / f"{n:04d}.dcm", enforce_file_format=True
+        )
     big = make_dataset(patient=99, rows=16, columns=16)
     side = int((large_mb * 2**20 // 2) ** 0.5)
     big.Rows = big.Columns = side
@@ -33,7 +35,23 @@ def _corpus(root: Path, small: int, large_mb: int) -> None:
 
 
 def _run(src: Path, dst: Path, profile: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "fastdeid.cli", "run", str(src), str(dst), "--profile", str(profile), "--jobs", "2", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fastdeid.cli",
+            "run",
+            str(src),
+            str(dst),
+            "--profile",
+            str(profile),
+            "--jobs",
+            "2",
+            "--quiet",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _same_tree(a: Path, b: Path) -> None:
@@ -82,7 +100,12 @@ def test_a_full_disk_stops_cleanly_and_a_rerun_completes(tmp_path: Path) -> None
     profile.write_text(PROFILE)
     assert _run(src, ref, profile).wait() == 0
     mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True, check=False).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True, check=False
+        ).returncode
+        != 0
+    ):
         pytest.skip("tmpfs cannot be mounted here")
     try:
         out = mnt / "out"

@@ -19,7 +19,15 @@ from fastdeid.synth import make_dataset
 SEED_DATES = "dicom:\n  date-increment: -17\n  fields:\n    - name: StudyDate\n      increment-date: true\n"
 
 
-@pytest.mark.parametrize(("name", "before", "after"), [("CT_small.dcm", "20040119", "20040102"), ("MR_small.dcm", "20040826", "20040809"), ("waveform_ecg.dcm", "20130125", "20130108"), ("examples_overlay.dcm", "20051130", "20051113")])
+@pytest.mark.parametrize(
+    ("name", "before", "after"),
+    [
+        ("CT_small.dcm", "20040119", "20040102"),
+        ("MR_small.dcm", "20040826", "20040809"),
+        ("waveform_ecg.dcm", "20130125", "20130108"),
+        ("examples_overlay.dcm", "20051130", "20051113"),
+    ],
+)
 def test_seed_table_study_dates(tmp_path: Path, name: str, before: str, after: str) -> None:
     src = pydicom.dcmread(PYDICOM_FILES / name)
     assert src.StudyDate == before
@@ -60,7 +68,10 @@ def test_date_examples(tmp_path: Path) -> None:
 def test_datetime_table(tmp_path: Path, before: str, days: int, after: str) -> None:
     ds = make_dataset()
     ds.AcquisitionDateTime = before
-    prof = _profile(tmp_path, f"dicom:\n  date-increment: {days}\n  fields:\n    - name: AcquisitionDateTime\n      increment-datetime: true\n")
+    prof = _profile(
+        tmp_path,
+        f"dicom:\n  date-increment: {days}\n  fields:\n    - name: AcquisitionDateTime\n      increment-datetime: true\n",
+    )
     assert _run(ds, prof).AcquisitionDateTime == after
 
 
@@ -94,9 +105,18 @@ def test_unparsable_dates_fail_the_file_without_showing_the_value(tmp_path: Path
     ("body", "message"),
     [
         ("dicom:\n  fields:\n    - name: StudyDate\n      increment-date: true\n", "needs `date-increment`"),
-        ("dicom:\n  date-increment: -1\n  date-format: '%Q'\n  fields: []\n", "%Q is not a supported datetime format code"),
-        ("dicom:\n  date-increment: -1\n  fields:\n    - name: StudyDate\n      increment-date: true\n      datetime-min: 20200301\n", "must be in either yyyymmdd or [+-]<amount><unit> format"),
-        ("dicom:\n  date-increment: -1\n  fields:\n    - name: StudyDate\n      increment-date: true\n      jitter-date: true\n      jitter-unit: fortnights\n", "jitter-unit must be one of"),
+        (
+            "dicom:\n  date-increment: -1\n  date-format: '%Q'\n  fields: []\n",
+            "%Q is not a supported datetime format code",
+        ),
+        (
+            "dicom:\n  date-increment: -1\n  fields:\n    - name: StudyDate\n      increment-date: true\n      datetime-min: 20200301\n",
+            "must be in either yyyymmdd or [+-]<amount><unit> format",
+        ),
+        (
+            "dicom:\n  date-increment: -1\n  fields:\n    - name: StudyDate\n      increment-date: true\n      jitter-date: true\n      jitter-unit: fortnights\n",
+            "jitter-unit must be one of",
+        ),
     ],
 )
 def test_date_validation(tmp_path: Path, body: str, message: str) -> None:

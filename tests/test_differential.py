@@ -62,7 +62,11 @@ def _classify(key: str, ours: dict[str, str], theirs: dict[str, str]) -> str | N
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    valid = [p for p in pydicom_files() if is_candidate(str(p.relative_to(PYDICOM_FILES))) and str(p.relative_to(PYDICOM_FILES)) not in INVALID]
+    valid = [
+        p
+        for p in pydicom_files()
+        if is_candidate(str(p.relative_to(PYDICOM_FILES))) and str(p.relative_to(PYDICOM_FILES)) not in INVALID
+    ]
     # The reference reads DICOMDIRs and files named without .dcm the same way; keep the set small.
     valid = [p for p in valid if p.suffix == ".dcm"]
     charsets = sorted((PYDICOM_FILES.parent / "charset_files").glob("*.dcm"))
@@ -101,7 +105,9 @@ def _leaf(key: str) -> str:
 def _reference(profile: Path, files: list[Path], out: Path) -> list[dict[str, str | None]]:
     job = json.dumps({"profile": str(profile), "files": [str(f) for f in files], "out": str(out)})
     script = Path(__file__).parent / "oracle" / "reference.py"
-    done = subprocess.run([str(ORACLE), str(script)], input=job, capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        [str(ORACLE), str(script)], input=job, capture_output=True, text=True, timeout=600, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
 
@@ -125,7 +131,9 @@ def differences(inputs: list[Path], tmp_path_factory: pytest.TempPathFactory) ->
                 skipped = ours is not None and ref["error"] == "skipped" and src.name in REFERENCE_SKIPS
                 too_long = theirs is not None and "regex-sub result is" in error
                 note = f"{name} {src.name}: ours={error or 'ok'} reference={ref['error'] or 'ok'}"
-                found.setdefault("skipped-files" if skipped else "E6-regex-sub-length" if too_long else "unexplained", []).append(note)
+                found.setdefault(
+                    "skipped-files" if skipped else "E6-regex-sub-length" if too_long else "unexplained", []
+                ).append(note)
                 continue
             if ours is None or theirs is None:
                 continue
@@ -157,7 +165,17 @@ def test_deviations_are_in_the_compatibility_doc() -> None:
         assert f"`{name}`" in doc, name
 
 
-LOG_PROFILES = ["01_seed", "05_nested", "06_recurse", "07_regex", "08_private", "09_repeaters", "12_replace", "14_create", "16_filenames"]
+LOG_PROFILES = [
+    "01_seed",
+    "05_nested",
+    "06_recurse",
+    "07_regex",
+    "08_private",
+    "09_repeaters",
+    "12_replace",
+    "14_create",
+    "16_filenames",
+]
 
 
 @pytest.mark.parametrize("name", LOG_PROFILES)
@@ -177,12 +195,20 @@ def test_deid_log_matches_the_reference(name: str, inputs: list[Path], tmp_path:
     ref_profile.write_text(profile_text + f"deid-log: {tmp_path / 'ref_log.csv'}\n")
     _reference(ref_profile, copies, tmp_path / "ref_out")
     pairs = [(p, tmp_path / "out" / p.name) for p in copies]
-    fastdeid.run(src, tmp_path / "out", Path(__file__).parent / "profiles" / f"{name}.yaml", deid_log=tmp_path / "log.csv", pairs=pairs)
+    fastdeid.run(
+        src,
+        tmp_path / "out",
+        Path(__file__).parent / "profiles" / f"{name}.yaml",
+        deid_log=tmp_path / "log.csv",
+        pairs=pairs,
+    )
 
     def rows(path: Path) -> list[list[str]]:
         with path.open(newline="") as f:
             all_rows = list(csv.reader(f))
-        return [all_rows[0]] + [r for r in all_rows[1:] if r != all_rows[0]]  # the reference repeats its header per load
+        return [all_rows[0]] + [
+            r for r in all_rows[1:] if r != all_rows[0]
+        ]  # the reference repeats its header per load
 
     ours, theirs = rows(tmp_path / "log.csv"), rows(tmp_path / "ref_log.csv")
     assert ours[0] == theirs[0]
@@ -191,5 +217,12 @@ def test_deid_log_matches_the_reference(name: str, inputs: list[Path], tmp_path:
         for column, a, b in zip(ours[0], mine, ref):
             if a != b:
                 # Only the documented value deviations may show (hashes cut to the VR, E6/E18 UIDs).
-                assert b.startswith(a) or a == ".".join(n.lstrip("0") or "0" for n in b.split(".")), (name, mine[0], mine[1], column, a, b)
+                assert b.startswith(a) or a == ".".join(n.lstrip("0") or "0" for n in b.split(".")), (
+                    name,
+                    mine[0],
+                    mine[1],
+                    column,
+                    a,
+                    b,
+                )
     assert (tmp_path / "log.csv").stat().st_mode & 0o777 == 0o600

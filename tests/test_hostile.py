@@ -63,11 +63,15 @@ def test_rules_reach_names_hidden_in_un_sequences(corpus: tuple[Path, dict[str, 
     root, _ = corpus
     profile = tmp_path / "p.yaml"
     profile.write_text(PROFILE)
-    data = fastdeid.deidentify_bytes((root / "un_sequence_hiding_names.dcm").read_bytes(), fastdeid.load_profile(profile))
+    data = fastdeid.deidentify_bytes(
+        (root / "un_sequence_hiding_names.dcm").read_bytes(), fastdeid.load_profile(profile)
+    )
     assert b"Doe^John" not in data
 
 
-def test_each_file_within_a_second_and_the_run_within_256_mb(corpus: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+def test_each_file_within_a_second_and_the_run_within_256_mb(
+    corpus: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
     root, _ = corpus
     for path in sorted(root.iterdir()):
         started = time.perf_counter()

@@ -17,7 +17,9 @@ from fastdeid.synth import make_dataset
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "fastdeid.cli", *map(str, args)], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "fastdeid.cli", *map(str, args)], capture_output=True, text=True, check=False
+    )
 
 
 def _write(path: Path, series_number: bool = True, **kw: object) -> None:
@@ -36,7 +38,12 @@ def t1_tree(tmp_path: Path) -> Path:
     `ingest template` both land in .../deid02/inc01/anat-T1w_acq-mpr08_run-01/."""
     root = tmp_path / "just_t1_dummy_ids"
     for i in range(3):
-        _write(root / "deid02" / "inc01" / "anat-T1w_acq-mpr08_run-01" / f"IM{i:04d}.dcm", series_number=False, patient=2, instance=i)
+        _write(
+            root / "deid02" / "inc01" / "anat-T1w_acq-mpr08_run-01" / f"IM{i:04d}.dcm",
+            series_number=False,
+            patient=2,
+            instance=i,
+        )
     (root / "deid02" / "inc01" / "anat-T1w_acq-mpr08_run-01" / "notes.txt").write_text("not dicom")
     return root
 
@@ -71,7 +78,20 @@ def _files(dest: Path) -> list[str]:
 
 def test_ingest_dicom_with_labels_given_and_minimal_profile(t1_tree: Path, tmp_path: Path) -> None:
     dest = tmp_path / "dest"
-    result = cli("ingest", "dicom", t1_tree, "ics", "deid", "--to", dest, "--de-identify", "--subject", "deid01", "--session", "inc01")
+    result = cli(
+        "ingest",
+        "dicom",
+        t1_tree,
+        "ics",
+        "deid",
+        "--to",
+        dest,
+        "--de-identify",
+        "--subject",
+        "deid01",
+        "--session",
+        "inc01",
+    )
     assert result.returncode == 0, result.stderr
     files = _files(dest)
     assert len(files) == 3
@@ -92,7 +112,10 @@ def test_ingest_dicom_labels_come_from_deidentified_values(tmp_path: Path) -> No
         "        - name: PatientID\n          replace-with: SUBJ-9\n        - name: StudyDate\n          increment-date: true\n"
     )
     dest = tmp_path / "dest"
-    assert cli("ingest", "dicom", src, "g", "p", "--to", dest, "-C", profile_config, "--deid-profile", "shift").returncode == 0
+    assert (
+        cli("ingest", "dicom", src, "g", "p", "--to", dest, "-C", profile_config, "--deid-profile", "shift").returncode
+        == 0
+    )
     (path,) = _files(dest)
     original = make_dataset(patient=1)
     shifted = pydicom.dcmread(dest / path).StudyDate
@@ -122,7 +145,22 @@ def test_ingest_template_with_config_profile(t1_tree: Path, tmp_path: Path) -> N
     config = tmp_path / "config.yaml"
     config.write_text(CONFIG)
     dest = tmp_path / "dest"
-    result = cli("ingest", "template", "-C", config, t1_tree, "--group", "ics", "--project", "deid", "--de-identify", "--deid-profile", "Anschutz", "--to", dest)
+    result = cli(
+        "ingest",
+        "template",
+        "-C",
+        config,
+        t1_tree,
+        "--group",
+        "ics",
+        "--project",
+        "deid",
+        "--de-identify",
+        "--deid-profile",
+        "Anschutz",
+        "--to",
+        dest,
+    )
     assert result.returncode == 0, result.stderr
     files = _files(dest)
     assert len(files) == 3 and all(f.startswith("ics/deid/deid02/inc01/anat-T1w_acq-mpr08_run-01/") for f in files)
@@ -134,7 +172,19 @@ def test_same_profile_through_ingest_dicom_and_config(t1_tree: Path, tmp_path: P
     config = tmp_path / "config.yaml"
     config.write_text(CONFIG)
     dest = tmp_path / "dest"
-    args = ("ingest", "dicom", "--config-file", config, "--de-identify", "--deid-profile", "Anschutz", "--subject", "deid02", "--session", "inc01")
+    args = (
+        "ingest",
+        "dicom",
+        "--config-file",
+        config,
+        "--de-identify",
+        "--deid-profile",
+        "Anschutz",
+        "--subject",
+        "deid02",
+        "--session",
+        "inc01",
+    )
     assert cli(*args, t1_tree, "ics", "deid", "--to", dest).returncode == 0
     files = _files(dest)
     assert len(files) == 3 and all(f.startswith("ics/deid/deid02/inc01/anat-T1w_acq-mpr08_run-01/") for f in files)
@@ -160,12 +210,33 @@ def test_filters_and_include_dirs_alternatives(tmp_path: Path) -> None:
         _write(src / folder / "x.dcm", patient=ord(folder[-1]))
         _write(src / folder / "skip" / "y.dcm", patient=ord(folder[-1]), instance=1)
     dest = tmp_path / "dest"
-    args = ["ingest", "dicom", src, "g", "p", "--to", dest, "--deid-profile", "none", "--include-dirs", "subjA", "--include-dirs", "subjB", "--exclude-dirs", "skip"]
+    args = [
+        "ingest",
+        "dicom",
+        src,
+        "g",
+        "p",
+        "--to",
+        dest,
+        "--deid-profile",
+        "none",
+        "--include-dirs",
+        "subjA",
+        "--include-dirs",
+        "subjB",
+        "--exclude-dirs",
+        "skip",
+    ]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
     # Both include-dirs patterns are honoured (the reference AND-s them and takes nothing, E31).
     assert len(_files(dest)) == 2
-    assert cli("ingest", "dicom", src, "g", "p", "--to", tmp_path / "d2", "--deid-profile", "none", "--exclude", "x.*").returncode == 0
+    assert (
+        cli(
+            "ingest", "dicom", src, "g", "p", "--to", tmp_path / "d2", "--deid-profile", "none", "--exclude", "x.*"
+        ).returncode
+        == 0
+    )
     assert len(_files(tmp_path / "d2")) == 3  # only the y.dcm files
 
 
@@ -177,15 +248,30 @@ def test_subject_maps_and_mapping_files(tmp_path: Path) -> None:
     subjects_in.write_text("ex{SubjectCode:04d},PatientName\nex0042,Doe^Jane\n")
     subjects_out, maps = tmp_path / "subjects_out.csv", tmp_path / "maps"
     result = cli(
-        "ingest", "dicom", src, "g", "p", "--to", tmp_path / "dest", "--de-identify", "--load-subjects", subjects_in,
-        "--save-subjects", subjects_out, "--save-mappings", maps,
+        "ingest",
+        "dicom",
+        src,
+        "g",
+        "p",
+        "--to",
+        tmp_path / "dest",
+        "--de-identify",
+        "--load-subjects",
+        subjects_in,
+        "--save-subjects",
+        subjects_out,
+        "--save-mappings",
+        maps,
     )
     assert result.returncode == 0, result.stderr
     subjects = sorted({f.split("/")[2] for f in _files(tmp_path / "dest")})
     assert subjects == ["ex0002", "ex0003", "ex0042"]  # Doe^Jane (patient 0) keeps her code
     rows = list(csv.reader(subjects_out.open()))
     assert rows[0] == ["ex{SubjectCode:04d}", "PatientName"] and ["ex0042", "doe^jane"] in rows
-    for name in ("uid_mapping.csv", "patid_mapping.csv", ):
+    for name in (
+        "uid_mapping.csv",
+        "patid_mapping.csv",
+    ):
         assert stat.S_IMODE((maps / name).stat().st_mode) == 0o600
     patids = list(csv.reader((maps / "patid_mapping.csv").open()))
     assert patids[0] == ["id_old", "id_new"] and ["PID000000", ""] in patids
@@ -195,7 +281,9 @@ def test_subject_maps_and_mapping_files(tmp_path: Path) -> None:
 
 def test_dry_run_writes_nothing(t1_tree: Path, tmp_path: Path) -> None:
     dest = tmp_path / "dest"
-    result = cli("ingest", "dicom", t1_tree, "ics", "deid", "--to", dest, "--de-identify", "--subject", "s1", "--dry-run")
+    result = cli(
+        "ingest", "dicom", t1_tree, "ics", "deid", "--to", dest, "--de-identify", "--subject", "s1", "--dry-run"
+    )
     assert result.returncode == 0, result.stderr
     assert "dry run: 3 file(s) would be written" in result.stdout
     assert "ics/deid/s1/" in result.stdout
@@ -205,7 +293,23 @@ def test_dry_run_writes_nothing(t1_tree: Path, tmp_path: Path) -> None:
 def test_deid_logs_of_an_ingest(t1_tree: Path, tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()
-    assert cli("ingest", "dicom", t1_tree, "ics", "deid", "--to", tmp_path / "dest", "--de-identify", "--subject", "s", "--save-deid-logs", logs).returncode == 0
+    assert (
+        cli(
+            "ingest",
+            "dicom",
+            t1_tree,
+            "ics",
+            "deid",
+            "--to",
+            tmp_path / "dest",
+            "--de-identify",
+            "--subject",
+            "s",
+            "--save-deid-logs",
+            logs,
+        ).returncode
+        == 0
+    )
     (log,) = list(logs.iterdir())
     rows = list(csv.reader(log.open(newline="")))
     assert rows[0][:2] == ["src_path", "type"] and len(rows) == 7
@@ -230,7 +334,25 @@ def test_filenames_templates_name_the_outputs(tmp_path: Path) -> None:
     dest = tmp_path / "dest"
     logs = tmp_path / "logs"
     logs.mkdir()
-    result = cli("ingest", "dicom", src, "g", "p", "--to", dest, "-C", config, "--deid-profile", "named", "--subject", "s", "--session", "x", "--save-deid-logs", logs)
+    result = cli(
+        "ingest",
+        "dicom",
+        src,
+        "g",
+        "p",
+        "--to",
+        dest,
+        "-C",
+        config,
+        "--deid-profile",
+        "named",
+        "--subject",
+        "s",
+        "--session",
+        "x",
+        "--save-deid-logs",
+        logs,
+    )
     assert result.returncode == 0, result.stderr
     assert [Path(f).name for f in _files(dest)] == ["NEWPID_20200309_5.dcm"]
     assert "other.dcm: no filenames input-regex matches the file name" in result.stderr
@@ -240,7 +362,9 @@ def test_filenames_templates_name_the_outputs(tmp_path: Path) -> None:
     header, *rows = list(csv.reader(log.open(newline="")))
     assert header[-3:] == ["PatientID", "_fwmtk_filename0_sdate", "SeriesNumber"]
     by_file = {(r[0], r[1]): r[-2:] for r in rows}
-    assert by_file[("sub_20200310_abc.dcm", "before")] == by_file[("sub_20200310_abc.dcm", "after")] == ["20200310", "5"]
+    assert (
+        by_file[("sub_20200310_abc.dcm", "before")] == by_file[("sub_20200310_abc.dcm", "after")] == ["20200310", "5"]
+    )
     assert not any(name == "other.dcm" for name, _ in by_file)  # skipped before de-identification
     import fastdeid
 
@@ -249,5 +373,7 @@ def test_filenames_templates_name_the_outputs(tmp_path: Path) -> None:
     with pytest.raises(fastdeid.ProfileError, match="colliding with Dicom keywords"):
         fastdeid.load_profile(bad)
     good = tmp_path / "good.yaml"
-    good.write_text("dicom:\n  filenames:\n    - output: '{SeriesNumber}_{x}.dcm'\n      input-regex: '(?P<x>.*)'\n  fields: []\n")
+    good.write_text(
+        "dicom:\n  filenames:\n    - output: '{SeriesNumber}_{x}.dcm'\n      input-regex: '(?P<x>.*)'\n  fields: []\n"
+    )
     assert "SeriesNumber" in fastdeid.load_profile(good).log_columns()  # implicit keep rule

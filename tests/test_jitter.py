@@ -75,9 +75,18 @@ def test_jitter_seed_moves_every_date_of_a_patient_together(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("dicom:\n  jitter-range: 0\n  fields:\n    - name: PatientWeight\n      jitter: true\n", "jitter-range must be positive"),
-        ("dicom:\n  fields:\n    - name: SeriesNumber\n      jitter: true\n      jitter-type: int\n      jitter-range: 0.5\n", "at least 1 for jitter-type int"),
-        ("dicom:\n  fields:\n    - name: StudyInstanceUID\n      jitter: true\n", "jitter cannot be applied to StudyInstanceUID"),
+        (
+            "dicom:\n  jitter-range: 0\n  fields:\n    - name: PatientWeight\n      jitter: true\n",
+            "jitter-range must be positive",
+        ),
+        (
+            "dicom:\n  fields:\n    - name: SeriesNumber\n      jitter: true\n      jitter-type: int\n      jitter-range: 0.5\n",
+            "at least 1 for jitter-type int",
+        ),
+        (
+            "dicom:\n  fields:\n    - name: StudyInstanceUID\n      jitter: true\n",
+            "jitter cannot be applied to StudyInstanceUID",
+        ),
         ("dicom:\n  jitter-seed: short\n  fields: []\n", "jitter-seed must be a secret text of at least 8 characters"),
     ],
 )

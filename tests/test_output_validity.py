@@ -22,7 +22,13 @@ PROFILES = sorted((Path(__file__).parent / "profiles").glob("*.yaml"))
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
-    valid = [p for p in pydicom_files() if is_candidate(str(p.relative_to(PYDICOM_FILES))) and str(p.relative_to(PYDICOM_FILES)) not in INVALID and p.suffix == ".dcm"]
+    valid = [
+        p
+        for p in pydicom_files()
+        if is_candidate(str(p.relative_to(PYDICOM_FILES)))
+        and str(p.relative_to(PYDICOM_FILES)) not in INVALID
+        and p.suffix == ".dcm"
+    ]
     charsets = sorted((PYDICOM_FILES.parent / "charset_files").glob("*.dcm"))
     return [p.read_bytes() for p in valid + charsets + phi_files(tmp_path_factory.mktemp("phi"))]
 

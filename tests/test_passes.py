@@ -30,7 +30,10 @@ def _private_tags(ds: Dataset) -> list[int]:
 def test_remove_private_tags_keeps_named_elements_and_their_creators(tmp_path: Path) -> None:
     src = pydicom.dcmread(PYDICOM_FILES / "CT_small.dcm")
     kept = next(int(e.tag) for e in src if e.tag.group == 0x0009 and e.tag.element >= 0x1000)
-    prof = _profile(tmp_path, f'dicom:\n  remove-private-tags: true\n  fields:\n    - name: (0009, "GEMS_IDEN_01", {kept & 0xFF:02x})\n      keep: true\n')
+    prof = _profile(
+        tmp_path,
+        f'dicom:\n  remove-private-tags: true\n  fields:\n    - name: (0009, "GEMS_IDEN_01", {kept & 0xFF:02x})\n      keep: true\n',
+    )
     out = _run(PYDICOM_FILES / "CT_small.dcm", prof)
     assert sorted(_private_tags(out)) == [0x00090010, kept]
     assert len(_private_tags(src)) > 10
@@ -86,7 +89,14 @@ def test_remove_undefined_keeps_only_addressed_elements_and_their_parents(tmp_pa
     )
     out = _run(ds, prof)
     assert sorted(e.keyword or hex(e.tag) for e in out) == sorted(
-        ["SpecificCharacterSet", "SOPClassUID", "PatientSex", "OtherPatientIDsSequence", hex(0x00090010), hex(0x00091001)]
+        [
+            "SpecificCharacterSet",
+            "SOPClassUID",
+            "PatientSex",
+            "OtherPatientIDsSequence",
+            hex(0x00090010),
+            hex(0x00091001),
+        ]
     )
     assert [e.keyword for e in out.OtherPatientIDsSequence[0]] == ["IssuerOfPatientID"]
 

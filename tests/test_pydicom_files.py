@@ -26,7 +26,11 @@ def none_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[fastdeid.Report,
 def test_none_reproduces_every_valid_file_byte_for_byte(none_run: tuple[fastdeid.Report, Path]) -> None:
     report, out = none_run
     failed = {str(Path(f.path).relative_to(PYDICOM_FILES)) for f in report.failures}
-    valid = [p for p in pydicom_files() if is_candidate(str(p.relative_to(PYDICOM_FILES))) and str(p.relative_to(PYDICOM_FILES)) not in INVALID]
+    valid = [
+        p
+        for p in pydicom_files()
+        if is_candidate(str(p.relative_to(PYDICOM_FILES))) and str(p.relative_to(PYDICOM_FILES)) not in INVALID
+    ]
     assert len(valid) > 100
     for src in valid:
         rel = src.relative_to(PYDICOM_FILES)
@@ -34,7 +38,13 @@ def test_none_reproduces_every_valid_file_byte_for_byte(none_run: tuple[fastdeid
         assert (out / rel).read_bytes() == src.read_bytes(), f"{rel} differs"
     # The identity set covers every transfer syntax the issue lists.
     syntaxes = {pydicom.dcmread(p, stop_before_pixels=True).file_meta.TransferSyntaxUID for p in valid}
-    assert {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.5"} <= syntaxes
+    assert {
+        "1.2.840.10008.1.2",
+        "1.2.840.10008.1.2.1",
+        "1.2.840.10008.1.2.2",
+        "1.2.840.10008.1.2.1.99",
+        "1.2.840.10008.1.2.5",
+    } <= syntaxes
     assert any(uid.startswith("1.2.840.10008.1.2.4.") for uid in syntaxes)
 
 

@@ -82,10 +82,18 @@ def test_regex_sub_runs_before_other_rules(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("        - input-regex: '(?P<a>x)'\n          output: '{b}'\n", "output variable {b} is neither a named group nor a group rule"),
+        (
+            "        - input-regex: '(?P<a>x)'\n          output: '{b}'\n",
+            "output variable {b} is neither a named group nor a group rule",
+        ),
         ("        - input-regex: '('\n          output: 'x'\n", "input-regex does not compile"),
-        ("        - input-regex: '(?P<a>x)'\n          output: '{a}'\n          groups:\n            - name: zz\n              hash: true\n", "neither a named group of input-regex nor a DICOM keyword"),
+        (
+            "        - input-regex: '(?P<a>x)'\n          output: '{a}'\n          groups:\n            - name: zz\n              hash: true\n",
+            "neither a named group of input-regex nor a DICOM keyword",
+        ),
     ],
 )
 def test_regex_sub_validation(tmp_path: Path, case: str, message: str) -> None:
-    assert message in profile_error(tmp_path, f"dicom:\n  fields:\n    - name: AccessionNumber\n      regex-sub:\n{case}")
+    assert message in profile_error(
+        tmp_path, f"dicom:\n  fields:\n    - name: AccessionNumber\n      regex-sub:\n{case}"
+    )

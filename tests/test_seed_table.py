@@ -27,7 +27,9 @@ TABLE = {
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_seed_table(name: str) -> None:
     src = pydicom.dcmread(PYDICOM_FILES / name)
-    out = pydicom.dcmread(BytesIO(fastdeid.deidentify_bytes((PYDICOM_FILES / name).read_bytes(), fastdeid.load_profile(SEED))))
+    out = pydicom.dcmread(
+        BytesIO(fastdeid.deidentify_bytes((PYDICOM_FILES / name).read_bytes(), fastdeid.load_profile(SEED)))
+    )
     station, study_date, accession, age = TABLE[name]
     assert "PatientID" not in out
     assert (out.StationName, out.StudyDate, out.AccessionNumber) == (station, study_date, accession)

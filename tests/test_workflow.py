@@ -18,8 +18,17 @@ import fastdeid
 from conftest import PYDICOM_FILES
 
 
-def fastdeid_cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "fastdeid.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, check=False)
+def fastdeid_cli(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fastdeid.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -54,11 +63,21 @@ def test_deid_test_writes_files_and_a_before_after_log(acquisition: Path, tmp_pa
     header = rows[0]
     assert header[:5] == ["src_path", "type", "StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"]
     assert header[5:] == ["PatientID", "StationName", "StudyDate", "AccessionNumber", "ConcatenationUID"]
-    assert [(r[0], r[1]) for r in rows[1:]] == [(f"T1/{n}", t) for n in ("CT_small.dcm", "MR_small.dcm", "waveform_ecg.dcm") for t in ("before", "after")]
+    assert [(r[0], r[1]) for r in rows[1:]] == [
+        (f"T1/{n}", t) for n in ("CT_small.dcm", "MR_small.dcm", "waveform_ecg.dcm") for t in ("before", "after")
+    ]
     ecg_before, ecg_after = rows[5], rows[6]
     col = header.index
-    assert (ecg_before[col("PatientID")], ecg_before[col("StationName")], ecg_before[col("AccessionNumber")]) == ("642341", "1,0", "03028041970546")
-    assert (ecg_after[col("PatientID")], ecg_after[col("StationName")], ecg_after[col("AccessionNumber")]) == ("", "XXXX", "e9d5432fd34f4af9")
+    assert (ecg_before[col("PatientID")], ecg_before[col("StationName")], ecg_before[col("AccessionNumber")]) == (
+        "642341",
+        "1,0",
+        "03028041970546",
+    )
+    assert (ecg_after[col("PatientID")], ecg_after[col("StationName")], ecg_after[col("AccessionNumber")]) == (
+        "",
+        "XXXX",
+        "e9d5432fd34f4af9",
+    )
     assert ecg_after[col("StudyDate")] == "20130108"
     written = pydicom.dcmread(out / "T1" / "waveform_ecg.dcm")
     assert "PatientID" not in written and written.StationName == "XXXX"
@@ -75,7 +94,9 @@ def test_profile_deid_log_is_honoured_by_run_with_home_expanded(tmp_path: Path) 
     home = tmp_path / "home"
     home.mkdir()
     profile = tmp_path / "p.yaml"
-    profile.write_text("deid-log: ~/logs/deid_log.csv\ndicom:\n  fields:\n    - name: PatientName\n      replace-with: X\n")
+    profile.write_text(
+        "deid-log: ~/logs/deid_log.csv\ndicom:\n  fields:\n    - name: PatientName\n      replace-with: X\n"
+    )
     env = {**os.environ, "HOME": str(home)}
     result = fastdeid_cli("run", PYDICOM_FILES / "CT_small.dcm", tmp_path / "out.dcm", "--profile", profile, env=env)
     assert result.returncode == 0, result.stderr
@@ -86,7 +107,9 @@ def test_profile_deid_log_is_honoured_by_run_with_home_expanded(tmp_path: Path) 
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
 
 
-def test_bare_log_name_works_and_values_with_commas_quotes_and_newlines_are_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bare_log_name_works_and_values_with_commas_quotes_and_newlines_are_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from io import BytesIO
 
     from fastdeid.synth import make_dataset
@@ -114,7 +137,12 @@ def test_log_is_refused_inside_the_output_tree_and_with_another_header(tmp_path:
     fastdeid.run(PYDICOM_FILES / "MR_small.dcm", tmp_path / "b.dcm", "minimal", deid_log=log)  # same columns: appended
     assert len(list(csv.reader(log.open(newline="")))) == 5
     with pytest.raises(fastdeid.UsageError, match="existing deid log with other columns"):
-        fastdeid.run(PYDICOM_FILES / "CT_small.dcm", tmp_path / "c.dcm", Path(__file__).parent / "profiles" / "01_seed.yaml", deid_log=log)
+        fastdeid.run(
+            PYDICOM_FILES / "CT_small.dcm",
+            tmp_path / "c.dcm",
+            Path(__file__).parent / "profiles" / "01_seed.yaml",
+            deid_log=log,
+        )
 
 
 def test_run_names_outputs_with_filenames_templates(tmp_path: Path) -> None:

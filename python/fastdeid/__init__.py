@@ -1,8 +1,8 @@
 """fastdeid: fast, Flywheel-compatible DICOM de-identification.
 
-    import fastdeid
-    report = fastdeid.run("incoming/", "deidentified/", "minimal", jobs=0)
-    print(report.summary())
+import fastdeid
+report = fastdeid.run("incoming/", "deidentified/", "minimal", jobs=0)
+print(report.summary())
 """
 
 from __future__ import annotations

@@ -1,7 +1,17 @@
 from os import PathLike
 from typing import final
 
-__all__ = ["Batch", "CompiledProfile", "FileResult", "apply_group_rule", "deidentify_bytes", "dictionary_entry", "dictionary_keywords", "dump", "tag_for_keyword"]
+__all__ = [
+    "Batch",
+    "CompiledProfile",
+    "FileResult",
+    "apply_group_rule",
+    "deidentify_bytes",
+    "dictionary_entry",
+    "dictionary_keywords",
+    "dump",
+    "tag_for_keyword",
+]
 
 @final
 class CompiledProfile:
@@ -40,7 +50,14 @@ class FileResult:
 
 @final
 class Batch:
-    def __new__(cls, profile: CompiledProfile, jobs: int = 0, fsync: bool = True, max_depth: int = 64, accept_no_meta: bool = False) -> Batch: ...
+    def __new__(
+        cls,
+        profile: CompiledProfile,
+        jobs: int = 0,
+        fsync: bool = True,
+        max_depth: int = 64,
+        accept_no_meta: bool = False,
+    ) -> Batch: ...
     @property
     def threads(self) -> int: ...
     def process(self, pairs: list[tuple[str | PathLike[str], str | PathLike[str]]]) -> list[FileResult]: ...

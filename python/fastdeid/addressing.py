@@ -88,7 +88,9 @@ def _private(name: str, group: int, creator: str, offset: int, where: str) -> Ad
         vr = private_dictionary_VR((group << 16) | 0x1000 | offset, creator)
     except KeyError:
         vr = None
-    return Address(name, "private", {"path": [{"private": [group, creator, offset]}]}, None, _AMBIGUOUS.get(vr, vr) if vr else None)
+    return Address(
+        name, "private", {"path": [{"private": [group, creator, offset]}]}, None, _AMBIGUOUS.get(vr, vr) if vr else None
+    )
 
 
 def _path(name: str, where: str) -> Address:

@@ -93,5 +93,7 @@ def bench(size_mb: int, jobs: int, profile: str | None, rounds: int, workdir: Pa
     ]
     for t in (copy, ours):
         lines.append(f"{t.name:10} {t.best:8.2f} {len(files) / t.best:9.0f} {total / 1e6 / t.best:8.0f}")
-    lines.append(f"fastdeid / copy wall time: {ours.best / copy.best:.2f}x; fastdeid peak memory: {ours.peak_kb / 1024:.0f} MB")
+    lines.append(
+        f"fastdeid / copy wall time: {ours.best / copy.best:.2f}x; fastdeid peak memory: {ours.peak_kb / 1024:.0f} MB"
+    )
     return "\n".join(lines)

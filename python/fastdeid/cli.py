@@ -40,16 +40,34 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("src", help="input file or folder (never modified)")
     p.add_argument("dst", help="output folder (mirrors SRC) or output file")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--profile", default=None, help="profile file (.yaml/.json) or built-in name: " + ", ".join(builtin_names()))
+    group.add_argument(
+        "--profile", default=None, help="profile file (.yaml/.json) or built-in name: " + ", ".join(builtin_names())
+    )
     group.add_argument("--de-identify", action="store_true", help="shorthand for --profile minimal")
     p.add_argument("--jobs", "-j", type=int, default=0, help="worker threads (0 = all cores)")
-    p.add_argument("--no-fsync", action="store_true", help="do not fsync outputs before renaming them into place (faster, less safe)")
-    p.add_argument("--accept-no-meta", action="store_true", help="also read bare data sets without preamble and file meta, when one encoding parses them strictly")
-    p.add_argument("--name-by-uid", action="store_true", help="name outputs <SOPInstanceUID>.<Modality>.dcm from the de-identified values instead of keeping input names")
+    p.add_argument(
+        "--no-fsync",
+        action="store_true",
+        help="do not fsync outputs before renaming them into place (faster, less safe)",
+    )
+    p.add_argument(
+        "--accept-no-meta",
+        action="store_true",
+        help="also read bare data sets without preamble and file meta, when one encoding parses them strictly",
+    )
+    p.add_argument(
+        "--name-by-uid",
+        action="store_true",
+        help="name outputs <SOPInstanceUID>.<Modality>.dcm from the de-identified values instead of keeping input names",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=_cmd_run)
 
-    p.add_argument("--deid-log", default=None, help="write the log of original and new values here (overrides the profile's deid-log)")
+    p.add_argument(
+        "--deid-log",
+        default=None,
+        help="write the log of original and new values here (overrides the profile's deid-log)",
+    )
 
     deid = sub.add_parser("deid", help="try a profile on sample files, or write a starter profile")
     dsub = deid.add_subparsers(dest="deid_command", required=True)
@@ -75,7 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     _ingest_options(q)
     q.set_defaults(handler=_cmd_ingest)
     q = isub.add_parser("template", help="labels from folder names matched by the config's template")
-    q.add_argument("paths", nargs="+", metavar="[TEMPLATE] SRC", help="an optional template string (pat1:pat2) and the source folder")
+    q.add_argument(
+        "paths",
+        nargs="+",
+        metavar="[TEMPLATE] SRC",
+        help="an optional template string (pat1:pat2) and the source folder",
+    )
     q.add_argument("--group", "-g")
     q.add_argument("--project", "-p")
     _ingest_options(q)
@@ -96,7 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_dump)
 
     p = sub.add_parser("demo", help="write a small synthetic example tree with fake PHI and de-identify it")
-    p.add_argument("dir", nargs="?", default=None, help="where to put example/ and deidentified/ (default: a temp folder)")
+    p.add_argument(
+        "dir", nargs="?", default=None, help="where to put example/ and deidentified/ (default: a temp folder)"
+    )
     p.set_defaults(handler=_cmd_demo)
 
     p = sub.add_parser("profile", help="list built-in profiles or validate a profile file")
@@ -106,7 +131,10 @@ def _parser() -> argparse.ArgumentParser:
     q = psub.add_parser("validate", help="check a profile file and report every problem")
     q.add_argument("file")
     q.add_argument(
-        "--enhanced", nargs="?", const="", metavar="DIR",
+        "--enhanced",
+        nargs="?",
+        const="",
+        metavar="DIR",
         help="also apply it, in memory, to every DICOM file under DIR (default: pydicom's test files) and report the files it fails on",
     )
     q.set_defaults(handler=_cmd_profile_validate)
@@ -118,8 +146,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     profile = load_profile(profile_name)
     show = not args.quiet and sys.stderr.isatty()
     report = run(
-        args.src, args.dst, profile, args.jobs, fsync=not args.no_fsync, progress=_progress if show else None, deid_log=args.deid_log,
-        accept_no_meta=args.accept_no_meta, name_by_uid=args.name_by_uid,
+        args.src,
+        args.dst,
+        profile,
+        args.jobs,
+        fsync=not args.no_fsync,
+        progress=_progress if show else None,
+        deid_log=args.deid_log,
+        accept_no_meta=args.accept_no_meta,
+        name_by_uid=args.name_by_uid,
     )
     if show:
         print(file=sys.stderr)
@@ -131,7 +166,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _progress(report: Report) -> None:
-    print(f"\r{report.files} files, {report.bytes_in / 1e6:.1f} MB, {report.files_per_second:.0f} files/s", end="", file=sys.stderr, flush=True)
+    print(
+        f"\r{report.files} files, {report.bytes_in / 1e6:.1f} MB, {report.files_per_second:.0f} files/s",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _print_report(report: Report) -> None:
@@ -173,7 +213,18 @@ def _cmd_deid_test(args: argparse.Namespace) -> int:
                 gz.append(s)
         # Each test starts a fresh log and replaces the previous test's files (no resuming).
         (dst / "deid_log.csv").unlink(missing_ok=True)
-        report = run(src, out, profile, args.jobs, fsync=False, deid_log=dst / "deid_log.csv", log_flavour=CLI, pairs=pairs, log_in_output=True, resume=False)
+        report = run(
+            src,
+            out,
+            profile,
+            args.jobs,
+            fsync=False,
+            deid_log=dst / "deid_log.csv",
+            log_flavour=CLI,
+            pairs=pairs,
+            log_in_output=True,
+            resume=False,
+        )
     finally:
         if args.log_only:
             shutil.rmtree(out, ignore_errors=True)
@@ -186,8 +237,12 @@ def _cmd_deid_test(args: argparse.Namespace) -> int:
 
 def _ingest_options(q: argparse.ArgumentParser) -> None:
     q.add_argument("--to", required=True, metavar="DEST", help="local destination folder")
-    q.add_argument("--de-identify", action="store_true", help="de-identify (with --deid-profile, or the built-in minimal profile)")
-    q.add_argument("--deid-profile", metavar="NAME", help="a profile named in the config file's deid-profiles, or a built-in")
+    q.add_argument(
+        "--de-identify", action="store_true", help="de-identify (with --deid-profile, or the built-in minimal profile)"
+    )
+    q.add_argument(
+        "--deid-profile", metavar="NAME", help="a profile named in the config file's deid-profiles, or a built-in"
+    )
     q.add_argument("--config-file", "-C", help="YAML/JSON config (template, filters, deid-profiles)")
     q.add_argument("--subject", help="subject label for every file")
     q.add_argument("--session", help="session label for every file")
@@ -219,7 +274,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     as_tuple = lambda name: tuple(pick(name) or ())
     if args.ingest_command == "dicom":
         src, group, project = Path(args.src), args.group, args.project
-        filters = Filters(as_tuple("include") or DICOM_INCLUDE, as_tuple("exclude"), as_tuple("include_dirs"), as_tuple("exclude_dirs"))
+        filters = Filters(
+            as_tuple("include") or DICOM_INCLUDE,
+            as_tuple("exclude"),
+            as_tuple("include_dirs"),
+            as_tuple("exclude_dirs"),
+        )
         items = [Item(p, p.relative_to(src).as_posix(), dict(fixed)) for p in walk(src, filters)]
     else:
         if len(args.paths) > 2:
@@ -236,22 +296,40 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             group, project = group or captured.get("group"), project or captured.get("project")
             items.append(Item(path, path.relative_to(src).as_posix(), labels))
         if not group or not project:
-            raise UsageError("ingest template needs a group and a project (--group/--project or {group}/{project} in the template)")
+            raise UsageError(
+                "ingest template needs a group and a project (--group/--project or {group}/{project} in the template)"
+            )
     if not src.is_dir():
         raise UsageError(f"{src}: not a folder")
     if not de_identify and name is None:
-        print("warning: no --de-identify or --deid-profile: files are copied without de-identification", file=sys.stderr)
-    subjects = SubjectMap.load(args.load_subjects) if pick("load_subjects") else (SubjectMap() if pick("save_subjects") else None)
+        print(
+            "warning: no --de-identify or --deid-profile: files are copied without de-identification", file=sys.stderr
+        )
+    subjects = (
+        SubjectMap.load(args.load_subjects)
+        if pick("load_subjects")
+        else (SubjectMap() if pick("save_subjects") else None)
+    )
     report = ingest(
-        items, args.to, group, project, profile, jobs=args.jobs, dry_run=args.dry_run, save_deid_logs=pick("save_deid_logs"),
-        subjects=subjects, save_mappings=pick("save_mappings"),
+        items,
+        args.to,
+        group,
+        project,
+        profile,
+        jobs=args.jobs,
+        dry_run=args.dry_run,
+        save_deid_logs=pick("save_deid_logs"),
+        subjects=subjects,
+        save_mappings=pick("save_mappings"),
     )
     if subjects is not None and pick("save_subjects") and not args.dry_run:
         subjects.save(pick("save_subjects"))
     if args.dry_run:
         for rel_in, rel_out in report.placed:
             print(f"{rel_out}  <-  {rel_in}")
-        print(f"dry run: {len(report.placed)} file(s) would be written under {args.to}, {report.failed} failed; nothing written")
+        print(
+            f"dry run: {len(report.placed)} file(s) would be written under {args.to}, {report.failed} failed; nothing written"
+        )
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     _print_report(report)

@@ -14,8 +14,22 @@ from .errors import ProfileError, UsageError
 from .profile import Profile, _compile, _LineLoader, builtin_names, load_profile
 
 KNOWN = {
-    "template", "deid_profiles", "include", "exclude", "include_dirs", "exclude_dirs", "group", "project",
-    "de_identify", "deid_profile", "subject", "session", "jobs", "save_deid_logs", "load_subjects", "save_subjects",
+    "template",
+    "deid_profiles",
+    "include",
+    "exclude",
+    "include_dirs",
+    "exclude_dirs",
+    "group",
+    "project",
+    "de_identify",
+    "deid_profile",
+    "subject",
+    "session",
+    "jobs",
+    "save_deid_logs",
+    "load_subjects",
+    "save_subjects",
     "save_mappings",
 }
 
@@ -28,7 +42,9 @@ def load_config(path: str | Path | None) -> dict[str, Any]:
         raise UsageError(f"{p}: no such config file")
     text = p.read_text(encoding="utf-8")
     try:
-        doc = json.loads(text) if p.suffix.lower() == ".json" else yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+        doc = (
+            json.loads(text) if p.suffix.lower() == ".json" else yaml.load(text, Loader=_LineLoader)
+        )  # a SafeLoader subclass
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise UsageError(f"{p}: not valid YAML/JSON: {exc}") from None
     if not isinstance(doc, dict):

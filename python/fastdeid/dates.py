@@ -26,7 +26,9 @@ def check_format(fmt: Any, key: str, where: str) -> str:
         if code not in STRPTIME_CODES:
             raise ProfileError(f"{where}: %{code} is not a supported datetime format code")
         if code not in SUPPORTED_CODES:
-            raise ProfileError(f"{where}: %{code} in {key} is not supported by this version of fastdeid yet (use %Y %m %d %H %M %S %f %y %j)")
+            raise ProfileError(
+                f"{where}: %{code} in {key} is not supported by this version of fastdeid yet (use %Y %m %d %H %M %S %f %y %j)"
+            )
     return fmt
 
 
@@ -50,13 +52,20 @@ def _bound(value: Any, key: str, where: str, now: datetime) -> str | None:
         when = now + timedelta(days=days)
     else:
         # An unquoted 20200301 is a YAML number: say how to write it, as the reference does.
-        raise ProfileError(f"{where}: {key} must be in either yyyymmdd or [+-]<amount><unit> format (quote it: '20200301')")
+        raise ProfileError(
+            f"{where}: {key} must be in either yyyymmdd or [+-]<amount><unit> format (quote it: '20200301')"
+        )
     return when.strftime(BOUND_FORMAT)
 
 
 JITTER_UNITS_MICROS = {
-    "weeks": 7 * 86_400_000_000, "days": 86_400_000_000, "hours": 3_600_000_000, "minutes": 60_000_000,
-    "seconds": 1_000_000, "milliseconds": 1_000, "microseconds": 1,
+    "weeks": 7 * 86_400_000_000,
+    "days": 86_400_000_000,
+    "hours": 3_600_000_000,
+    "minutes": 60_000_000,
+    "seconds": 1_000_000,
+    "milliseconds": 1_000,
+    "microseconds": 1,
 }
 
 
@@ -65,7 +74,9 @@ def _range(value: Any, key: str, where: str, integer: bool) -> float:
         raise ProfileError(f"{where}: {key} must be a number")
     if value <= 0 or (integer and value < 1):
         # The reference rejects a zero range on fields but not at profile level (E17).
-        raise ProfileError(f"{where}: {key} must be positive" + (" and at least 1 for jitter-type int" if integer else ""))
+        raise ProfileError(
+            f"{where}: {key} must be positive" + (" and at least 1 for jitter-type int" if integer else "")
+        )
     return float(value)
 
 
@@ -99,16 +110,24 @@ def _date_jitter(field: dict[str, Any], where: str) -> dict[str, Any] | None:
 def shift_spec(action: str, field: dict[str, Any], dicom: dict[str, Any], where: str, now: datetime) -> dict[str, Any]:
     """The core's `shift` parameters of one increment-date or increment-datetime rule."""
     if action == "increment-date":
-        fmt = check_format(field.get("date-format", dicom.get("date-format", DEFAULT_DATE_FORMAT)), "date-format", where)
+        fmt = check_format(
+            field.get("date-format", dicom.get("date-format", DEFAULT_DATE_FORMAT)), "date-format", where
+        )
     else:
-        fmt = check_format(field.get("datetime-format", dicom.get("datetime-format", DEFAULT_DATETIME_FORMAT)), "datetime-format", where)
+        fmt = check_format(
+            field.get("datetime-format", dicom.get("datetime-format", DEFAULT_DATETIME_FORMAT)),
+            "datetime-format",
+            where,
+        )
     if "date-increment-override" in field:
         days = _days(field["date-increment-override"], "date-increment-override", where)
     elif "date-increment" in dicom:
         days = _days(dicom["date-increment"], "date-increment", where)
     else:
         # The reference crashes at run time here (spec 1.3); say it at load instead.
-        raise ProfileError(f"{where}: {action} needs `date-increment` in the dicom section or `date-increment-override` on the field")
+        raise ProfileError(
+            f"{where}: {action} needs `date-increment` in the dicom section or `date-increment-override` on the field"
+        )
     return {
         "format": fmt,
         "days": days,

@@ -30,7 +30,11 @@ def compile_filenames(raw: Any, dicom: dict[str, Any], where: str, now: datetime
         raise ProfileError(f"{where}: filenames must be a list of {{output, input-regex, groups}} items")
     out = []
     for item in raw:
-        if not isinstance(item, dict) or not isinstance(item.get("output"), str) or not isinstance(item.get("input-regex"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("output"), str)
+            or not isinstance(item.get("input-regex"), str)
+        ):
             raise ProfileError(f"{where}: each filenames item needs `output:` and `input-regex:` strings")
         try:
             regex = re.compile(item["input-regex"])
@@ -46,7 +50,9 @@ def compile_filenames(raw: Any, dicom: dict[str, Any], where: str, now: datetime
             if var in captures:
                 continue
             if tag_for_keyword(var) is None:
-                raise ProfileError(f"{where}: filenames output variable {{{var}}} is neither a DICOM keyword nor a group of input-regex")
+                raise ProfileError(
+                    f"{where}: filenames output variable {{{var}}} is neither a DICOM keyword nor a group of input-regex"
+                )
             keywords.append(var)
         out.append(FilenameTemplate(item["output"], regex, groups, tuple(keywords)))
     return out
@@ -57,7 +63,9 @@ def matches(templates: list[FilenameTemplate] | tuple[FilenameTemplate, ...], na
     return any(t.regex.match(name) for t in templates)
 
 
-def render(templates: list[FilenameTemplate], name: str, values: dict[str, str | None], compiled: _core.CompiledProfile) -> str | None:
+def render(
+    templates: list[FilenameTemplate], name: str, values: dict[str, str | None], compiled: _core.CompiledProfile
+) -> str | None:
     """The output name for an input file name, or None when no template matches (the file is then
     skipped, as in the reference)."""
     for t in templates:

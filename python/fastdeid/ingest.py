@@ -80,10 +80,24 @@ def ingest(
             values[n] = (before, after)
 
     log_path = _log_path(save_deid_logs) if save_deid_logs and not dry_run else None
-    base = run(
-        Path(items[0].src).parent if items else dest_path, staging, profile, jobs, pairs=pairs, deid_log=log_path,
-        log_flavour=CLI, log_in_output=True, extra_columns=extra, on_result=collect, resume=False, rename=False,
-    ) if items else Report()
+    base = (
+        run(
+            Path(items[0].src).parent if items else dest_path,
+            staging,
+            profile,
+            jobs,
+            pairs=pairs,
+            deid_log=log_path,
+            log_flavour=CLI,
+            log_in_output=True,
+            extra_columns=extra,
+            on_result=collect,
+            resume=False,
+            rename=False,
+        )
+        if items
+        else Report()
+    )
     report = IngestReport(**{f: getattr(base, f) for f in Report.__dataclass_fields__})
     report.skipped += len(unnamed)
     report.skips += [(str(it.src), "no filenames input-regex matches the file name") for it in unnamed]
@@ -149,18 +163,37 @@ def _place(
             hint = " (the profile removes PatientID: give --subject)" if "subject" in missing else ""
             _fail(report, item, "no-label", f"cannot determine the {' and '.join(missing)} label{hint}")
             continue
-        folder = dest / safe(group) / safe(project) / safe(labels["subject"]) / safe(labels["session"]) / safe(labels["acquisition"])
-        named = render(list(profile.filenames), Path(item.rel).name, after, profile.compiled) if profile.filenames else None
+        folder = (
+            dest
+            / safe(group)
+            / safe(project)
+            / safe(labels["subject"])
+            / safe(labels["session"])
+            / safe(labels["acquisition"])
+        )
+        named = (
+            render(list(profile.filenames), Path(item.rel).name, after, profile.compiled) if profile.filenames else None
+        )
         if named is not None:  # always, with templates: unmatched names were skipped before the run
             target = folder / safe(named)
         else:
             target = folder / file_name(after, Path(item.rel).name)
         if target in taken:
-            _fail(report, item, "duplicate-output", f"would overwrite the output of {taken[target]} (same SOPInstanceUID and Modality); not written")
+            _fail(
+                report,
+                item,
+                "duplicate-output",
+                f"would overwrite the output of {taken[target]} (same SOPInstanceUID and Modality); not written",
+            )
             continue
         staged = staging / f"{n}.dcm"
         if not dry_run and target.exists() and target.read_bytes() != staged.read_bytes():
-            _fail(report, item, "duplicate-output", f"{target.relative_to(dest)} already exists with other content; not overwritten")
+            _fail(
+                report,
+                item,
+                "duplicate-output",
+                f"{target.relative_to(dest)} already exists with other content; not overwritten",
+            )
             continue
         taken[target] = item.rel
         report.placed.append((item.rel, str(target.relative_to(dest))))
@@ -168,7 +201,9 @@ def _place(
             folder.mkdir(parents=True, exist_ok=True)
             os.replace(staged, target)
     if kept_patient_id:
-        report.warnings.append("the profile keeps PatientID, and it is used as the subject folder name: the original identifier is in the output paths")
+        report.warnings.append(
+            "the profile keeps PatientID, and it is used as the subject folder name: the original identifier is in the output paths"
+        )
 
 
 def _fail(report: IngestReport, item: Item, code: str, message: str) -> None:

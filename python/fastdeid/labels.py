@@ -12,9 +12,20 @@ from datetime import datetime
 
 # Header values an ingest reads for each file, after the profile's rules.
 LABEL_KEYWORDS = (
-    "PatientID", "StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "StudyDate", "StudyTime",
-    "SeriesNumber", "SeriesDescription", "Modality", "Manufacturer", "SeriesDate", "SeriesTime",
-    "AcquisitionDate", "AcquisitionTime",
+    "PatientID",
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "SOPInstanceUID",
+    "StudyDate",
+    "StudyTime",
+    "SeriesNumber",
+    "SeriesDescription",
+    "Modality",
+    "Manufacturer",
+    "SeriesDate",
+    "SeriesTime",
+    "AcquisitionDate",
+    "AcquisitionTime",
 )
 
 

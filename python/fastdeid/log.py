@@ -20,10 +20,19 @@ CLI = ("src_path", "\n")
 class DeidLog:
     """Appends rows to a log file, checking an existing file's header first."""
 
-    def __init__(self, path: str | os.PathLike[str], columns: list[str], flavour: tuple[str, str] = TOOLKIT, *, outside: Path | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        columns: list[str],
+        flavour: tuple[str, str] = TOOLKIT,
+        *,
+        outside: Path | None = None,
+    ):
         self.path = Path(path).expanduser()
         if outside is not None and _inside(self.path, outside):
-            raise UsageError(f"{self.path}: the deid log re-identifies the data and may not be written inside the output folder {outside}")
+            raise UsageError(
+                f"{self.path}: the deid log re-identifies the data and may not be written inside the output folder {outside}"
+            )
         first, self._newline = flavour
         self.header = [first, "type", *columns]
         self._file: io.TextIOWrapper | None = None

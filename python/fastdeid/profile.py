@@ -29,32 +29,110 @@ from .regex_sub import regex_sub_cases
 
 # The action keys in the order the reference picks the first one present (spec section 3.1).
 ACTION_ORDER = (
-    "identity", "keep", "remove", "replace-with", "hash", "hashuid", "increment-date", "jitter",
-    "increment-datetime", "regex-sub", "encrypt", "decrypt",
+    "identity",
+    "keep",
+    "remove",
+    "replace-with",
+    "hash",
+    "hashuid",
+    "increment-date",
+    "jitter",
+    "increment-datetime",
+    "regex-sub",
+    "encrypt",
+    "decrypt",
 )
 SUPPORTED_ACTIONS = {
-    "identity", "keep", "remove", "replace-with", "hash", "hashuid", "increment-date", "increment-datetime", "jitter", "regex-sub",
+    "identity",
+    "keep",
+    "remove",
+    "replace-with",
+    "hash",
+    "hashuid",
+    "increment-date",
+    "increment-datetime",
+    "jitter",
+    "regex-sub",
 }
-BOOLEAN_ACTIONS = {"identity", "keep", "remove", "hash", "hashuid", "jitter", "increment-date", "increment-datetime", "encrypt", "decrypt"}
+BOOLEAN_ACTIONS = {
+    "identity",
+    "keep",
+    "remove",
+    "hash",
+    "hashuid",
+    "jitter",
+    "increment-date",
+    "increment-datetime",
+    "encrypt",
+    "decrypt",
+}
 
 TOP_LEVEL_KEYS = {"name", "description", "deid-log", "secret-key", "map-subjects", "dicom"}
-OTHER_FILE_TYPES = {"filename", "json", "key-value-text-file", "nifti", "zip", "jpg", "png", "csv", "tsv", "table", "tiff", "xml"}
-DICOM_KEYS_SUPPORTED = {"fields", "replace-with-insert", "salt", "hash-digits", "uid-prefix-fields", "uid-suffix-fields", "uid-numeric-name", "recurse-sequence",
-    "date-increment", "date-format", "datetime-format", "remove-private-tags", "remove-undefined",
-    "patient-age-from-birthdate", "patient-age-units", "jitter-range", "jitter-type",
-    "filenames", "jitter-seed",  # fastdeid extension: jitter drawn per patient from this key (docs/compatibility.md)
+OTHER_FILE_TYPES = {
+    "filename",
+    "json",
+    "key-value-text-file",
+    "nifti",
+    "zip",
+    "jpg",
+    "png",
+    "csv",
+    "tsv",
+    "table",
+    "tiff",
+    "xml",
+}
+DICOM_KEYS_SUPPORTED = {
+    "fields",
+    "replace-with-insert",
+    "salt",
+    "hash-digits",
+    "uid-prefix-fields",
+    "uid-suffix-fields",
+    "uid-numeric-name",
+    "recurse-sequence",
+    "date-increment",
+    "date-format",
+    "datetime-format",
+    "remove-private-tags",
+    "remove-undefined",
+    "patient-age-from-birthdate",
+    "patient-age-units",
+    "jitter-range",
+    "jitter-type",
+    "filenames",
+    "jitter-seed",  # fastdeid extension: jitter drawn per patient from this key (docs/compatibility.md)
 }
 # Keys of the reference's dicom section that this version does not apply yet. Ignoring them would
 # silently leave identity in the output, so a profile using them is refused.
 DICOM_KEYS_PENDING = {
     "decode",
-    "retain", "secret-key", "asymmetric-encryption", "public-key", "private-key", "force-nonce", "file-filter",
-    "enforce-file-filter", "alter_pixels",
+    "retain",
+    "secret-key",
+    "asymmetric-encryption",
+    "public-key",
+    "private-key",
+    "force-nonce",
+    "file-filter",
+    "enforce-file-filter",
+    "alter_pixels",
 }
 FIELD_KEYS = {
-    "name", "regex", "replace-with-insert", "date-format", "datetime-format", "date-increment-override",
-    "datetime-min", "datetime-max", "jitter-date", "jitter-range", "jitter-unit", "jitter-type", "jitter-min",
-    "jitter-max", *ACTION_ORDER,
+    "name",
+    "regex",
+    "replace-with-insert",
+    "date-format",
+    "datetime-format",
+    "date-increment-override",
+    "datetime-min",
+    "datetime-max",
+    "jitter-date",
+    "jitter-range",
+    "jitter-unit",
+    "jitter-type",
+    "jitter-min",
+    "jitter-max",
+    *ACTION_ORDER,
 }
 FIELD_KEYS_PENDING = {"force-nonce"}
 
@@ -64,11 +142,47 @@ BINARY_NUMBER_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "SV", "UV"}
 UNWRITABLE_VRS = {"SQ", "AT", "OB", "OW", "OF", "OD", "OL", "OV", "UN"}
 # Spec 1.5: hash is refused for these VRs; DS and IS are added because a hex digest is not a
 # number and the reference crashes writing it (E14).
-UNHASHABLE_VRS = {"AT", "FL", "FD", "OB", "OW", "OF", "OD", "OL", "OV", "SL", "SQ", "SS", "UL", "UN", "US", "UI", "SV", "UV", "DS", "IS"}
+UNHASHABLE_VRS = {
+    "AT",
+    "FL",
+    "FD",
+    "OB",
+    "OW",
+    "OF",
+    "OD",
+    "OL",
+    "OV",
+    "SL",
+    "SQ",
+    "SS",
+    "UL",
+    "UN",
+    "US",
+    "UI",
+    "SV",
+    "UV",
+    "DS",
+    "IS",
+}
 UNHASHABLE_NAMES = {0x0020000D, 0x0020000E, 0x00080018}  # Study/Series/SOPInstanceUID: use hashuid
 UID_ROOT_FLYWHEEL = "2.16.840.1.114570"
 # Maximum characters of one value (PS3.5 6.2).
-MAX_LENGTH = {"AE": 16, "AS": 4, "CS": 16, "DA": 8, "DS": 16, "DT": 26, "IS": 12, "LO": 64, "PN": 64, "SH": 16, "TM": 14, "UI": 64, "ST": 1024, "LT": 10240}
+MAX_LENGTH = {
+    "AE": 16,
+    "AS": 4,
+    "CS": 16,
+    "DA": 8,
+    "DS": 16,
+    "DT": 26,
+    "IS": 12,
+    "LO": 64,
+    "PN": 64,
+    "SH": 16,
+    "TM": 14,
+    "UI": 64,
+    "ST": 1024,
+    "LT": 10240,
+}
 NOT_JITTERABLE_VRS = {"SQ", "AT", "OB", "OW", "OF", "OD", "OL", "OV", "UN", "UI", "DA", "DT", "TM", "PN", "AS"}
 
 
@@ -172,7 +286,9 @@ class Profile:
             if rule.name in seen:
                 continue
             seen.add(rule.name)
-            flat = rule.address.kind in ("keyword", "tag", "private") or (rule.address.kind == "path" and "*" not in rule.name)
+            flat = rule.address.kind in ("keyword", "tag", "private") or (
+                rule.address.kind == "path" and "*" not in rule.name
+            )
             columns.append({**rule.address.target, "flat": flat})
         columns += [{**resolve(k, "").target, "flat": True} for k in extra]
         return _core.CompiledProfile(json.dumps({**self.spec, "log": columns}))
@@ -180,7 +296,9 @@ class Profile:
 
 def builtin_names() -> list[str]:
     """Names of the profiles that ship with fastdeid."""
-    return sorted(p.name.removesuffix(".yaml") for p in resources.files("fastdeid.profiles").iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in resources.files("fastdeid.profiles").iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def load_profile(path_or_name: str | os.PathLike[str]) -> Profile:
@@ -210,12 +328,16 @@ def profile_from_text(text: str, source: str, fmt: str = "yaml") -> Profile:
     return _compile(doc, source)
 
 
-def _check_keys(mapping: dict[str, Any], where: str, known: set[str], pending: set[str], pending_msg: str, unknown_msg: str) -> None:
+def _check_keys(
+    mapping: dict[str, Any], where: str, known: set[str], pending: set[str], pending_msg: str, unknown_msg: str
+) -> None:
     """Refuses keys this version does not apply yet and keys nobody knows (with a suggestion):
     the reference ignores both silently (E3)."""
     for key in mapping:
         if key in pending:
-            raise ProfileError(f"{where}: {pending_msg.format(key=key)} is not supported by this version of fastdeid yet")
+            raise ProfileError(
+                f"{where}: {pending_msg.format(key=key)} is not supported by this version of fastdeid yet"
+            )
         if key not in known:
             raise ProfileError(f"{where}: {unknown_msg.format(key=key)}{_did_you_mean(key, known | pending)}")
 
@@ -233,11 +355,20 @@ def _where(source: str, node: Any) -> str:
 def _compile(doc: dict[str, Any], source: str) -> Profile:
     for key in doc:
         if key not in TOP_LEVEL_KEYS and key not in OTHER_FILE_TYPES:
-            raise ProfileError(f"{_where(source, doc)}: unknown top-level key {key!r}{_did_you_mean(key, TOP_LEVEL_KEYS | OTHER_FILE_TYPES)}")
+            raise ProfileError(
+                f"{_where(source, doc)}: unknown top-level key {key!r}{_did_you_mean(key, TOP_LEVEL_KEYS | OTHER_FILE_TYPES)}"
+            )
     dicom = doc.get("dicom") or {}
     if not isinstance(dicom, dict):
         raise ProfileError(f"{_where(source, doc)}: `dicom:` must be a mapping")
-    _check_keys(dicom, _where(source, dicom), DICOM_KEYS_SUPPORTED, DICOM_KEYS_PENDING, "dicom key {key!r}", "unknown dicom key {key!r}")
+    _check_keys(
+        dicom,
+        _where(source, dicom),
+        DICOM_KEYS_SUPPORTED,
+        DICOM_KEYS_PENDING,
+        "dicom key {key!r}",
+        "unknown dicom key {key!r}",
+    )
     insert_default = dicom.get("replace-with-insert", True)
     if not isinstance(insert_default, bool):
         raise ProfileError(f"{_where(source, dicom)}: replace-with-insert must be true or false")
@@ -252,7 +383,9 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
             check_format(dicom[key], key, _where(source, dicom))
     now = datetime.now()
     in_order = [_field_rule(f, source, insert_default, recurse, dicom, now) for f in fields]
-    templates = tuple(compile_filenames(dicom["filenames"], dicom, _where(source, dicom), now)) if "filenames" in dicom else ()
+    templates = (
+        tuple(compile_filenames(dicom["filenames"], dicom, _where(source, dicom), now)) if "filenames" in dicom else ()
+    )
     # Spec 7.2: keywords used only by output names become keep rules (and so log columns).
     named = {r.name for r in in_order}
     implicit = [kw for kw in dict.fromkeys(k for t in templates for k in t.keywords) if kw not in named]
@@ -268,7 +401,16 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         "jitter_seed": _jitter_seed(dicom, _where(source, dicom)),
         **_passes(dicom, _where(source, dicom)),
         "fields": [
-            {**r.address.target, "vr": r.address.vr, "action": {"replace-with": "replace"}.get(r.action, r.action), "value": r.value, "insert": r.insert, "shift": r.shift, "jitter": r.jitter, "cases": r.cases}
+            {
+                **r.address.target,
+                "vr": r.address.vr,
+                "action": {"replace-with": "replace"}.get(r.action, r.action),
+                "value": r.value,
+                "insert": r.insert,
+                "shift": r.shift,
+                "jitter": r.jitter,
+                "cases": r.cases,
+            }
             # Keep rules are sent too: remove-private-tags and remove-undefined keep what they name.
             for r in rules
         ],
@@ -308,7 +450,11 @@ def _passes(dicom: dict[str, Any], where: str) -> dict[str, Any]:
     age = None
     if flags["patient-age-from-birthdate"]:
         age = {"format": dicom.get("date-format", DEFAULT_DATE_FORMAT), "units": units}
-    return {"remove_private_tags": flags["remove-private-tags"], "remove_undefined": flags["remove-undefined"], "patient_age": age}
+    return {
+        "remove_private_tags": flags["remove-private-tags"],
+        "remove_undefined": flags["remove-undefined"],
+        "patient_age": age,
+    }
 
 
 def _hash_options(dicom: dict[str, Any], where: str) -> dict[str, Any]:
@@ -319,21 +465,27 @@ def _hash_options(dicom: dict[str, Any], where: str) -> dict[str, Any]:
     for key, default in (("hash-digits", 16), ("uid-prefix-fields", 4), ("uid-suffix-fields", 1)):
         value = dicom.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or (value < 0 and key != "hash-digits"):
-            raise ProfileError(f"{where}: {key} must be a whole number" + ("" if key == "hash-digits" else " of at least 0"))
+            raise ProfileError(
+                f"{where}: {key} must be a whole number" + ("" if key == "hash-digits" else " of at least 0")
+            )
         opts[key.replace("-", "_")] = value
     numeric_name = dicom.get("uid-numeric-name")
     if numeric_name is not None:
         if not isinstance(numeric_name, str) or not re.fullmatch(r"(0|[1-9]\d*)(\.(0|[1-9]\d*))*", numeric_name):
             raise ProfileError(f"{where}: uid-numeric-name must be a UID root such as '2.16.840.1.114570.2.2' (quoted)")
         if len(numeric_name.split(".")) != opts["uid_prefix_fields"]:
-            raise ProfileError(f"{where}: uid-numeric-name must have exactly uid-prefix-fields ({opts['uid_prefix_fields']}) nodes")
+            raise ProfileError(
+                f"{where}: uid-numeric-name must have exactly uid-prefix-fields ({opts['uid_prefix_fields']}) nodes"
+            )
         if numeric_name.startswith(UID_ROOT_FLYWHEEL) and numeric_name != UID_ROOT_FLYWHEEL + ".2.2":
             raise ProfileError(f"{where}: a uid-numeric-name under {UID_ROOT_FLYWHEEL} must be {UID_ROOT_FLYWHEEL}.2.2")
     opts["uid_numeric_name"] = numeric_name
     return opts
 
 
-def _field_rule(f: Any, source: str, insert_default: bool, recurse: bool, dicom: dict[str, Any], now: datetime) -> FieldRule:
+def _field_rule(
+    f: Any, source: str, insert_default: bool, recurse: bool, dicom: dict[str, Any], now: datetime
+) -> FieldRule:
     where = _where(source, f)
     if not isinstance(f, dict):
         raise ProfileError(f"{where}: each field must be a mapping such as {{name: PatientID, remove: true}}")
@@ -342,7 +494,9 @@ def _field_rule(f: Any, source: str, insert_default: bool, recurse: bool, dicom:
         raise ProfileError(f"{where}: a field needs exactly one of `name:` or `regex:`")
     address = regex_address(f["regex"], where) if "regex" in f else resolve(f["name"], where)
     if recurse and address.kind in ("path", "regex"):
-        raise ProfileError(f"{where}: recurse-sequence cannot be combined with sequence paths or regex fields ({address.name})")
+        raise ProfileError(
+            f"{where}: recurse-sequence cannot be combined with sequence paths or regex fields ({address.name})"
+        )
     name, tag, vr = address.name, address.tag, address.vr
     action = next((a for a in ACTION_ORDER if a in f), "keep")
     if action not in SUPPORTED_ACTIONS:
@@ -351,8 +505,14 @@ def _field_rule(f: Any, source: str, insert_default: bool, recurse: bool, dicom:
         raise ProfileError(f"{where}: {action} on {name} must be `true`")
     if action == "identity":
         action = "keep"
-    if action != "keep" and tag is not None and (tag == TRANSFER_SYNTAX_UID or tag & 0xFFFF == 0 or tag >> 16 == 0xFFFE):
-        raise ProfileError(f"{where}: {name} defines the file's structure (transfer syntax, group length or item) and cannot be changed")
+    if (
+        action != "keep"
+        and tag is not None
+        and (tag == TRANSFER_SYNTAX_UID or tag & 0xFFFF == 0 or tag >> 16 == 0xFFFE)
+    ):
+        raise ProfileError(
+            f"{where}: {name} defines the file's structure (transfer syntax, group length or item) and cannot be changed"
+        )
     insert = f.get("replace-with-insert", insert_default)
     if not isinstance(insert, bool):
         raise ProfileError(f"{where}: replace-with-insert on {name} must be true or false")

@@ -36,7 +36,9 @@ def _group_rule(rule: Any, captures: set[str], dicom: dict[str, Any], where: str
         # Not a capture group: the rule reads the record's field of that name (a dry run).
         spec["field"] = tag_for_keyword(name)
         if spec["field"] is None:
-            raise ProfileError(f"{where}: regex-sub group {name!r} is neither a named group of input-regex nor a DICOM keyword")
+            raise ProfileError(
+                f"{where}: regex-sub group {name!r} is neither a named group of input-regex nor a DICOM keyword"
+            )
     if action == "replace-with":
         spec["value"] = str(rule["replace-with"])
     if action in ("increment-date", "increment-datetime"):
@@ -50,7 +52,11 @@ def regex_sub_cases(raw: Any, dicom: dict[str, Any], where: str, now: datetime) 
         raise ProfileError(f"{where}: regex-sub must be a list of {{input-regex, output, groups}} items")
     cases = []
     for item in raw:
-        if not isinstance(item, dict) or not isinstance(item.get("input-regex"), str) or not isinstance(item.get("output"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("input-regex"), str)
+            or not isinstance(item.get("output"), str)
+        ):
             raise ProfileError(f"{where}: each regex-sub item needs `input-regex:` and `output:` strings")
         try:
             captures = set(re.compile(item["input-regex"]).groupindex)
@@ -60,6 +66,8 @@ def regex_sub_cases(raw: Any, dicom: dict[str, Any], where: str, now: datetime) 
         rule_names = {g["name"] for g in groups}
         for var in _variables(item["output"], where):
             if var not in captures and var not in rule_names:
-                raise ProfileError(f"{where}: regex-sub output variable {{{var}}} is neither a named group nor a group rule")
+                raise ProfileError(
+                    f"{where}: regex-sub output variable {{{var}}} is neither a named group nor a group rule"
+                )
         cases.append({"regex": item["input-regex"], "output": item["output"], "groups": groups})
     return cases

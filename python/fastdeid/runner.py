@@ -154,11 +154,20 @@ def run(
         pairs, done = _resume(Path(src), Path(dst), prof, pairs)
     log_path = deid_log if deid_log is not None else prof.deid_log
     # The log re-identifies the output, so it stays out of the output tree unless the caller asks.
-    log = DeidLog(log_path, prof.log_columns(), log_flavour, outside=None if log_in_output else Path(dst)) if log_path else None
+    log = (
+        DeidLog(log_path, prof.log_columns(), log_flavour, outside=None if log_in_output else Path(dst))
+        if log_path
+        else None
+    )
     if log is not None:
         log.check()
     reporting = log is not None or bool(extra_columns)
-    batch = _core.Batch(prof.compiled_with_log(extra_columns) if reporting else prof.compiled, jobs=jobs, fsync=fsync, accept_no_meta=accept_no_meta)
+    batch = _core.Batch(
+        prof.compiled_with_log(extra_columns) if reporting else prof.compiled,
+        jobs=jobs,
+        fsync=fsync,
+        accept_no_meta=accept_no_meta,
+    )
     width = prof.core_log_width
     report = Report(threads=batch.threads, ok=len(done), resumed=len(done), skipped=len(unnamed))
     report.skips += [(str(p[0]), "no filenames input-regex matches the file name") for p in unnamed]
@@ -171,7 +180,11 @@ def run(
                 if renaming and r.status == "ok" and r.log_after is not None:
                     values = dict(zip(extra_columns, r.log_after[width:]))
                     planned = Path(r.dst).name
-                    name = render(list(templates), Path(r.src).name, values, prof.compiled) if templates else file_name(values, planned)
+                    name = (
+                        render(list(templates), Path(r.src).name, values, prof.compiled)
+                        if templates
+                        else file_name(values, planned)
+                    )
                     _rename(r, safe(name or planned), report)
                 if log is not None and r.log_before is not None:
                     name = Path(r.src).name
@@ -237,7 +250,15 @@ def _rename(r: _core.FileResult, name: str, report: Report) -> None:
         if final.read_bytes() != planned.read_bytes():
             report.ok -= 1
             report.failed += 1
-            report.failures.append(Failure(str(r.src), "duplicate-output", f"duplicate-output: would overwrite {final.name}; not written", None, None))
+            report.failures.append(
+                Failure(
+                    str(r.src),
+                    "duplicate-output",
+                    f"duplicate-output: would overwrite {final.name}; not written",
+                    None,
+                    None,
+                )
+            )
     planned.unlink()
 
 

@@ -24,7 +24,9 @@ class SubjectMap:
         with Path(path).open(newline="", encoding="utf-8") as f:
             rows = list(csv.reader(f))
         if not rows or len(rows[0]) < 2 or "{SubjectCode" not in rows[0][0]:
-            raise UsageError(f"{path}: a subject map starts with a header such as ex{{SubjectCode:04d}},PatientName,PatientBirthDate")
+            raise UsageError(
+                f"{path}: a subject map starts with a header such as ex{{SubjectCode:04d}},PatientName,PatientBirthDate"
+            )
         mapping = cls(rows[0][0], tuple(rows[0][1:]))
         for n, row in enumerate(rows[1:], start=2):
             if len(row) != len(rows[0]):

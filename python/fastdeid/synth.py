@@ -98,7 +98,9 @@ def _pixels(size: int, seed: str) -> bytes:
     return (block * (size // len(block) + 1))[:size]
 
 
-def write_example_tree(root: str | Path, patients: int = 2, studies: int = 1, series: int = 2, instances: int = 3) -> list[Path]:
+def write_example_tree(
+    root: str | Path, patients: int = 2, studies: int = 1, series: int = 2, instances: int = 3
+) -> list[Path]:
     """Writes patient/study/series/instance.dcm files under root; some series are implicit VR."""
     written = []
     for p in range(patients):
@@ -139,14 +141,32 @@ def make_archive_object(kind: str, patient: int, study: int, series: int, instan
     if FILLER is None:
         FILLER = _filler_elements(110)
     rows, frames = {"MR": (256, 1), "CT": (512, 1), "SR": (0, 0), "SC": (128, 1), "ENHANCED": (256, 300)}[kind]
-    ds = make_dataset(patient, study, series, instance, modality="CT" if kind == "CT" else "MR", rows=max(rows, 1), columns=max(rows, 1), implicit=implicit)
+    ds = make_dataset(
+        patient,
+        study,
+        series,
+        instance,
+        modality="CT" if kind == "CT" else "MR",
+        rows=max(rows, 1),
+        columns=max(rows, 1),
+        implicit=implicit,
+    )
     existing = {int(e.tag) for e in ds}
     for tag, vr, value in FILLER:
         if tag not in existing and tag != 0x00280008:
             ds.add_new(tag, vr, value)
     if kind == "SR":
         del ds.PixelData
-        for kw in ("Rows", "Columns", "BitsAllocated", "BitsStored", "HighBit", "PixelRepresentation", "SamplesPerPixel", "PhotometricInterpretation"):
+        for kw in (
+            "Rows",
+            "Columns",
+            "BitsAllocated",
+            "BitsStored",
+            "HighBit",
+            "PixelRepresentation",
+            "SamplesPerPixel",
+            "PhotometricInterpretation",
+        ):
             if kw in ds:
                 delattr(ds, kw)
         ds.Modality = "SR"

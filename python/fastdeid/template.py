@@ -31,7 +31,9 @@ def compile_template(spec: Any) -> list[list[Node]]:
         spec = [s for s in spec.split(":") if s]
     if not isinstance(spec, list) or not spec:
         raise UsageError("the template must be a non-empty list of folder patterns")
-    return [[_node(i) for i in (item["select"] if isinstance(item, dict) and "select" in item else [item])] for item in spec]
+    return [
+        [_node(i) for i in (item["select"] if isinstance(item, dict) and "select" in item else [item])] for item in spec
+    ]
 
 
 def _node(item: Any) -> Node:
@@ -64,7 +66,9 @@ def match(root: Path, template: list[list[Node]], filters: Filters) -> Iterator[
     yield from _descend(root, (), 0, {}, template, filters)
 
 
-def _descend(folder: Path, rel: tuple[str, ...], depth: int, labels: dict[str, str], template: list[list[Node]], filters: Filters) -> Iterator[tuple[Path, dict[str, str]]]:
+def _descend(
+    folder: Path, rel: tuple[str, ...], depth: int, labels: dict[str, str], template: list[list[Node]], filters: Filters
+) -> Iterator[tuple[Path, dict[str, str]]]:
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.is_symlink():
             continue

@@ -16,8 +16,13 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 DICOM_INCLUDE = (
-    "*.[dD][cC][mM]", "*.[dD][cC][mM].[gG][zZ]", "*.[dD][iI][cC][oO][mM]", "*.[dD][iI][cC][oO][mM].[gGzZ]",
-    "*.[iI][mM][aA]", "*.[iI][mM][aA].[gG][zZ]", "[0-9]*[0-9.]*[0-9]",
+    "*.[dD][cC][mM]",
+    "*.[dD][cC][mM].[gG][zZ]",
+    "*.[dD][iI][cC][oO][mM]",
+    "*.[dD][iI][cC][oO][mM].[gGzZ]",
+    "*.[iI][mM][aA]",
+    "*.[iI][mM][aA].[gG][zZ]",
+    "[0-9]*[0-9.]*[0-9]",
 )
 
 

@@ -186,7 +186,8 @@ pub fn write_atomically<T>(dst: &Path, fsync: bool, produce: impl FnOnce(&mut Ou
     // each costs one mkdir rather than one per file.
     let known = KNOWN_DIRS.with(|k| k.borrow().contains(dir));
     if !known {
-        fs::create_dir_all(dir).map_err(|e| Error::new(ErrorKind::of_io(&e), format!("cannot create output directory: {e}")))?;
+        fs::create_dir_all(dir)
+            .map_err(|e| Error::new(ErrorKind::of_io(&e), format!("cannot create output directory: {e}")))?;
         KNOWN_DIRS.with(|k| {
             let mut k = k.borrow_mut();
             if k.len() > 4096 {
@@ -240,7 +241,12 @@ mod tests {
             let written = fs::read(&dst).unwrap();
             assert_eq!(written, [&b"head"[..], &big, b"tail"].concat());
         }
-        assert!(OUTPUT_BUFFER.with(|b| { let v = b.take(); let cap = v.capacity(); b.set(v); cap > 0 }));
+        assert!(OUTPUT_BUFFER.with(|b| {
+            let v = b.take();
+            let cap = v.capacity();
+            b.set(v);
+            cap > 0
+        }));
         fs::remove_dir_all(&dir).unwrap();
     }
 }

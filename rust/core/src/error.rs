@@ -53,7 +53,11 @@ impl ErrorKind {
     /// `DiskFull` for a full disk or an exceeded quota, else `Io`.
     #[must_use]
     pub fn of_io(e: &io::Error) -> Self {
-        if matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded) { ErrorKind::DiskFull } else { ErrorKind::Io }
+        if matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded) {
+            ErrorKind::DiskFull
+        } else {
+            ErrorKind::Io
+        }
     }
 
     /// The stable, machine-readable code of this kind.

@@ -1,14 +1,13 @@
 //! One object: the header rewritten as the edits say, everything else (pixel data included)
 //! copied from the input as bytes.
 
-
 use std::collections::BTreeMap;
 
 use crate::dicom::input::Cached;
 use crate::dicom::{encode, parse, DataSet, Input, Limits, Sink, Tag};
 use crate::error::{Error, ErrorKind, Result};
-use crate::profile::state::{LengthField, State, META};
 use crate::profile::log::LogRows;
+use crate::profile::state::{LengthField, State, META};
 use crate::profile::{apply, NewValue, Profile};
 
 /// Replace input bytes `start..end` with `bytes` (an insertion when `start == end`).
@@ -67,9 +66,15 @@ pub fn splices<I: Input + ?Sized>(state: &State<'_>, input: &I) -> Result<Vec<Sp
         if delta == 0 {
             continue;
         }
-        let new = u32::try_from(i64::from(field.original) + delta)
-            .map_err(|_| Error::at(ErrorKind::BadValue, offset, "a sequence, item or group length cannot be recomputed"))?;
-        out.push(Splice { start: offset, end: offset + 4, bytes: field.encoding.u32_bytes(new).to_vec(), in_meta: field.offset < state.levels[META].ds.end });
+        let new = u32::try_from(i64::from(field.original) + delta).map_err(|_| {
+            Error::at(ErrorKind::BadValue, offset, "a sequence, item or group length cannot be recomputed")
+        })?;
+        out.push(Splice {
+            start: offset,
+            end: offset + 4,
+            bytes: field.encoding.u32_bytes(new).to_vec(),
+            in_meta: field.offset < state.levels[META].ds.end,
+        });
     }
     // At one offset the meta's insertions come first: they end the meta, the others start the data set.
     out.sort_by_key(|s| (s.start, s.end, !s.in_meta));
@@ -98,21 +103,34 @@ fn grow_enclosing<I: Input + ?Sized>(
     if let Some(gl) = lv.ds.find(gl_tag).filter(|gl| gl.value_len == Some(4) && gl_tag != tag) {
         if !changes.iter().any(|(t, _)| *t == gl_tag) {
             let mut raw = [0u8; 4];
-            input.read_exact_at(gl.value_start, &mut raw).map_err(|e| Error::at(ErrorKind::Io, gl.value_start, e.to_string()))?;
-            grow(LengthField { offset: gl.value_start, original: lv.ds.encoding.u32(raw), encoding: lv.ds.encoding }, delta);
+            input
+                .read_exact_at(gl.value_start, &mut raw)
+                .map_err(|e| Error::at(ErrorKind::Io, gl.value_start, e.to_string()))?;
+            grow(
+                LengthField { offset: gl.value_start, original: lv.ds.encoding.u32(raw), encoding: lv.ds.encoding },
+                delta,
+            );
         }
     }
     Ok(())
 }
 
 /// Splices for one level's changes; returns each changed element's size change.
-fn level_splices<I: Input + ?Sized>(ds: &DataSet, in_meta: bool, input: &I, changes: &[(Tag, &NewValue)], out: &mut Vec<Splice>) -> Result<Vec<(Tag, i64)>> {
+fn level_splices<I: Input + ?Sized>(
+    ds: &DataSet,
+    in_meta: bool,
+    input: &I,
+    changes: &[(Tag, &NewValue)],
+    out: &mut Vec<Splice>,
+) -> Result<Vec<(Tag, i64)>> {
     let mut deltas = Vec::new();
     for &(tag, new) in changes {
         let existing = ds.find(tag);
         let bytes = match new {
             NewValue::Removed => Vec::new(),
-            NewValue::Set(vr, value) => encode::element(tag, *vr, value, ds.encoding).map_err(|e| e.within(tag.to_string()))?,
+            NewValue::Set(vr, value) => {
+                encode::element(tag, *vr, value, ds.encoding).map_err(|e| e.within(tag.to_string()))?
+            }
         };
         let (start, end) = match existing {
             Some(e) => (e.start, e.end),
@@ -141,7 +159,13 @@ fn unchanged<I: Input + ?Sized>(input: &I, start: u64, end: u64, bytes: &[u8]) -
 }
 
 /// Writes input bytes `from..to` with the given splices (all inside that range) applied.
-pub fn write_range<'s, I: Input + ?Sized, W: Sink>(input: &I, splices: impl IntoIterator<Item = &'s Splice>, from: u64, to: u64, out: &mut W) -> Result<()> {
+pub fn write_range<'s, I: Input + ?Sized, W: Sink>(
+    input: &I,
+    splices: impl IntoIterator<Item = &'s Splice>,
+    from: u64,
+    to: u64,
+    out: &mut W,
+) -> Result<()> {
     let mut pos = from;
     for s in splices {
         input.copy_to(pos, s.start - pos, out)?;
@@ -167,7 +191,12 @@ pub struct Rewritten {
 
 /// De-identifies one object: parses `input`, runs `profile`, and writes the result to `out`.
 /// When nothing changes the input is copied byte for byte.
-pub fn rewrite<I: Input + ?Sized, W: Sink>(input: &I, profile: &Profile, limits: &Limits, out: &mut W) -> Result<Rewritten> {
+pub fn rewrite<I: Input + ?Sized, W: Sink>(
+    input: &I,
+    profile: &Profile,
+    limits: &Limits,
+    out: &mut W,
+) -> Result<Rewritten> {
     let cached = Cached::new(input, HEAD_BYTES).map_err(|e| Error::at(ErrorKind::of_io(&e), 0, e.to_string()))?;
     rewrite_cached(&cached, profile, limits, out)
 }
@@ -175,7 +204,12 @@ pub fn rewrite<I: Input + ?Sized, W: Sink>(input: &I, profile: &Profile, limits:
 /// The first bytes of a file kept in memory while it is rewritten: the header of most files.
 const HEAD_BYTES: u64 = 64 * 1024;
 
-fn rewrite_cached<I: Input + ?Sized, W: Sink>(input: &I, profile: &Profile, limits: &Limits, out: &mut W) -> Result<Rewritten> {
+fn rewrite_cached<I: Input + ?Sized, W: Sink>(
+    input: &I,
+    profile: &Profile,
+    limits: &Limits,
+    out: &mut W,
+) -> Result<Rewritten> {
     let doc = parse(input, limits)?;
     let bytes_in = input.len();
     let (plan, log) = if let Some(buf) = &doc.inflated {

@@ -12,7 +12,11 @@ use fastdeid_core::invariants;
 
 fn seeds() -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    for (ts, enc) in [(EXPLICIT_LE, Encoding::EXPLICIT_LE), (IMPLICIT_LE, Encoding::IMPLICIT_LE), (EXPLICIT_BE, Encoding::EXPLICIT_BE)] {
+    for (ts, enc) in [
+        (EXPLICIT_LE, Encoding::EXPLICIT_LE),
+        (IMPLICIT_LE, Encoding::IMPLICIT_LE),
+        (EXPLICIT_BE, Encoding::EXPLICIT_BE),
+    ] {
         let mut inner = Ds::new(enc);
         inner.elem(0x0010_0020, "LO", b"OTHER1").elem(0x0010_0021, "LO", b"ISSUER");
         let mut ds = Ds::new(enc);

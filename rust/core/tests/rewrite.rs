@@ -32,7 +32,11 @@ fn sample(enc: Encoding) -> Vec<u8> {
 
 #[test]
 fn remove_cuts_exactly_the_element_in_every_syntax() {
-    for (ts, enc) in [(EXPLICIT_LE, Encoding::EXPLICIT_LE), (IMPLICIT_LE, Encoding::IMPLICIT_LE), (EXPLICIT_BE, Encoding::EXPLICIT_BE)] {
+    for (ts, enc) in [
+        (EXPLICIT_LE, Encoding::EXPLICIT_LE),
+        (IMPLICIT_LE, Encoding::IMPLICIT_LE),
+        (EXPLICIT_BE, Encoding::EXPLICIT_BE),
+    ] {
         let file = part10(ts, &sample(enc));
         let out = run(&file, &profile(REMOVE_NAME));
         let before = parse(file.as_slice(), &Limits::default()).unwrap();
@@ -49,7 +53,9 @@ fn remove_cuts_exactly_the_element_in_every_syntax() {
 fn no_rules_and_same_value_replacements_copy_the_input_exactly() {
     let file = part10(EXPLICIT_LE, &sample(Encoding::EXPLICIT_LE));
     assert_eq!(run(&file, &Profile::identity()), file);
-    let same = profile(r#"{"path": [{"tag": 1048592}], "vr": "PN", "action": "replace", "value": "Doe^John", "insert": true}"#);
+    let same = profile(
+        r#"{"path": [{"tag": 1048592}], "vr": "PN", "action": "replace", "value": "Doe^John", "insert": true}"#,
+    );
     assert_eq!(run(&file, &same), file);
 }
 
@@ -76,7 +82,9 @@ fn replace_reencodes_and_inserts_missing_elements_in_tag_order() {
 fn later_rules_see_earlier_ones() {
     // Spec 3.2: remove then replace-with re-creates the element.
     let file = part10(EXPLICIT_LE, &sample(Encoding::EXPLICIT_LE));
-    let p = profile(&format!(r#"{REMOVE_NAME}, {{"path": [{{"tag": 1048592}}], "vr": "PN", "action": "replace", "value": "BACK", "insert": true}}"#));
+    let p = profile(&format!(
+        r#"{REMOVE_NAME}, {{"path": [{{"tag": 1048592}}], "vr": "PN", "action": "replace", "value": "BACK", "insert": true}}"#
+    ));
     let out = run(&file, &p);
     let doc = parse(out.as_slice(), &Limits::default()).unwrap();
     let name = doc.dataset.find(Tag(0x0010_0010)).unwrap();
@@ -86,7 +94,11 @@ fn later_rules_see_earlier_ones() {
 #[test]
 fn group_length_is_recomputed_when_its_group_changes() {
     let mut ds = Ds::new(Encoding::EXPLICIT_LE);
-    ds.elem(0x0010_0000, "UL", &28u32.to_le_bytes()).elem(0x0010_0010, "PN", b"Doe^John").elem(0x0010_0020, "LO", b"PID1");
+    ds.elem(0x0010_0000, "UL", &28u32.to_le_bytes()).elem(0x0010_0010, "PN", b"Doe^John").elem(
+        0x0010_0020,
+        "LO",
+        b"PID1",
+    );
     let file = part10(EXPLICIT_LE, &ds.bytes);
     let out = run(&file, &profile(REMOVE_NAME));
     let doc = parse(out.as_slice(), &Limits::default()).unwrap();
@@ -137,7 +149,8 @@ fn large_pixel_data_streams_from_file_to_file() {
 fn meta_rules_edit_the_meta_and_recompute_its_group_length() {
     let file = part10(EXPLICIT_LE, &sample(Encoding::EXPLICIT_LE));
     // MediaStorageSOPInstanceUID (0002,0003) is inserted into the meta, not the data set.
-    let p = profile(r#"{"path": [{"tag": 131075}], "vr": "UI", "action": "replace", "value": "1.2.3.4", "insert": true}"#);
+    let p =
+        profile(r#"{"path": [{"tag": 131075}], "vr": "UI", "action": "replace", "value": "1.2.3.4", "insert": true}"#);
     let out = run(&file, &p);
     let doc = parse(out.as_slice(), &Limits::default()).expect("meta group length must be consistent");
     let uid = doc.meta.find(Tag(0x0002_0003)).unwrap();
@@ -174,9 +187,12 @@ fn nested_changes_fix_every_enclosing_defined_length() {
         for defined in [true, false] {
             let out = run(&nested_file(enc, defined), &p);
             // The parser checks every item and sequence length against its contents.
-            let doc = parse(out.as_slice(), &Limits::default()).unwrap_or_else(|e| panic!("{enc:?} defined={defined}: {e}"));
+            let doc =
+                parse(out.as_slice(), &Limits::default()).unwrap_or_else(|e| panic!("{enc:?} defined={defined}: {e}"));
             let Body::Items(items) = &doc.dataset.find(Tag(0x0010_1002)).unwrap().body else { panic!("no sequence") };
-            let value = |i: usize, t: u32| items[i].dataset.find(Tag(t)).map(|e| out[e.value_start as usize..e.end as usize].to_vec());
+            let value = |i: usize, t: u32| {
+                items[i].dataset.find(Tag(t)).map(|e| out[e.value_start as usize..e.end as usize].to_vec())
+            };
             assert_eq!(value(0, 0x0010_0020).as_deref(), Some(&b"X "[..]));
             assert_eq!(value(1, 0x0010_0020).as_deref(), Some(&b"X "[..]));
             assert_eq!(value(0, 0x0010_0021).as_deref(), Some(&b"ISSUER"[..]));
@@ -191,7 +207,8 @@ fn nested_changes_fix_every_enclosing_defined_length() {
 #[test]
 fn an_index_past_the_end_fails_the_file() {
     let p = profile(r#"{"path": [{"tag": 1052674}, {"index": 5}, {"tag": 1048608}], "vr": "LO", "action": "remove"}"#);
-    let err = rewrite(nested_file(Encoding::EXPLICIT_LE, true).as_slice(), &p, &Limits::default(), &mut Vec::new()).unwrap_err();
+    let err = rewrite(nested_file(Encoding::EXPLICIT_LE, true).as_slice(), &p, &Limits::default(), &mut Vec::new())
+        .unwrap_err();
     assert_eq!(err.kind, fastdeid_core::ErrorKind::BadValue);
 }
 
@@ -204,7 +221,10 @@ fn an_insertion_at_the_start_of_a_deflated_data_set_is_deflated_once() {
     let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(&ds.bytes).unwrap();
     let file = part10(DEFLATED, &enc.finish().unwrap());
-    let out = run(&file, &profile(r#"{"path": [{"tag": 1048592}], "vr": "PN", "action": "replace", "value": "ANON", "insert": true}"#));
+    let out = run(
+        &file,
+        &profile(r#"{"path": [{"tag": 1048592}], "vr": "PN", "action": "replace", "value": "ANON", "insert": true}"#),
+    );
     let doc = parse(out.as_slice(), &Limits::default()).expect("output inflates and parses");
     let tags: Vec<u32> = doc.dataset.elements.iter().map(|e| e.tag.0).collect();
     assert_eq!(tags, [0x0010_0010, 0x0020_0013]);

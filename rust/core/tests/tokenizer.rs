@@ -31,7 +31,11 @@ fn nested_dataset(enc: Encoding) -> Vec<u8> {
 
 #[test]
 fn each_transfer_syntax_yields_the_same_tree() {
-    for (ts, enc) in [(EXPLICIT_LE, Encoding::EXPLICIT_LE), (IMPLICIT_LE, Encoding::IMPLICIT_LE), (EXPLICIT_BE, Encoding::EXPLICIT_BE)] {
+    for (ts, enc) in [
+        (EXPLICIT_LE, Encoding::EXPLICIT_LE),
+        (IMPLICIT_LE, Encoding::IMPLICIT_LE),
+        (EXPLICIT_BE, Encoding::EXPLICIT_BE),
+    ] {
         let file = part10(ts, &nested_dataset(enc));
         let doc = parse_ok(&file);
         assert_eq!(doc.transfer_syntax.encoding, enc, "{ts}");
@@ -168,7 +172,9 @@ fn bytes_after_pixel_data_are_trailing_garbage_but_a_padding_element_is_not() {
     let mut ds = Ds::new(Encoding::EXPLICIT_LE);
     ds.elem(0x0010_0010, "PN", b"AB").elem(0x7FE0_0010, "OW", &[1, 2, 3, 4]);
     let with_pixels = part10(EXPLICIT_LE, &ds.bytes);
-    for junk in [&b"\x01\x02\x03"[..], b"some text appended by a script", &[0u8; 16], &[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]] {
+    for junk in
+        [&b"\x01\x02\x03"[..], b"some text appended by a script", &[0u8; 16], &[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]]
+    {
         let mut file = with_pixels.clone();
         file.extend_from_slice(junk);
         let err = parse_err(&file);

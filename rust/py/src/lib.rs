@@ -85,7 +85,14 @@ impl From<fastdeid_core::FileResult> for FileResult {
         match r.status {
             Status::Ok(w) => {
                 let (log_before, log_after) = w.log.map_or((None, None), |l| (Some(l.before), Some(l.after)));
-                FileResult { bytes_in: w.bytes_in, bytes_out: w.bytes_out, changed: w.changed, log_before, log_after, ..base }
+                FileResult {
+                    bytes_in: w.bytes_in,
+                    bytes_out: w.bytes_out,
+                    changed: w.changed,
+                    log_before,
+                    log_after,
+                    ..base
+                }
             }
             Status::Skipped(why) => FileResult { status: "skipped", message: Some(why.to_string()), ..base },
             Status::Failed(e) => FileResult {
@@ -112,7 +119,14 @@ struct Batch {
 impl Batch {
     #[new]
     #[pyo3(signature = (profile, jobs=0, fsync=true, max_depth=64, accept_no_meta=false))]
-    fn new(py: Python<'_>, profile: &PyProfile, jobs: usize, fsync: bool, max_depth: u32, accept_no_meta: bool) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        profile: &PyProfile,
+        jobs: usize,
+        fsync: bool,
+        max_depth: u32,
+        accept_no_meta: bool,
+    ) -> PyResult<Self> {
         let options = Options { limits: Limits { max_depth, accept_no_meta, ..Limits::default() }, fsync };
         let runner = Runner::new(jobs, options).map_err(|e| to_py(py, &e))?;
         Ok(Batch { runner, profile: Arc::clone(&profile.inner) })
@@ -183,5 +197,8 @@ fn dictionary_keywords() -> Vec<(&'static str, u32)> {
 #[pymodule]
 mod _core {
     #[pymodule_export]
-    use super::{apply_group_rule, deidentify_bytes, dictionary_entry, dictionary_keywords, dump, tag_for_keyword, Batch, FileResult, PyProfile};
+    use super::{
+        apply_group_rule, deidentify_bytes, dictionary_entry, dictionary_keywords, dump, tag_for_keyword, Batch,
+        FileResult, PyProfile,
+    };
 }

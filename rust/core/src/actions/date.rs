@@ -131,7 +131,10 @@ mod tests {
 
     #[test]
     fn multi_valued_dates_shift_each_value() {
-        assert_eq!(increment_date("20200101,20200201", &shift(-17.0, "%Y%m%d"), 0), Ok(vec!["20191215".into(), "20200115".into()]));
+        assert_eq!(
+            increment_date("20200101,20200201", &shift(-17.0, "%Y%m%d"), 0),
+            Ok(vec!["20191215".into(), "20200115".into()])
+        );
         assert_eq!(increment_date("2020-03-10", &shift(1.0, "%Y%m%d"), 0), Err(ShiftError::Unparsable));
     }
 

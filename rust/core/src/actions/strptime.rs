@@ -88,7 +88,8 @@ pub fn parse(value: &str, fmt: &str) -> Option<DateTime> {
     if end != value.len() {
         return None;
     }
-    let (mut year, mut month, mut day, mut hour, mut minute, mut second, mut micro, mut yday) = (1900, 1, 1, 0, 0, 0, 0, None);
+    let (mut year, mut month, mut day, mut hour, mut minute, mut second, mut micro, mut yday) =
+        (1900, 1, 1, 0, 0, 0, 0, None);
     for (d, text) in fields.iter().flatten() {
         let n: i64 = text.trim().parse().ok()?;
         match d {
@@ -116,7 +117,13 @@ pub fn parse(value: &str, fmt: &str) -> Option<DateTime> {
 }
 
 /// Depth-first search in regex order; records matched text per directive and returns the end.
-fn search<'v>(v: &'v [u8], pos: usize, toks: &[Token], fields: &mut [Option<(char, &'v str)>; 16], n: usize) -> Option<usize> {
+fn search<'v>(
+    v: &'v [u8],
+    pos: usize,
+    toks: &[Token],
+    fields: &mut [Option<(char, &'v str)>; 16],
+    n: usize,
+) -> Option<usize> {
     let Some((first, rest)) = toks.split_first() else { return Some(pos) };
     match first {
         Token::Literal(c) => (v.get(pos) == Some(c)).then_some(()).and_then(|()| search(v, pos + 1, rest, fields, n)),

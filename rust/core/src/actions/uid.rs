@@ -58,7 +58,11 @@ pub fn hashuid(salt: &str, value: &str, opts: &UidOptions) -> String {
                 // The last six characters (not bytes: a damaged UID may hold any text).
                 let cut = node.char_indices().rev().nth(5).map_or(*node, |(i, _)| &node[i..]);
                 let t = cut.trim_start_matches('0');
-                if t.is_empty() { "0" } else { t }
+                if t.is_empty() {
+                    "0"
+                } else {
+                    t
+                }
             })
             .collect()
     } else {
@@ -84,7 +88,11 @@ pub fn hashuid(salt: &str, value: &str, opts: &UidOptions) -> String {
 /// A UID node without leading zeros ("0" stays "0"; an empty node stays empty).
 fn without_leading_zeros(node: &str) -> &str {
     let t = node.trim_start_matches('0');
-    if t.is_empty() && !node.is_empty() { "0" } else { t }
+    if t.is_empty() && !node.is_empty() {
+        "0"
+    } else {
+        t
+    }
 }
 
 fn push_decimal(out: &mut String, byte: u8) {
@@ -124,12 +132,16 @@ mod tests {
             hashuid("s", "1.2.840.113619.2.55.3.604688119.868.1234567890.123", &opts(2, 2)),
             "1.2.249301.685412.444205.507112.329204.234116.567890.123"
         );
-        let named = UidOptions { prefix_fields: 7, suffix_fields: 0, numeric_name: Some("2.16.840.1.114570.2.2".into()) };
+        let named =
+            UidOptions { prefix_fields: 7, suffix_fields: 0, numeric_name: Some("2.16.840.1.114570.2.2".into()) };
         assert_eq!(
             hashuid("", "1.2.840.113619.2.55.3.604688119.868.1234567890.123", &named),
             "2.16.840.1.114570.2.2.184128.991772.401752.462284.117410.818173"
         );
-        assert_eq!(hashuid("", &long, &opts(12, 1)), "1.2.3.4.5.6.7.8.9.10.11.12.251113.240198.641123.120417.444151.24");
+        assert_eq!(
+            hashuid("", &long, &opts(12, 1)),
+            "1.2.3.4.5.6.7.8.9.10.11.12.251113.240198.641123.120417.444151.24"
+        );
         assert_eq!(
             hashuid("", "1.2.840.113619.2.55.3.604688119.868.1234567890.123", &opts(12, 1)),
             "1.2.840.113619.2.55.3.604688119.868.1234567890.184128.991772.123"

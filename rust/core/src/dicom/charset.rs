@@ -65,7 +65,12 @@ impl Codec {
                 fixed = format!("ISO_IR{rest}");
                 fixed.as_str()
             }
-            (_, Some(rest)) if b.starts_with(b"ISO") && b[4..].starts_with(b"2022") && b[9..].starts_with(b"IR") && !b.starts_with(b"ISO 2022 IR ") => {
+            (_, Some(rest))
+                if b.starts_with(b"ISO")
+                    && b[4..].starts_with(b"2022")
+                    && b[9..].starts_with(b"IR")
+                    && !b.starts_with(b"ISO 2022 IR ") =>
+            {
                 fixed = format!("ISO 2022 IR {rest}");
                 fixed.as_str()
             }
@@ -154,7 +159,9 @@ impl Codec {
             Codec::Gb2312 | Codec::Gbk => encoding_rs::GBK.decode_without_bom_handling(bytes).0.into_owned(),
             Codec::Gb18030 => encoding_rs::GB18030.decode_without_bom_handling(bytes).0.into_owned(),
             Codec::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
-            Codec::Latin1 | Codec::Turkish | Codec::Jis0208 | Codec::Jis0212 => bytes.iter().map(|&b| if b < 0x80 { char::from(b) } else { '\u{FFFD}' }).collect(),
+            Codec::Latin1 | Codec::Turkish | Codec::Jis0208 | Codec::Jis0212 => {
+                bytes.iter().map(|&b| if b < 0x80 { char::from(b) } else { '\u{FFFD}' }).collect()
+            }
         }
     }
 
@@ -169,11 +176,14 @@ impl Codec {
             Codec::Gbk => encode_strict(encoding_rs::GBK, text),
             Codec::Gb18030 => encode_strict(encoding_rs::GB18030, text),
             // JIS X 0201 only: ASCII and half-width katakana, one byte each.
-            Codec::ShiftJis => text.chars().map(|c| match u32::from(c) {
-                0..=0x7F => u8::try_from(u32::from(c)).ok(),
-                k @ 0xFF61..=0xFF9F => u8::try_from(k - 0xFF61 + 0xA1).ok(),
-                _ => None,
-            }).collect(),
+            Codec::ShiftJis => text
+                .chars()
+                .map(|c| match u32::from(c) {
+                    0..=0x7F => u8::try_from(u32::from(c)).ok(),
+                    k @ 0xFF61..=0xFF9F => u8::try_from(k - 0xFF61 + 0xA1).ok(),
+                    _ => None,
+                })
+                .collect(),
             // These need escape sequences around every run, which is not written here.
             Codec::Jis0208 | Codec::Jis0212 | Codec::EucKr | Codec::Gb2312 => None,
         }
@@ -258,7 +268,8 @@ impl CharacterSet {
     #[must_use]
     pub fn from_value(raw: &[u8]) -> Self {
         let text = String::from_utf8_lossy(raw);
-        let terms: Vec<&str> = text.trim_end_matches(['\0', ' ']).split('\\').map(|t| t.trim_matches([' ', '\0'])).collect();
+        let terms: Vec<&str> =
+            text.trim_end_matches(['\0', ' ']).split('\\').map(|t| t.trim_matches([' ', '\0'])).collect();
         let known: Vec<Option<Codec>> = terms.iter().map(|t| Codec::from_term(t)).collect();
         let ascii_only = matches!(terms.first().copied(), None | Some("" | "ISO_IR 6" | "ISO 2022 IR 6"));
         let writable = !ascii_only && known.first().is_some_and(Option::is_some);
@@ -324,7 +335,9 @@ impl CharacterSet {
                         let body = &piece[len..];
                         let multi_byte = matches!(codec, Codec::Jis0208 | Codec::Jis0212);
                         match body.iter().position(|b| delimiters.contains(b)).filter(|_| !multi_byte) {
-                            Some(at) => codec.decode(&body[..at]).and_then(|a| first.decode(&body[at..]).map(|b| a + &b)),
+                            Some(at) => {
+                                codec.decode(&body[..at]).and_then(|a| first.decode(&body[at..]).map(|b| a + &b))
+                            }
                             None => codec.decode(body),
                         }
                     }
@@ -348,10 +361,12 @@ impl CharacterSet {
         if !self.writable {
             return Err(Error::new(ErrorKind::BadValue, "non-ASCII text cannot be written: the data set's Specific Character Set is ASCII (or absent or unknown)"));
         }
-        self.first()
-            .encode(text)
-            .map(Cow::Owned)
-            .ok_or_else(|| Error::new(ErrorKind::BadValue, "text has characters the data set's Specific Character Set cannot encode without code extensions"))
+        self.first().encode(text).map(Cow::Owned).ok_or_else(|| {
+            Error::new(
+                ErrorKind::BadValue,
+                "text has characters the data set's Specific Character Set cannot encode without code extensions",
+            )
+        })
     }
 }
 
@@ -403,7 +418,8 @@ mod tests {
     fn any_bytes_decode_without_panic() {
         for term in ["ISO\u{e9}IR 100", "ISO 2022\u{e9}IR 87", "ISO", "ISO 2022", "\u{1b}$B"] {
             let set = CharacterSet::from_value(format!("{term}\\ISO 2022 IR 87\\ISO 2022 IR 149").as_bytes());
-            for raw in [&b"\x1b"[..], b"\x1b$", b"\x1b$B\x21", b"\x1b$B\xff", b"\x1b$)C\xff\xff\x1b", b"\xff\xfe\x1b(J"] {
+            for raw in [&b"\x1b"[..], b"\x1b$", b"\x1b$B\x21", b"\x1b$B\xff", b"\x1b$)C\xff\xff\x1b", b"\xff\xfe\x1b(J"]
+            {
                 let _ = set.decode(raw, Vr::PN);
             }
         }

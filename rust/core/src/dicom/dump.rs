@@ -54,7 +54,13 @@ fn read<I: Input + ?Sized>(doc: &Document, input: &I, off: u64, n: usize) -> Res
     Ok(buf)
 }
 
-fn lines(ds: &DataSet, depth: usize, read: &dyn Fn(u64, usize) -> Result<Vec<u8>>, opts: &DumpOptions, out: &mut String) -> Result<()> {
+fn lines(
+    ds: &DataSet,
+    depth: usize,
+    read: &dyn Fn(u64, usize) -> Result<Vec<u8>>,
+    opts: &DumpOptions,
+    out: &mut String,
+) -> Result<()> {
     for e in &ds.elements {
         let indent = "  ".repeat(depth);
         let keyword = dict::keyword(e.tag).unwrap_or(if e.tag.is_private() { "(private)" } else { "(unknown)" });
@@ -70,7 +76,12 @@ fn lines(ds: &DataSet, depth: usize, read: &dyn Fn(u64, usize) -> Result<Vec<u8>
     Ok(())
 }
 
-fn describe(e: &Element, enc: Encoding, read: &dyn Fn(u64, usize) -> Result<Vec<u8>>, opts: &DumpOptions) -> Result<String> {
+fn describe(
+    e: &Element,
+    enc: Encoding,
+    read: &dyn Fn(u64, usize) -> Result<Vec<u8>>,
+    opts: &DumpOptions,
+) -> Result<String> {
     let len = match (&e.body, e.value_len) {
         (Body::Items(items), _) => return Ok(format!("<sequence, {} item(s)>", items.len())),
         (Body::Fragments(n), _) => return Ok(format!("<encapsulated pixel data, {n} item(s)>")),
@@ -84,7 +95,8 @@ fn describe(e: &Element, enc: Encoding, read: &dyn Fn(u64, usize) -> Result<Vec<
         let shown = len.min(opts.max_text + 1);
         let raw = read(e.value_start, shown)?;
         let text = String::from_utf8_lossy(&raw);
-        let mut text: String = text.trim_end_matches(['\0', ' ']).chars().map(|c| if c.is_control() { '.' } else { c }).collect();
+        let mut text: String =
+            text.trim_end_matches(['\0', ' ']).chars().map(|c| if c.is_control() { '.' } else { c }).collect();
         if len > opts.max_text {
             text = text.chars().take(opts.max_text).collect::<String>() + &format!("... ({len} bytes)");
         }

@@ -90,7 +90,11 @@ fn push_number(value: &Value, vr: Vr, enc: Encoding, out: &mut Vec<u8>) -> Resul
     let be = enc.big_endian;
     macro_rules! put {
         ($v:expr) => {
-            if be { out.extend_from_slice(&$v.to_be_bytes()) } else { out.extend_from_slice(&$v.to_le_bytes()) }
+            if be {
+                out.extend_from_slice(&$v.to_be_bytes())
+            } else {
+                out.extend_from_slice(&$v.to_le_bytes())
+            }
         };
     }
     match vr {
@@ -142,8 +146,9 @@ pub fn element(tag: Tag, vr: Vr, value: &[u8], enc: Encoding) -> Result<Vec<u8>>
             out.extend_from_slice(&[0, 0]);
             out.extend_from_slice(&enc.u32_bytes(len));
         } else {
-            let short = u16::try_from(len)
-                .map_err(|_| Error::new(ErrorKind::BadValue, format!("value too long for the 16-bit length of a {vr} element")))?;
+            let short = u16::try_from(len).map_err(|_| {
+                Error::new(ErrorKind::BadValue, format!("value too long for the 16-bit length of a {vr} element"))
+            })?;
             out.extend_from_slice(&enc.u16_bytes(short));
         }
     } else {
@@ -169,7 +174,10 @@ mod tests {
     fn numbers_follow_byte_order_and_range() {
         assert_eq!(value_bytes(&Value::Int(258), Vr::US, Encoding::EXPLICIT_BE).unwrap(), [1, 2]);
         assert_eq!(value_bytes(&Value::Int(258), Vr::US, Encoding::EXPLICIT_LE).unwrap(), [2, 1]);
-        assert_eq!(value_bytes(&Value::Int(70000), Vr::US, Encoding::EXPLICIT_LE).unwrap_err().kind, ErrorKind::BadValue);
+        assert_eq!(
+            value_bytes(&Value::Int(70000), Vr::US, Encoding::EXPLICIT_LE).unwrap_err().kind,
+            ErrorKind::BadValue
+        );
     }
 
     #[test]

@@ -122,7 +122,11 @@ impl Input for FileInput {
             Some(file) => io::copy(&mut f.take(len), file)?,
             None => io::copy(&mut f.take(len), out)?,
         };
-        if copied == len { Ok(()) } else { Err(io::ErrorKind::UnexpectedEof.into()) }
+        if copied == len {
+            Ok(())
+        } else {
+            Err(io::ErrorKind::UnexpectedEof.into())
+        }
     }
 }
 
@@ -207,7 +211,9 @@ impl<'a, I: Input + ?Sized> Window<'a, I> {
             let want = n.max(CHUNK) as u64;
             let take = want.min(self.input.len() - offset) as usize;
             self.buf.resize(take, 0);
-            self.input.read_exact_at(offset, &mut self.buf).map_err(|e| Error::at(ErrorKind::Io, offset, e.to_string()))?;
+            self.input
+                .read_exact_at(offset, &mut self.buf)
+                .map_err(|e| Error::at(ErrorKind::Io, offset, e.to_string()))?;
             self.start = offset;
         }
         let from = (offset - self.start) as usize;

@@ -74,7 +74,12 @@ fn without_meta<I: Input + ?Sized>(input: &I, limits: &Limits) -> Option<Documen
         let Ok(dataset) = p.dataset(0, input.len(), Until::Bound, encoding, 0) else { continue };
         if dataset.elements.first().is_some_and(|e| e.tag.group() > 0x0002) {
             let meta = DataSet { encoding: Encoding::EXPLICIT_LE, start: 0, end: 0, elements: Vec::new() };
-            return Some(Document { meta, transfer_syntax: TransferSyntax { encoding, deflated: false }, dataset, inflated: None });
+            return Some(Document {
+                meta,
+                transfer_syntax: TransferSyntax { encoding, deflated: false },
+                dataset,
+                inflated: None,
+            });
         }
     }
     None
@@ -82,10 +87,13 @@ fn without_meta<I: Input + ?Sized>(input: &I, limits: &Limits) -> Option<Documen
 
 fn inflate<I: Input + ?Sized>(input: &I, meta_end: u64, limits: &Limits) -> Result<Vec<u8>> {
     let compressed_len = input.len() - meta_end;
-    let cap = limits
-        .max_inflated
-        .min(limits.inflate_floor.max(compressed_len.saturating_mul(limits.max_inflate_ratio)));
-    let mut raw = vec![0u8; usize::try_from(input.len()).map_err(|_| Error::new(ErrorKind::Deflate, "file too large to inflate"))?];
+    let cap =
+        limits.max_inflated.min(limits.inflate_floor.max(compressed_len.saturating_mul(limits.max_inflate_ratio)));
+    let mut raw = vec![
+        0u8;
+        usize::try_from(input.len())
+            .map_err(|_| Error::new(ErrorKind::Deflate, "file too large to inflate"))?
+    ];
     input.read_exact_at(0, &mut raw).map_err(|e| Error::at(ErrorKind::Io, 0, e.to_string()))?;
     let mut out = raw[..meta_end as usize].to_vec();
     let decoder = flate2::read::DeflateDecoder::new(&raw[meta_end as usize..]);
@@ -95,13 +103,21 @@ fn inflate<I: Input + ?Sized>(input: &I, meta_end: u64, limits: &Limits) -> Resu
         .read_to_end(&mut out)
         .map_err(|_| Error::at(ErrorKind::Deflate, meta_end, "deflated data set does not inflate"))?;
     if out.len() as u64 - meta_end > cap {
-        return Err(Error::at(ErrorKind::Deflate, meta_end, format!("deflated data set inflates past the cap of {cap} bytes")));
+        return Err(Error::at(
+            ErrorKind::Deflate,
+            meta_end,
+            format!("deflated data set inflates past the cap of {cap} bytes"),
+        ));
     }
     Ok(out)
 }
 
 fn trailing_garbage(pos: u64, bound: u64) -> Error {
-    Error::at(ErrorKind::TrailingGarbage, pos, format!("{} bytes after the last data element do not form an element", bound - pos))
+    Error::at(
+        ErrorKind::TrailingGarbage,
+        pos,
+        format!("{} bytes after the last data element do not form an element", bound - pos),
+    )
 }
 
 /// What ends a data set.
@@ -137,27 +153,44 @@ impl<I: Input + ?Sized> Parser<'_, I> {
             let declared = u64::from(u32::from_le_bytes(self.win.array(start + 8)?));
             let bound = start + 12 + declared;
             if bound > len {
-                return Err(Error::at(ErrorKind::Truncated, start, "file ends inside the file meta").within("(0002,0000)"));
+                return Err(
+                    Error::at(ErrorKind::Truncated, start, "file ends inside the file meta").within("(0002,0000)")
+                );
             }
-            let meta = self.dataset(start, bound, Until::Bound, Encoding::EXPLICIT_LE, 0).map_err(|e| match e.kind {
-                // An element crossing the declared end: the group length is what is wrong.
-                ErrorKind::LengthPastEnd | ErrorKind::Truncated | ErrorKind::TrailingGarbage => Error { kind: ErrorKind::BadMeta, detail: "file meta group length does not match the meta elements".into(), ..e },
-                _ => e,
-            })?;
+            let meta =
+                self.dataset(start, bound, Until::Bound, Encoding::EXPLICIT_LE, 0).map_err(|e| match e.kind {
+                    // An element crossing the declared end: the group length is what is wrong.
+                    ErrorKind::LengthPastEnd | ErrorKind::Truncated | ErrorKind::TrailingGarbage => Error {
+                        kind: ErrorKind::BadMeta,
+                        detail: "file meta group length does not match the meta elements".into(),
+                        ..e
+                    },
+                    _ => e,
+                })?;
             if let Some(stray) = meta.elements.iter().find(|e| e.tag.group() != 0x0002) {
-                return Err(Error::at(ErrorKind::BadMeta, stray.start, "file meta group length covers elements outside group 0002").within(stray.tag.to_string()));
+                return Err(Error::at(
+                    ErrorKind::BadMeta,
+                    stray.start,
+                    "file meta group length covers elements outside group 0002",
+                )
+                .within(stray.tag.to_string()));
             }
             let next_is_meta = len >= bound + 2 && self.win.bytes(bound, 2)? == [2, 0];
             if next_is_meta && !self.transfer_syntax_is_deflated(&meta)? {
-                return Err(Error::at(ErrorKind::BadMeta, bound, "file meta group length does not match the meta elements").within("(0002,0000)"));
+                return Err(Error::at(
+                    ErrorKind::BadMeta,
+                    bound,
+                    "file meta group length does not match the meta elements",
+                )
+                .within("(0002,0000)"));
             }
             meta
         } else {
             self.dataset(start, len, Until::MetaEnd, Encoding::EXPLICIT_LE, 0)?
         };
-        let ts = meta
-            .find(Tag::TRANSFER_SYNTAX)
-            .ok_or_else(|| Error::at(ErrorKind::MissingTransferSyntax, meta.start, "file meta has no Transfer Syntax UID"))?;
+        let ts = meta.find(Tag::TRANSFER_SYNTAX).ok_or_else(|| {
+            Error::at(ErrorKind::MissingTransferSyntax, meta.start, "file meta has no Transfer Syntax UID")
+        })?;
         let raw = self.win.bytes(ts.value_start, ts.value_len.unwrap_or(0).min(128) as usize)?;
         let uid = std::str::from_utf8(raw).unwrap_or("").trim_end_matches(['\0', ' ']);
         let syntax = TransferSyntax::from_uid(uid).map_err(|e| Error { offset: Some(ts.value_start), ..e })?;
@@ -178,7 +211,11 @@ impl<I: Input + ?Sized> Parser<'_, I> {
         loop {
             if pos == bound {
                 if until == Until::ItemEnd {
-                    return Err(Error::at(ErrorKind::Truncated, pos, "item has no item delimiter before its container ends"));
+                    return Err(Error::at(
+                        ErrorKind::Truncated,
+                        pos,
+                        "item has no item delimiter before its container ends",
+                    ));
                 }
                 break;
             }
@@ -210,19 +247,26 @@ impl<I: Input + ?Sized> Parser<'_, I> {
                 // Two values for one tag make "the" value ambiguous: a rule could change one and
                 // leave the other. Strictly ascending tags are required (PS3.5 7.1).
                 if tag == prev {
-                    return Err(Error::at(ErrorKind::DuplicateTag, pos, "the same tag appears twice").within(tag.to_string()));
+                    return Err(
+                        Error::at(ErrorKind::DuplicateTag, pos, "the same tag appears twice").within(tag.to_string())
+                    );
                 }
                 if tag < prev && after_pixel_data {
                     return Err(trailing_garbage(pos, bound));
                 }
                 if tag < prev {
-                    return Err(Error::at(ErrorKind::OutOfOrder, pos, format!("tag follows {prev}: tags must ascend")).within(tag.to_string()));
+                    return Err(Error::at(ErrorKind::OutOfOrder, pos, format!("tag follows {prev}: tags must ascend"))
+                        .within(tag.to_string()));
                 }
             }
             let element = match self.element(pos, bound, enc, depth) {
                 // An element header after Pixel Data that does not parse is junk appended to a
                 // complete object.
-                Err(e) if after_pixel_data && e.offset.is_some_and(|o| o < pos + 12) && e.kind != ErrorKind::TooManyElements => {
+                Err(e)
+                    if after_pixel_data
+                        && e.offset.is_some_and(|o| o < pos + 12)
+                        && e.kind != ErrorKind::TooManyElements =>
+                {
                     return Err(trailing_garbage(pos, bound));
                 }
                 other => other.map_err(|e| e.within(tag.to_string()))?,
@@ -241,7 +285,11 @@ impl<I: Input + ?Sized> Parser<'_, I> {
     fn bump(&mut self, pos: u64) -> Result<()> {
         self.count += 1;
         if self.count > self.limits.max_elements {
-            return Err(Error::at(ErrorKind::TooManyElements, pos, format!("more than {} elements and items", self.limits.max_elements)));
+            return Err(Error::at(
+                ErrorKind::TooManyElements,
+                pos,
+                format!("more than {} elements and items", self.limits.max_elements),
+            ));
         }
         Ok(())
     }
@@ -271,13 +319,21 @@ impl<I: Input + ?Sized> Parser<'_, I> {
                 let (items, end) = self.items(value_start, bound, true, inner, depth)?;
                 (Body::Items(items), end)
             } else {
-                return Err(Error::at(ErrorKind::UndefinedLength, start, format!("undefined length on a {vr} element")));
+                return Err(Error::at(
+                    ErrorKind::UndefinedLength,
+                    start,
+                    format!("undefined length on a {vr} element"),
+                ));
             };
             return Ok(Element { tag, vr, start, value_start, value_len: None, end, body });
         }
         let end = value_start + u64::from(len);
         if end > bound {
-            return Err(Error::at(ErrorKind::LengthPastEnd, start, format!("value length {len} runs past the end of its container at byte {bound}")));
+            return Err(Error::at(
+                ErrorKind::LengthPastEnd,
+                start,
+                format!("value length {len} runs past the end of its container at byte {bound}"),
+            ));
         }
         let body = if vr == Vr::SQ {
             Body::Items(self.items(value_start, end, false, enc, depth)?.0)
@@ -291,16 +347,31 @@ impl<I: Input + ?Sized> Parser<'_, I> {
         Ok(Element { tag, vr, start, value_start, value_len: Some(len), end, body })
     }
 
-    fn items(&mut self, start: u64, bound: u64, delimited: bool, enc: Encoding, depth: u32) -> Result<(Vec<Item>, u64)> {
+    fn items(
+        &mut self,
+        start: u64,
+        bound: u64,
+        delimited: bool,
+        enc: Encoding,
+        depth: u32,
+    ) -> Result<(Vec<Item>, u64)> {
         if depth + 1 > self.limits.max_depth {
-            return Err(Error::at(ErrorKind::TooDeep, start, format!("sequences nest deeper than {}", self.limits.max_depth)));
+            return Err(Error::at(
+                ErrorKind::TooDeep,
+                start,
+                format!("sequences nest deeper than {}", self.limits.max_depth),
+            ));
         }
         let mut items = Vec::new();
         let mut pos = start;
         loop {
             if pos == bound {
                 if delimited {
-                    return Err(Error::at(ErrorKind::Truncated, pos, "sequence has no sequence delimiter before its container ends"));
+                    return Err(Error::at(
+                        ErrorKind::Truncated,
+                        pos,
+                        "sequence has no sequence delimiter before its container ends",
+                    ));
                 }
                 return Ok((items, pos));
             }
@@ -324,7 +395,11 @@ impl<I: Input + ?Sized> Parser<'_, I> {
             } else {
                 let end = pos + 8 + u64::from(len);
                 if end > bound {
-                    return Err(Error::at(ErrorKind::LengthPastEnd, pos, format!("item length {len} runs past the end of its sequence")));
+                    return Err(Error::at(
+                        ErrorKind::LengthPastEnd,
+                        pos,
+                        format!("item length {len} runs past the end of its sequence"),
+                    ));
                 }
                 let dataset = self.dataset(pos + 8, end, Until::Bound, enc, depth + 1).map_err(in_item)?;
                 Item { start: pos, len: Some(len), end, dataset }
@@ -346,12 +421,20 @@ impl<I: Input + ?Sized> Parser<'_, I> {
                 return Ok((Body::Fragments(count), pos + 8));
             }
             if tag != Tag::ITEM || len == UNDEFINED {
-                return Err(Error::at(ErrorKind::BadItem, pos, format!("{tag} among encapsulated pixel data fragments")));
+                return Err(Error::at(
+                    ErrorKind::BadItem,
+                    pos,
+                    format!("{tag} among encapsulated pixel data fragments"),
+                ));
             }
             self.bump(pos)?;
             let end = pos + 8 + u64::from(len);
             if end > bound {
-                return Err(Error::at(ErrorKind::LengthPastEnd, pos, format!("fragment length {len} runs past the end of the file")));
+                return Err(Error::at(
+                    ErrorKind::LengthPastEnd,
+                    pos,
+                    format!("fragment length {len} runs past the end of the file"),
+                ));
             }
             pos = end;
             count += 1;

@@ -22,25 +22,41 @@ impl Encoding {
     /// Reads a 16-bit number in this encoding's byte order.
     #[must_use]
     pub fn u16(self, b: [u8; 2]) -> u16 {
-        if self.big_endian { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) }
+        if self.big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        }
     }
 
     /// Reads a 32-bit number in this encoding's byte order.
     #[must_use]
     pub fn u32(self, b: [u8; 4]) -> u32 {
-        if self.big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+        if self.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
     }
 
     /// Writes a 16-bit number in this encoding's byte order.
     #[must_use]
     pub fn u16_bytes(self, v: u16) -> [u8; 2] {
-        if self.big_endian { v.to_be_bytes() } else { v.to_le_bytes() }
+        if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
     }
 
     /// Writes a 32-bit number in this encoding's byte order.
     #[must_use]
     pub fn u32_bytes(self, v: u32) -> [u8; 4] {
-        if self.big_endian { v.to_be_bytes() } else { v.to_le_bytes() }
+        if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
     }
 }
 
@@ -64,10 +80,15 @@ impl TransferSyntax {
             // Explicit VR Little Endian, and every encapsulated syntax (JPEG family 1.2.4.x, RLE 1.2.5,
             // MPEG/HEVC, HTJ2K, encapsulated uncompressed 1.2.1.98, deflated image frames 1.2.8.1):
             // their data sets are all explicit VR little endian (PS3.5 A.4).
-            "1.2.840.10008.1.2.1" | "1.2.840.10008.1.2.1.98" | "1.2.840.10008.1.2.5"
-            | "1.2.840.10008.1.2.6.1" | "1.2.840.10008.1.2.8.1" => plain(Encoding::EXPLICIT_LE),
+            "1.2.840.10008.1.2.1"
+            | "1.2.840.10008.1.2.1.98"
+            | "1.2.840.10008.1.2.5"
+            | "1.2.840.10008.1.2.6.1"
+            | "1.2.840.10008.1.2.8.1" => plain(Encoding::EXPLICIT_LE),
             _ if uid.starts_with("1.2.840.10008.1.2.4.") && uid.len() <= 64 => plain(Encoding::EXPLICIT_LE),
-            _ => Err(Error::new(ErrorKind::UnknownTransferSyntax, "transfer syntax UID is not a known standard syntax")),
+            _ => {
+                Err(Error::new(ErrorKind::UnknownTransferSyntax, "transfer syntax UID is not a known standard syntax"))
+            }
         }
     }
 }

@@ -6,8 +6,40 @@ use std::fmt;
 #[allow(missing_docs, clippy::upper_case_acronyms)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vr {
-    AE, AS, AT, CS, DA, DS, DT, FD, FL, IS, LO, LT, OB, OD, OF, OL, OV, OW, PN, SH, SL, SQ, SS, ST,
-    SV, TM, UC, UI, UL, UN, UR, US, UT, UV,
+    AE,
+    AS,
+    AT,
+    CS,
+    DA,
+    DS,
+    DT,
+    FD,
+    FL,
+    IS,
+    LO,
+    LT,
+    OB,
+    OD,
+    OF,
+    OL,
+    OV,
+    OW,
+    PN,
+    SH,
+    SL,
+    SQ,
+    SS,
+    ST,
+    SV,
+    TM,
+    UC,
+    UI,
+    UL,
+    UN,
+    UR,
+    US,
+    UT,
+    UV,
 }
 
 impl Vr {
@@ -15,13 +47,40 @@ impl Vr {
     #[must_use]
     pub fn from_bytes(b: [u8; 2]) -> Option<Self> {
         Some(match &b {
-            b"AE" => Vr::AE, b"AS" => Vr::AS, b"AT" => Vr::AT, b"CS" => Vr::CS, b"DA" => Vr::DA,
-            b"DS" => Vr::DS, b"DT" => Vr::DT, b"FD" => Vr::FD, b"FL" => Vr::FL, b"IS" => Vr::IS,
-            b"LO" => Vr::LO, b"LT" => Vr::LT, b"OB" => Vr::OB, b"OD" => Vr::OD, b"OF" => Vr::OF,
-            b"OL" => Vr::OL, b"OV" => Vr::OV, b"OW" => Vr::OW, b"PN" => Vr::PN, b"SH" => Vr::SH,
-            b"SL" => Vr::SL, b"SQ" => Vr::SQ, b"SS" => Vr::SS, b"ST" => Vr::ST, b"SV" => Vr::SV,
-            b"TM" => Vr::TM, b"UC" => Vr::UC, b"UI" => Vr::UI, b"UL" => Vr::UL, b"UN" => Vr::UN,
-            b"UR" => Vr::UR, b"US" => Vr::US, b"UT" => Vr::UT, b"UV" => Vr::UV,
+            b"AE" => Vr::AE,
+            b"AS" => Vr::AS,
+            b"AT" => Vr::AT,
+            b"CS" => Vr::CS,
+            b"DA" => Vr::DA,
+            b"DS" => Vr::DS,
+            b"DT" => Vr::DT,
+            b"FD" => Vr::FD,
+            b"FL" => Vr::FL,
+            b"IS" => Vr::IS,
+            b"LO" => Vr::LO,
+            b"LT" => Vr::LT,
+            b"OB" => Vr::OB,
+            b"OD" => Vr::OD,
+            b"OF" => Vr::OF,
+            b"OL" => Vr::OL,
+            b"OV" => Vr::OV,
+            b"OW" => Vr::OW,
+            b"PN" => Vr::PN,
+            b"SH" => Vr::SH,
+            b"SL" => Vr::SL,
+            b"SQ" => Vr::SQ,
+            b"SS" => Vr::SS,
+            b"ST" => Vr::ST,
+            b"SV" => Vr::SV,
+            b"TM" => Vr::TM,
+            b"UC" => Vr::UC,
+            b"UI" => Vr::UI,
+            b"UL" => Vr::UL,
+            b"UN" => Vr::UN,
+            b"UR" => Vr::UR,
+            b"US" => Vr::US,
+            b"UT" => Vr::UT,
+            b"UV" => Vr::UV,
             _ => return None,
         })
     }
@@ -30,13 +89,40 @@ impl Vr {
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
-            Vr::AE => "AE", Vr::AS => "AS", Vr::AT => "AT", Vr::CS => "CS", Vr::DA => "DA",
-            Vr::DS => "DS", Vr::DT => "DT", Vr::FD => "FD", Vr::FL => "FL", Vr::IS => "IS",
-            Vr::LO => "LO", Vr::LT => "LT", Vr::OB => "OB", Vr::OD => "OD", Vr::OF => "OF",
-            Vr::OL => "OL", Vr::OV => "OV", Vr::OW => "OW", Vr::PN => "PN", Vr::SH => "SH",
-            Vr::SL => "SL", Vr::SQ => "SQ", Vr::SS => "SS", Vr::ST => "ST", Vr::SV => "SV",
-            Vr::TM => "TM", Vr::UC => "UC", Vr::UI => "UI", Vr::UL => "UL", Vr::UN => "UN",
-            Vr::UR => "UR", Vr::US => "US", Vr::UT => "UT", Vr::UV => "UV",
+            Vr::AE => "AE",
+            Vr::AS => "AS",
+            Vr::AT => "AT",
+            Vr::CS => "CS",
+            Vr::DA => "DA",
+            Vr::DS => "DS",
+            Vr::DT => "DT",
+            Vr::FD => "FD",
+            Vr::FL => "FL",
+            Vr::IS => "IS",
+            Vr::LO => "LO",
+            Vr::LT => "LT",
+            Vr::OB => "OB",
+            Vr::OD => "OD",
+            Vr::OF => "OF",
+            Vr::OL => "OL",
+            Vr::OV => "OV",
+            Vr::OW => "OW",
+            Vr::PN => "PN",
+            Vr::SH => "SH",
+            Vr::SL => "SL",
+            Vr::SQ => "SQ",
+            Vr::SS => "SS",
+            Vr::ST => "ST",
+            Vr::SV => "SV",
+            Vr::TM => "TM",
+            Vr::UC => "UC",
+            Vr::UI => "UI",
+            Vr::UL => "UL",
+            Vr::UN => "UN",
+            Vr::UR => "UR",
+            Vr::US => "US",
+            Vr::UT => "UT",
+            Vr::UV => "UV",
         }
     }
 
@@ -45,8 +131,19 @@ impl Vr {
     pub fn has_long_header(self) -> bool {
         matches!(
             self,
-            Vr::OB | Vr::OD | Vr::OF | Vr::OL | Vr::OV | Vr::OW | Vr::SQ | Vr::SV | Vr::UC | Vr::UN
-                | Vr::UR | Vr::UT | Vr::UV
+            Vr::OB
+                | Vr::OD
+                | Vr::OF
+                | Vr::OL
+                | Vr::OV
+                | Vr::OW
+                | Vr::SQ
+                | Vr::SV
+                | Vr::UC
+                | Vr::UN
+                | Vr::UR
+                | Vr::UT
+                | Vr::UV
         )
     }
 
@@ -55,8 +152,23 @@ impl Vr {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Vr::AE | Vr::AS | Vr::CS | Vr::DA | Vr::DS | Vr::DT | Vr::IS | Vr::LO | Vr::LT | Vr::PN
-                | Vr::SH | Vr::ST | Vr::TM | Vr::UC | Vr::UI | Vr::UR | Vr::UT
+            Vr::AE
+                | Vr::AS
+                | Vr::CS
+                | Vr::DA
+                | Vr::DS
+                | Vr::DT
+                | Vr::IS
+                | Vr::LO
+                | Vr::LT
+                | Vr::PN
+                | Vr::SH
+                | Vr::ST
+                | Vr::TM
+                | Vr::UC
+                | Vr::UI
+                | Vr::UR
+                | Vr::UT
         )
     }
 

@@ -1,16 +1,16 @@
 //! Running a profile's rules over a parsed document, producing the set of element changes.
 //! Rules run in order and each sees the result of the ones before (spec section 3.2).
 
-use super::resolve::{places, Place};
+use super::create::{create_path, encode_created};
 use super::log::{snapshot, LogRows};
 use super::regex_sub::substitute;
+use super::resolve::{places, Place};
 use super::state::{Current, State, META, TOP};
 use super::value::read_string;
-use super::create::{create_path, encode_created};
 use super::{Action, Profile, Rule, Target};
 use crate::actions::date::{increment_date, increment_datetime, DateShift, ShiftError};
-use crate::actions::jitter::{ds_text, jitter, Draws, Jitter};
 use crate::actions::fit::{fit, too_long};
+use crate::actions::jitter::{ds_text, jitter, Draws, Jitter};
 use crate::actions::{hash::hash, uid::hashuid};
 use crate::dicom::charset::CharacterSet;
 use crate::dicom::encode::{self, Value};
@@ -31,7 +31,11 @@ pub enum NewValue {
 
 /// Runs every rule of `profile` over `doc`, whose offsets refer to `input`; with log columns, also
 /// returns the log's before and after rows.
-pub fn apply<'a, I: Input + ?Sized>(profile: &Profile, doc: &'a Document, input: &I) -> Result<(State<'a>, Option<LogRows>)> {
+pub fn apply<'a, I: Input + ?Sized>(
+    profile: &Profile,
+    doc: &'a Document,
+    input: &I,
+) -> Result<(State<'a>, Option<LogRows>)> {
     let mut state = State::new(doc);
     let mut draws = Randomness::new(profile, &state, input)?;
     super::passes::run(profile, &mut state, input)?;
@@ -48,7 +52,12 @@ pub fn apply<'a, I: Input + ?Sized>(profile: &Profile, doc: &'a Document, input:
     Ok((state, log))
 }
 
-fn run_rules<I: Input + ?Sized>(profile: &Profile, state: &mut State<'_>, input: &I, draws: &mut Randomness) -> Result<()> {
+fn run_rules<I: Input + ?Sized>(
+    profile: &Profile,
+    state: &mut State<'_>,
+    input: &I,
+    draws: &mut Randomness,
+) -> Result<()> {
     for rule in &profile.rules {
         if matches!(rule.action, Action::Keep) {
             continue; // keep rules only matter to the passes above
@@ -72,7 +81,9 @@ const MEDIA_STORAGE_SOP_INSTANCE_UID: Tag = Tag(0x0002_0003);
 /// The file meta repeats SOPInstanceUID (PS3.10 7.1); when a rule changed it, the meta copy must
 /// follow or the original UID stays in the file (E7). A rule on the meta element itself wins.
 fn sync_media_storage_uid(state: &mut State<'_>) {
-    if state.changes.contains_key(&(META, MEDIA_STORAGE_SOP_INSTANCE_UID)) || !state.exists(META, MEDIA_STORAGE_SOP_INSTANCE_UID) {
+    if state.changes.contains_key(&(META, MEDIA_STORAGE_SOP_INSTANCE_UID))
+        || !state.exists(META, MEDIA_STORAGE_SOP_INSTANCE_UID)
+    {
         return;
     }
     let synced = match state.changes.get(&(TOP, SOP_INSTANCE_UID)) {
@@ -86,7 +97,11 @@ fn sync_media_storage_uid(state: &mut State<'_>) {
 
 fn path_of(state: &State<'_>, place: &Place) -> String {
     let prefix = state.hex_path(place.level);
-    if prefix.is_empty() { place.tag.to_string() } else { format!("{prefix}.{}", place.tag) }
+    if prefix.is_empty() {
+        place.tag.to_string()
+    } else {
+        format!("{prefix}.{}", place.tag)
+    }
 }
 
 /// Where jitter draws come from for one file.
@@ -125,7 +140,14 @@ impl Randomness {
     }
 }
 
-fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: &mut State<'_>, input: &I, draws: &mut Randomness) -> Result<()> {
+fn act<I: Input + ?Sized>(
+    profile: &Profile,
+    rule: &Rule,
+    place: &Place,
+    state: &mut State<'_>,
+    input: &I,
+    draws: &mut Randomness,
+) -> Result<()> {
     let key = (place.level, place.tag);
     let enc = state.levels[place.level].ds.encoding;
     match &rule.action {
@@ -147,8 +169,14 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
             };
             // Keyword rules are checked at load; a tag, private, nested or regex name meets its
             // element's VR only here.
-            if let Some((n, max)) = match value { Value::Text(t) => too_long(t, vr), _ => None } {
-                return Err(Error::new(ErrorKind::BadValue, format!("replace-with value is {n} characters; a {vr} value holds at most {max}")));
+            if let Some((n, max)) = match value {
+                Value::Text(t) => too_long(t, vr),
+                _ => None,
+            } {
+                return Err(Error::new(
+                    ErrorKind::BadValue,
+                    format!("replace-with value is {n} characters; a {vr} value holds at most {max}"),
+                ));
             }
             if let Some((creator_tag, creator)) = &place.creator {
                 let bytes = encode::value_bytes(&Value::Text(creator.clone()), Vr::LO, enc)?;
@@ -157,7 +185,12 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
             let bytes = encode_value(value, vr, state, place.level, input)?;
             state.changes.insert(key, NewValue::Set(vr, bytes));
         }
-        Action::Hash | Action::HashUid | Action::IncrementDate(_) | Action::IncrementDateTime(_) | Action::Jitter(_) | Action::RegexSub(_) => {
+        Action::Hash
+        | Action::HashUid
+        | Action::IncrementDate(_)
+        | Action::IncrementDateTime(_)
+        | Action::Jitter(_)
+        | Action::RegexSub(_) => {
             let Some((vr, old)) = current_string(state, place, input)? else { return Ok(()) };
             // Spec 5: empty values are left alone, except that regex-sub matches against "". (The
             // reference fails the whole file when jitter meets an empty value; it is skipped here.)
@@ -171,12 +204,16 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
                 Action::IncrementDateTime(s) => shifted(increment_datetime(&old, s, draws.date_jitter(s)))?,
                 Action::RegexSub(cases) => {
                     let snapshot: &State<'_> = state;
-                    let mut field = |tag| current_string(snapshot, &Place::at(TOP, tag), input).map(|v| v.map(|(_, s)| s));
+                    let mut field =
+                        |tag| current_string(snapshot, &Place::at(TOP, tag), input).map(|v| v.map(|(_, s)| s));
                     let text = substitute(profile, cases, &old, &mut field)?;
                     // The reference writes whatever the template makes (E6); an over-long value
                     // is invalid DICOM, and cutting it could cut what the template was for.
                     if let Some((n, max)) = too_long(&text, vr) {
-                        return Err(Error::new(ErrorKind::BadValue, format!("regex-sub result is {n} characters; a {vr} value holds at most {max}")));
+                        return Err(Error::new(
+                            ErrorKind::BadValue,
+                            format!("regex-sub result is {n} characters; a {vr} value holds at most {max}"),
+                        ));
                     }
                     Value::Text(text)
                 }
@@ -198,7 +235,8 @@ fn act<I: Input + ?Sized>(profile: &Profile, rule: &Rule, place: &Place, state: 
 fn jittered(old: &str, vr: Vr, j: &Jitter, draws: &mut Draws) -> Result<Value> {
     let mut out = Vec::new();
     for part in old.split(',') {
-        let original: f64 = part.trim().parse().map_err(|_| Error::new(ErrorKind::BadValue, "value to jitter is not a number"))?;
+        let original: f64 =
+            part.trim().parse().map_err(|_| Error::new(ErrorKind::BadValue, "value to jitter is not a number"))?;
         let v = jitter(original, j, draws);
         let int_range = match vr {
             Vr::US => Some((0.0, 65_535.0)),
@@ -222,18 +260,27 @@ fn jittered(old: &str, vr: Vr, j: &Jitter, draws: &mut Draws) -> Result<Value> {
 fn shifted(result: std::result::Result<Vec<String>, ShiftError>) -> Result<Value> {
     match result {
         Ok(values) => Ok(Value::List(values.into_iter().map(Value::Text).collect())),
-        Err(ShiftError::Unparsable) => Err(Error::new(ErrorKind::BadValue, "date value does not match the profile's date format")),
-        Err(ShiftError::OutOfRange) => Err(Error::new(ErrorKind::BadValue, "shifted date falls outside the years 1 to 9999")),
+        Err(ShiftError::Unparsable) => {
+            Err(Error::new(ErrorKind::BadValue, "date value does not match the profile's date format"))
+        }
+        Err(ShiftError::OutOfRange) => {
+            Err(Error::new(ErrorKind::BadValue, "shifted date falls outside the years 1 to 9999"))
+        }
     }
 }
 
 /// The element's current value as a read string and its VR; `None` when it is absent.
-pub(super) fn current_string<I: Input + ?Sized>(state: &State<'_>, place: &Place, input: &I) -> Result<Option<(Vr, String)>> {
+pub(super) fn current_string<I: Input + ?Sized>(
+    state: &State<'_>,
+    place: &Place,
+    input: &I,
+) -> Result<Option<(Vr, String)>> {
     let enc = state.levels[place.level].ds.encoding;
     let Some((vr, raw)) = current_bytes(state, place, input)? else { return Ok(None) };
     // Plain ASCII reads the same in every character set: skip the lookup.
     let plain = raw.is_ascii() && !raw.contains(&0x1B);
-    let charset = if vr.is_text() && !plain { character_set(state, place.level, input)? } else { CharacterSet::default() };
+    let charset =
+        if vr.is_text() && !plain { character_set(state, place.level, input)? } else { CharacterSet::default() };
     Ok(Some((vr, read_string(&raw, vr, enc, &charset)?)))
 }
 
@@ -245,10 +292,18 @@ fn current_bytes<I: Input + ?Sized>(state: &State<'_>, place: &Place, input: &I)
         Current::Original(e) => {
             let len = match (&e.body, e.value_len) {
                 (Body::Value, Some(len)) if len <= MAX_READ => len,
-                _ => return Err(Error::at(ErrorKind::BadValue, e.start, "value is a sequence or too large to transform")),
+                _ => {
+                    return Err(Error::at(
+                        ErrorKind::BadValue,
+                        e.start,
+                        "value is a sequence or too large to transform",
+                    ))
+                }
             };
             let mut raw = vec![0u8; len as usize];
-            input.read_exact_at(e.value_start, &mut raw).map_err(|err| Error::at(ErrorKind::Io, e.value_start, err.to_string()))?;
+            input
+                .read_exact_at(e.value_start, &mut raw)
+                .map_err(|err| Error::at(ErrorKind::Io, e.value_start, err.to_string()))?;
             Ok(Some((effective_vr(e), raw)))
         }
     }
@@ -256,7 +311,13 @@ fn current_bytes<I: Input + ?Sized>(state: &State<'_>, place: &Place, input: &I)
 
 /// `value` encoded for an element of `vr` at `level`: text in the level's character set, looked
 /// up only when the text is not plain ASCII (valid in every set).
-fn encode_value<I: Input + ?Sized>(value: &Value, vr: Vr, state: &State<'_>, level: usize, input: &I) -> Result<Vec<u8>> {
+fn encode_value<I: Input + ?Sized>(
+    value: &Value,
+    vr: Vr,
+    state: &State<'_>,
+    level: usize,
+    input: &I,
+) -> Result<Vec<u8>> {
     let enc = state.levels[level].ds.encoding;
     if is_ascii(value) {
         return encode::value_bytes(value, vr, enc);

@@ -69,7 +69,8 @@ pub fn encode_created(state: &mut State<'_>) -> Result<()> {
 }
 
 fn item_header(enc: Encoding, len: usize) -> Result<[u8; 8]> {
-    let len = u32::try_from(len).map_err(|_| Error::new(ErrorKind::BadValue, "a created item would be longer than 4 GiB"))?;
+    let len =
+        u32::try_from(len).map_err(|_| Error::new(ErrorKind::BadValue, "a created item would be longer than 4 GiB"))?;
     let mut h = [0u8; 8];
     h[..2].copy_from_slice(&enc.u16_bytes(0xFFFE));
     h[2..4].copy_from_slice(&enc.u16_bytes(0xE000));

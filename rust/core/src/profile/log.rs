@@ -83,7 +83,11 @@ fn label(state: &State<'_>, place: &Place) -> String {
     }
     let prefix = state.hex_path(place.level);
     let tag = format!("{:08x}", place.tag.0);
-    if prefix.is_empty() { tag } else { format!("{prefix}.{tag}") }
+    if prefix.is_empty() {
+        tag
+    } else {
+        format!("{prefix}.{tag}")
+    }
 }
 
 /// Appends `s` as a JSON string the way Python's `json.dumps` writes it (ASCII only).

@@ -247,7 +247,11 @@ impl GroupSpec {
             "hashuid" => TextAction::HashUid,
             "increment-date" | "increment-datetime" => {
                 let s = self.shift.ok_or_else(|| bad("group date rule without its parameters".into()))?.compile()?;
-                if self.action == "increment-date" { TextAction::IncrementDate(s) } else { TextAction::IncrementDateTime(s) }
+                if self.action == "increment-date" {
+                    TextAction::IncrementDate(s)
+                } else {
+                    TextAction::IncrementDateTime(s)
+                }
             }
             other => return Err(bad(format!("group action {other:?} is not supported"))),
         })
@@ -257,7 +261,8 @@ impl GroupSpec {
 /// Applies a group rule (the JSON form used by regex-sub `groups:` and `filenames:`) to `text`,
 /// with `profile`'s salt and UID options: how output-name templates transform their groups.
 pub fn apply_group_rule(profile: &Profile, rule_json: &str, text: &str) -> Result<String> {
-    let spec: GroupSpec = serde_json::from_str(rule_json).map_err(|e| Error::new(ErrorKind::Profile, format!("invalid group rule: {e}")))?;
+    let spec: GroupSpec = serde_json::from_str(rule_json)
+        .map_err(|e| Error::new(ErrorKind::Profile, format!("invalid group rule: {e}")))?;
     regex_sub::apply_text(profile, &spec.action()?, text)
 }
 
@@ -295,9 +300,9 @@ impl ShiftSpec {
         // Bounds arrive as absolute datetimes in the reference's default DT format.
         let bound = |b: Option<String>| match b {
             None => Ok(None),
-            Some(text) => strptime::parse(&text, DEFAULT_DATETIME_FORMAT)
-                .map(Some)
-                .ok_or_else(|| Error::new(ErrorKind::Profile, "datetime-min/max must be YYYYMMDDHHMMSS.ffffff in the compiled profile")),
+            Some(text) => strptime::parse(&text, DEFAULT_DATETIME_FORMAT).map(Some).ok_or_else(|| {
+                Error::new(ErrorKind::Profile, "datetime-min/max must be YYYYMMDDHHMMSS.ffffff in the compiled profile")
+            }),
         };
         if !self.days.is_finite() {
             return Err(Error::new(ErrorKind::Profile, "date increment must be a finite number of days"));
@@ -387,8 +392,13 @@ fn compile_field(f: FieldSpec) -> Result<Rule> {
         "hash" => Action::Hash,
         "hashuid" => Action::HashUid,
         "increment-date" | "increment-datetime" => {
-            let shift = f.shift.ok_or_else(|| bad(format!("rule for {tag}: date shift without its parameters")))?.compile()?;
-            if f.action == "increment-date" { Action::IncrementDate(shift) } else { Action::IncrementDateTime(shift) }
+            let shift =
+                f.shift.ok_or_else(|| bad(format!("rule for {tag}: date shift without its parameters")))?.compile()?;
+            if f.action == "increment-date" {
+                Action::IncrementDate(shift)
+            } else {
+                Action::IncrementDateTime(shift)
+            }
         }
         "regex-sub" => {
             let cases = f.cases.ok_or_else(|| bad(format!("rule for {tag}: regex-sub without cases")))?;
@@ -403,7 +413,11 @@ fn compile_field(f: FieldSpec) -> Result<Rule> {
         }
         "replace" => {
             let raw = f.value.ok_or_else(|| bad(format!("rule for {tag}: replace without a value")))?;
-            Action::Replace { value: json_value(&raw).ok_or_else(|| bad(format!("rule for {tag}: value must be text, a number or a list")))?, insert: f.insert }
+            Action::Replace {
+                value: json_value(&raw)
+                    .ok_or_else(|| bad(format!("rule for {tag}: value must be text, a number or a list")))?,
+                insert: f.insert,
+            }
         }
         other => return Err(bad(format!("rule for {tag}: unknown action {other:?}"))),
     };
@@ -415,7 +429,8 @@ fn compile_target(path: Option<Vec<StepSpec>>, regex: Option<String>) -> Result<
     match (path, regex) {
         (Some(steps), None) => Ok(Target::Path(compile_path(steps)?)),
         (None, Some(pattern)) => Ok(Target::Regex(
-            regex::Regex::new(&format!("^(?:{pattern})")).map_err(|e| bad(format!("regex {pattern:?} does not compile: {e}")))?,
+            regex::Regex::new(&format!("^(?:{pattern})"))
+                .map_err(|e| bad(format!("regex {pattern:?} does not compile: {e}")))?,
         )),
         _ => Err(bad("a rule needs exactly one of path and regex".into())),
     }
@@ -436,7 +451,11 @@ fn compile_path(steps: Vec<StepSpec>) -> Result<Vec<Step>> {
         .collect();
     let well_formed = out.len() % 2 == 1
         && out.iter().enumerate().all(|(i, s)| (i % 2 == 1) == matches!(s, Step::Index(_) | Step::AnyItem));
-    if well_formed { Ok(out) } else { Err(bad()) }
+    if well_formed {
+        Ok(out)
+    } else {
+        Err(bad())
+    }
 }
 
 fn json_value(v: &serde_json::Value) -> Option<Value> {

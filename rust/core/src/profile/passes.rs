@@ -3,10 +3,10 @@
 
 use std::collections::HashSet;
 
-use super::resolve::places;
-use super::state::{Current, State, TOP};
 use super::apply::current_string;
+use super::resolve::places;
 use super::resolve::Place;
+use super::state::{Current, State, TOP};
 use super::{Profile, Step, Target};
 use crate::actions::age::{patient_age, AgeUnit};
 use crate::actions::strptime;
@@ -56,7 +56,13 @@ fn remove_private_tags<I: Input + ?Sized>(profile: &Profile, state: &mut State<'
         .rules
         .iter()
         .filter_map(|r| match &r.target {
-            Target::Path(steps) => Some(steps.iter().filter_map(|s| if let Step::Private(g, c, o) = s { Some((*g, c.as_str(), *o)) } else { None })),
+            Target::Path(steps) => Some(steps.iter().filter_map(|s| {
+                if let Step::Private(g, c, o) = s {
+                    Some((*g, c.as_str(), *o))
+                } else {
+                    None
+                }
+            })),
             Target::Regex(_) => None,
         })
         .flatten()
@@ -69,12 +75,15 @@ fn remove_private_tags<I: Input + ?Sized>(profile: &Profile, state: &mut State<'
         }
         let mut creators: Vec<(Tag, String)> = Vec::new();
         if !kept.is_empty() {
-            for tag in state.tags(level).into_iter().filter(|t| t.is_private() && (0x10..=0xFF).contains(&t.element())) {
+            for tag in state.tags(level).into_iter().filter(|t| t.is_private() && (0x10..=0xFF).contains(&t.element()))
+            {
                 creators.push((tag, text(state, level, tag, input)?.unwrap_or_default()));
             }
         }
         let keep = |tag: Tag| -> bool {
-            let block_creator = |block: u16| creators.iter().find(|(t, _)| t.group() == tag.group() && t.element() == block).map(|(_, c)| c.trim());
+            let block_creator = |block: u16| {
+                creators.iter().find(|(t, _)| t.group() == tag.group() && t.element() == block).map(|(_, c)| c.trim())
+            };
             if (0x10..=0xFF).contains(&tag.element()) {
                 let own = block_creator(tag.element());
                 return kept.iter().any(|(g, c, _)| *g == tag.group() && Some(*c) == own);

@@ -112,7 +112,12 @@ pub fn apply_text(profile: &Profile, action: &TextAction, text: &str) -> Result<
 
 /// The substituted value. `field` reads the current value of a record field for variables that are
 /// not capture groups.
-pub fn substitute(profile: &Profile, cases: &[SubCase], value: &str, field: &mut dyn FnMut(Tag) -> Result<Option<String>>) -> Result<String> {
+pub fn substitute(
+    profile: &Profile,
+    cases: &[SubCase],
+    value: &str,
+    field: &mut dyn FnMut(Tag) -> Result<Option<String>>,
+) -> Result<String> {
     let Some((case, caps)) = cases.iter().find_map(|c| c.regex.captures(value).map(|caps| (c, caps))) else {
         // Spec 6.9: no match fails the file, as in the reference.
         return Err(Error::new(ErrorKind::BadValue, "no regex-sub input-regex matches the value"));
@@ -136,7 +141,12 @@ pub fn substitute(profile: &Profile, cases: &[SubCase], value: &str, field: &mut
                     (None, Some(text)) => text,
                     // A group that exists in the pattern but did not take part in the match.
                     (None, None) if case.regex.capture_names().flatten().any(|n| n == name) => String::new(),
-                    (None, None) => return Err(Error::new(ErrorKind::Profile, format!("regex-sub output variable {{{name}}} is neither a group nor a group rule"))),
+                    (None, None) => {
+                        return Err(Error::new(
+                            ErrorKind::Profile,
+                            format!("regex-sub output variable {{{name}}} is neither a group nor a group rule"),
+                        ))
+                    }
                 };
                 out.push_str(&text);
             }
@@ -159,7 +169,11 @@ mod tests {
 
     #[test]
     fn swaps_words() {
-        let case = SubCase { regex: Regex::new(r"^(?:(?P<w1>\w+) (?P<w2>\w+))").unwrap(), output: template("{w2} {w1}").unwrap(), groups: vec![] };
+        let case = SubCase {
+            regex: Regex::new(r"^(?:(?P<w1>\w+) (?P<w2>\w+))").unwrap(),
+            output: template("{w2} {w1}").unwrap(),
+            groups: vec![],
+        };
         let out = substitute(&Profile::identity(), &[case], "General Hospital", &mut |_| Ok(None)).unwrap();
         assert_eq!(out, "Hospital General");
     }

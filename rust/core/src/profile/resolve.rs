@@ -1,8 +1,8 @@
 //! From a rule's address to the concrete (level, tag) places it acts on, against the current state
 //! of the document (spec 4: paths, wildcards, private blocks, repeaters, regexes, recursion).
 
-use super::state::{Current, State, META, TOP};
 use super::apply::current_string;
+use super::state::{Current, State, META, TOP};
 use super::{Step, Target};
 use crate::dicom::{dict, Input, Tag};
 use crate::error::{Error, ErrorKind, Result};
@@ -44,7 +44,9 @@ pub fn places<I: Input + ?Sized>(target: &Target, recurse: bool, state: &State<'
                 let mut out = leaf_places(leaf, level, state, input)?;
                 if recurse && level == TOP {
                     for l in state.nested_levels() {
-                        out.extend(leaf_places(leaf, l, state, input)?.into_iter().filter(|p| state.exists(p.level, p.tag)));
+                        out.extend(
+                            leaf_places(leaf, l, state, input)?.into_iter().filter(|p| state.exists(p.level, p.tag)),
+                        );
                     }
                 }
                 return Ok(out);
@@ -58,7 +60,10 @@ pub fn places<I: Input + ?Sized>(target: &Target, recurse: bool, state: &State<'
                         match pair[1] {
                             Step::Index(i) if i < items.len() => next.push(items[i]),
                             Step::Index(i) if !items.is_empty() || state.exists(seq.level, seq.tag) => {
-                                return Err(Error::new(ErrorKind::BadValue, format!("item index {i} is past the end of sequence {}", seq.tag)));
+                                return Err(Error::new(
+                                    ErrorKind::BadValue,
+                                    format!("item index {i} is past the end of sequence {}", seq.tag),
+                                ));
                             }
                             Step::AnyItem => next.extend_from_slice(items),
                             _ => {}
@@ -80,7 +85,9 @@ pub fn places<I: Input + ?Sized>(target: &Target, recurse: bool, state: &State<'
 fn leaf_places<I: Input + ?Sized>(step: &Step, level: usize, state: &State<'_>, input: &I) -> Result<Vec<Place>> {
     Ok(match step {
         Step::Tag(t) => vec![Place::at(level, *t)],
-        Step::Repeater(value, mask) => state.tags(level).into_iter().filter(|t| t.0 & mask == *value).map(|t| Place::at(level, t)).collect(),
+        Step::Repeater(value, mask) => {
+            state.tags(level).into_iter().filter(|t| t.0 & mask == *value).map(|t| Place::at(level, t)).collect()
+        }
         Step::Private(group, creator, offset) => vec![private_place(*group, creator, *offset, level, state, input)?],
         Step::Index(_) | Step::AnyItem => Vec::new(),
     })
@@ -88,7 +95,14 @@ fn leaf_places<I: Input + ?Sized>(step: &Step, level: usize, state: &State<'_>, 
 
 /// The element of `creator`'s block in `group` (PS3.5 7.8.1); if no element reserves a block for
 /// the creator, the place in the first free block, with the creator element to insert.
-fn private_place<I: Input + ?Sized>(group: u16, creator: &str, offset: u8, level: usize, state: &State<'_>, input: &I) -> Result<Place> {
+fn private_place<I: Input + ?Sized>(
+    group: u16,
+    creator: &str,
+    offset: u8,
+    level: usize,
+    state: &State<'_>,
+    input: &I,
+) -> Result<Place> {
     let mut free = None;
     for block in 0x10u16..=0xFF {
         let tag = Tag::new(group, block);
@@ -101,14 +115,19 @@ fn private_place<I: Input + ?Sized>(group: u16, creator: &str, offset: u8, level
             _ => {}
         }
         // A creator that cannot be read as text names no block.
-        let text = current_string(state, &Place::at(level, tag), input).ok().flatten().map(|(_, s)| s).unwrap_or_default();
+        let text =
+            current_string(state, &Place::at(level, tag), input).ok().flatten().map(|(_, s)| s).unwrap_or_default();
         if text.trim() == creator {
             return Ok(Place::at(level, Tag::new(group, block << 8 | u16::from(offset))));
         }
     }
-    let creator_tag = free.ok_or_else(|| Error::new(ErrorKind::BadValue, format!("no free private block in group {group:04X}")))?;
+    let creator_tag =
+        free.ok_or_else(|| Error::new(ErrorKind::BadValue, format!("no free private block in group {group:04X}")))?;
     let block = creator_tag.element();
-    Ok(Place { creator: Some((creator_tag, creator.to_string())), ..Place::at(level, Tag::new(group, block << 8 | u16::from(offset))) })
+    Ok(Place {
+        creator: Some((creator_tag, creator.to_string())),
+        ..Place::at(level, Tag::new(group, block << 8 | u16::from(offset)))
+    })
 }
 
 /// Regex candidates (spec 4.4): keyword paths, depth first with each level's keywords sorted, for
@@ -122,7 +141,8 @@ fn regex_places(re: &regex::Regex, state: &State<'_>) -> Vec<Place> {
 }
 
 fn keyword_candidates(re: &regex::Regex, state: &State<'_>, level: usize, prefix: &str, out: &mut Vec<Place>) {
-    let mut named: Vec<(&str, Tag)> = state.tags(level).into_iter().filter_map(|t| dict::keyword(t).map(|k| (k, t))).collect();
+    let mut named: Vec<(&str, Tag)> =
+        state.tags(level).into_iter().filter_map(|t| dict::keyword(t).map(|k| (k, t))).collect();
     named.sort_unstable();
     for (keyword, tag) in named {
         let path = join(prefix, keyword);
@@ -148,5 +168,9 @@ fn hex_candidates(re: &regex::Regex, state: &State<'_>, level: usize, prefix: &s
 }
 
 fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
 }

@@ -76,7 +76,13 @@ impl<'a> State<'a> {
     /// Indexes every level of `doc`.
     #[must_use]
     pub fn new(doc: &'a Document) -> Self {
-        let mut s = State { levels: Vec::new(), children: HashMap::new(), changes: BTreeMap::new(), created_sequences: BTreeSet::new(), appended: Vec::new() };
+        let mut s = State {
+            levels: Vec::new(),
+            children: HashMap::new(),
+            changes: BTreeMap::new(),
+            created_sequences: BTreeSet::new(),
+            appended: Vec::new(),
+        };
         s.levels.push(Level { ds: &doc.meta, parent: None, own_lengths: [None; 2], created: false });
         s.levels.push(Level { ds: &doc.dataset, parent: None, own_lengths: [None; 2], created: false });
         s.index_items(TOP);
@@ -89,10 +95,20 @@ impl<'a> State<'a> {
             let Body::Items(items) = &e.body else { continue };
             let mut ids = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let sequence_length = e.value_len.map(|len| LengthField { offset: e.value_start - 4, original: len, encoding: ds.encoding });
-                let item_length = item.len.map(|len| LengthField { offset: item.start + 4, original: len, encoding: ds.encoding });
+                let sequence_length = e.value_len.map(|len| LengthField {
+                    offset: e.value_start - 4,
+                    original: len,
+                    encoding: ds.encoding,
+                });
+                let item_length =
+                    item.len.map(|len| LengthField { offset: item.start + 4, original: len, encoding: ds.encoding });
                 ids.push(self.levels.len());
-                self.levels.push(Level { ds: &item.dataset, parent: Some((level, e.tag, i)), own_lengths: [sequence_length, item_length], created: false });
+                self.levels.push(Level {
+                    ds: &item.dataset,
+                    parent: Some((level, e.tag, i)),
+                    own_lengths: [sequence_length, item_length],
+                    created: false,
+                });
                 self.index_items(self.levels.len() - 1);
             }
             self.children.insert((level, e.tag), ids);
@@ -118,7 +134,11 @@ impl<'a> State<'a> {
         let Some((parent, tag, index)) = self.levels[level].parent else { return String::new() };
         let prefix = self.hex_path(parent);
         let step = format!("{:08x}.{index}", tag.0);
-        if prefix.is_empty() { step } else { format!("{prefix}.{step}") }
+        if prefix.is_empty() {
+            step
+        } else {
+            format!("{prefix}.{step}")
+        }
     }
 
     /// The current state of `tag` at `level`.
@@ -140,8 +160,13 @@ impl<'a> State<'a> {
     /// Tags present at `level` now, in tag order.
     #[must_use]
     pub fn tags(&self, level: usize) -> Vec<Tag> {
-        let mut tags: Vec<Tag> = self.levels[level].ds.elements.iter().map(|e| e.tag).filter(|&t| self.exists(level, t)).collect();
-        let added = self.changes.range((level, Tag(0))..=(level, Tag(u32::MAX))).filter(|(_, v)| !matches!(v, NewValue::Removed)).map(|(&(_, t), _)| t);
+        let mut tags: Vec<Tag> =
+            self.levels[level].ds.elements.iter().map(|e| e.tag).filter(|&t| self.exists(level, t)).collect();
+        let added = self
+            .changes
+            .range((level, Tag(0))..=(level, Tag(u32::MAX)))
+            .filter(|(_, v)| !matches!(v, NewValue::Removed))
+            .map(|(&(_, t), _)| t);
         tags.extend(added.filter(|t| self.levels[level].ds.find(*t).is_none()));
         tags.sort_unstable();
         tags

@@ -47,16 +47,34 @@ mod tests {
 
     #[test]
     fn text_is_unpadded_and_multi_values_join_with_commas() {
-        assert_eq!(read_string(b"Doe^John", Vr::PN, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "Doe^John");
-        assert_eq!(read_string(b"OP1\\OP2 ", Vr::LO, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "OP1,OP2");
+        assert_eq!(
+            read_string(b"Doe^John", Vr::PN, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(),
+            "Doe^John"
+        );
+        assert_eq!(
+            read_string(b"OP1\\OP2 ", Vr::LO, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(),
+            "OP1,OP2"
+        );
         assert_eq!(read_string(b"1.2.3\0", Vr::UI, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "1.2.3");
         assert_eq!(read_string(&[1, 0, 2, 0], Vr::US, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "1,2");
         assert_eq!(read_string(&[0, 1], Vr::US, Encoding::EXPLICIT_BE, &CharacterSet::default()).unwrap(), "1");
         // As pydicom reads them: CS keeps inner padding, LO loses it per value, AE on both sides.
-        assert_eq!(read_string(b"DERIVED \\SECONDARY ", Vr::CS, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "DERIVED ,SECONDARY");
+        assert_eq!(
+            read_string(b"DERIVED \\SECONDARY ", Vr::CS, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(),
+            "DERIVED ,SECONDARY"
+        );
         assert_eq!(read_string(b" A \\ B ", Vr::LO, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), " A, B");
         assert_eq!(read_string(b" A \\ B ", Vr::AE, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "A,B");
-        assert_eq!(read_string(b"Wang^XiaoDong=\xe7\x8e\x8b^\xe5\xb0\x8f\xe6\x9d\xb1= ", Vr::PN, Encoding::EXPLICIT_LE, &CharacterSet::from_value(b"ISO_IR 192")).unwrap(), "Wang^XiaoDong=王^小東");
+        assert_eq!(
+            read_string(
+                b"Wang^XiaoDong=\xe7\x8e\x8b^\xe5\xb0\x8f\xe6\x9d\xb1= ",
+                Vr::PN,
+                Encoding::EXPLICIT_LE,
+                &CharacterSet::from_value(b"ISO_IR 192")
+            )
+            .unwrap(),
+            "Wang^XiaoDong=王^小東"
+        );
         assert_eq!(read_string(b"a\\b ", Vr::LT, Encoding::EXPLICIT_LE, &CharacterSet::default()).unwrap(), "a\\b");
     }
 }
