@@ -4,7 +4,9 @@ a full disk stops the run cleanly with its own exit code, and a rerun completes 
 
 from __future__ import annotations
 
+import csv
 import filecmp
+import io
 import os
 import random
 import signal
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from fastdeid.resume import MANIFEST
 from fastdeid.synth import make_dataset
 
 PROFILE = "dicom:\n  fields:\n    - name: PatientName\n      replace-with: ANON\n    - name: SOPInstanceUID\n      hashuid: true\n    - name: PatientID\n      hash: true\n"
@@ -34,29 +37,33 @@ def _corpus(root: Path, small: int, large_mb: int) -> None:
     big.save_as(root / "large.dcm", enforce_file_format=True)
 
 
-def _run(src: Path, dst: Path, profile: Path) -> subprocess.Popen[bytes]:
+def _run(src: Path, dst: Path, profile: Path, log: Path | None = None) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "fastdeid", "run", str(src), str(dst), "--profile", str(profile), "--jobs", "2", "-q"]
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fastdeid.cli",
-            "run",
-            str(src),
-            str(dst),
-            "--profile",
-            str(profile),
-            "--jobs",
-            "2",
-            "--quiet",
-        ],
+        args + (["--deid-log", str(log)] if log else []),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
 
 
+def _check_log(log: Path, out: Path) -> None:
+    """Exactly one before/after pair per output, in order, and nothing else: no torn or duplicate rows."""
+    raw = log.read_bytes()
+    assert raw.endswith(b"\r\n"), "torn last row"
+    rows = list(csv.reader(io.StringIO(raw.decode(), newline="")))
+    header, body = rows[0], rows[1:]
+    assert header[:2] == ["src_path", "type"] and all(len(r) == len(header) for r in body)
+    outputs = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.dcm"))
+    assert [r[1] for r in body] == ["before", "after"] * (len(body) // 2)
+    pairs = [r[0] for r in body[::2]]
+    assert [r[0] for r in body[1::2]] == pairs
+    assert sorted(pairs) == outputs  # one pair per output, no duplicates
+
+
 def _same_tree(a: Path, b: Path) -> None:
-    names_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    names_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    """The same outputs, byte for byte (the manifests differ: each names its own deid log)."""
+    names_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file() and p.name != MANIFEST)
+    names_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file() and p.name != MANIFEST)
     assert names_a == names_b
     for name in names_a:
         assert filecmp.cmp(a / name, b / name, shallow=False), name
@@ -74,8 +81,8 @@ def test_sigkill_at_random_moments_then_rerun(tmp_path: Path) -> None:
     kills = trial = 0
     while kills < 20 and trial < 40:  # a run can finish before its random moment comes
         trial += 1
-        out = tmp_path / f"out{trial}"
-        proc = _run(src, out, profile)
+        out, log = tmp_path / f"out{trial}", tmp_path / f"log{trial}.csv"
+        proc = _run(src, out, profile, log)
         time.sleep(rng.uniform(0.0, 0.9 * full))  # a random moment of the run
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -83,12 +90,38 @@ def test_sigkill_at_random_moments_then_rerun(tmp_path: Path) -> None:
         proc.wait()
         # Every final-named output is complete: byte-identical to the uninterrupted run's.
         for path in out.rglob("*") if out.exists() else []:
-            if path.is_file() and not path.name.endswith(".fastdeid-tmp"):
+            if path.is_file() and not path.name.endswith(".fastdeid-tmp") and path.name != MANIFEST:
                 assert filecmp.cmp(path, ref / path.relative_to(out), shallow=False), path
-        rerun = _run(src, out, profile)
+        rerun = _run(src, out, profile, log)
         assert rerun.wait() == 0, rerun.stderr.read() if rerun.stderr else ""
         _same_tree(ref, out)
+        _check_log(log, out)
     assert kills >= 20, f"only {kills} runs were still going when killed"
+
+
+def test_sigint_stops_after_the_files_in_flight_and_a_rerun_completes_tree_and_log(tmp_path: Path) -> None:
+    src, ref = tmp_path / "src", tmp_path / "ref"
+    _corpus(src, small=1500, large_mb=1)
+    profile = tmp_path / "p.yaml"
+    profile.write_text(PROFILE)
+    started = time.perf_counter()
+    assert _run(src, ref, profile, tmp_path / "ref.csv").wait() == 0
+    full = time.perf_counter() - started
+    interrupted = 0
+    for trial, moment in enumerate((0.45, 0.6, 0.75, 0.9)):
+        out, log = tmp_path / f"out{trial}", tmp_path / f"log{trial}.csv"
+        proc = _run(src, out, profile, log)
+        time.sleep(moment * full)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait()
+        if code == 130:
+            interrupted += 1
+            assert b"interrupted" in proc.stderr.read()  # type: ignore[union-attr]
+            _check_log(log, out)  # what finished before the stop is logged, pair by pair
+        assert _run(src, out, profile, log).wait() == 0
+        _same_tree(ref, out)
+        _check_log(log, out)
+    assert interrupted >= 2, f"only {interrupted} runs were still going when interrupted"
 
 
 def test_a_full_disk_stops_cleanly_and_a_rerun_completes(tmp_path: Path) -> None:

@@ -102,7 +102,7 @@ def test_profile_deid_log_is_honoured_by_run_with_home_expanded(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     log = home / "logs" / "deid_log.csv"
     rows = list(csv.reader(log.open(newline="")))
-    assert rows[0][0] == "path" and rows[1][:2] == ["CT_small.dcm", "before"] and rows[2][-1] == "X"
+    assert rows[0][0] == "src_path" and rows[1][:2] == ["CT_small.dcm", "before"] and rows[2][-1] == "X"
     assert log.read_bytes().count(b"\r\n") == 3  # the toolkit flavour ends rows with CRLF
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
 

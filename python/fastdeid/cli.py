@@ -7,13 +7,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import _core
+from . import __version__, _core
 from .api import deidentify_bytes
 from .errors import DicomError, ProfileError, UsageError
 from .profile import builtin_names, load_profile
+from .progress import Progress
 from .runner import Report, run
+from .walk import Filters
 
-EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_DISK_FULL = 0, 1, 2, 3
+EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_DISK_FULL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args))
     except (ProfileError, UsageError) as exc:
         print(f"fastdeid: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        # A setup problem outside any one file (a read-only or missing folder, ...): one line, exit 2.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"fastdeid: error: {where}io: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     except DicomError as exc:
         print(f"fastdeid: error: {exc}", file=sys.stderr)
@@ -34,17 +41,28 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fastdeid", description="Fast, Flywheel-compatible DICOM de-identification.")
+    parser.add_argument("--version", action="version", version=f"fastdeid {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="de-identify a file or a tree of files into DST")
     p.add_argument("src", help="input file or folder (never modified)")
-    p.add_argument("dst", help="output folder (mirrors SRC) or output file")
+    p.add_argument(
+        "dst",
+        help="output folder (mirrors SRC; a rerun resumes) or, for a single input file, an output file name "
+        "(never overwritten) or a folder (ends with /)",
+    )
     group = p.add_mutually_exclusive_group()
     group.add_argument(
-        "--profile", default=None, help="profile file (.yaml/.json) or built-in name: " + ", ".join(builtin_names())
+        "--profile",
+        default=None,
+        help="profile file (.yaml/.json) or built-in name ("
+        + ", ".join(builtin_names())
+        + "); required: `--profile none` copies files unchanged",
     )
     group.add_argument("--de-identify", action="store_true", help="shorthand for --profile minimal")
-    p.add_argument("--jobs", "-j", type=int, default=0, help="worker threads (0 = all cores)")
+    _jobs_option(p)
+    _filter_options(p)
+    p.add_argument("--force", action="store_true", help="redo every file, also those a previous run finished")
     p.add_argument(
         "--no-fsync",
         action="store_true",
@@ -60,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="name outputs <SOPInstanceUID>.<Modality>.dcm from the de-identified values instead of keeping input names",
     )
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _quiet_option(p)
     p.set_defaults(handler=_cmd_run)
 
     p.add_argument(
@@ -72,16 +90,17 @@ def _parser() -> argparse.ArgumentParser:
     deid = sub.add_parser("deid", help="try a profile on sample files, or write a starter profile")
     dsub = deid.add_subparsers(dest="deid_command", required=True)
     q = dsub.add_parser("test", help="de-identify the DICOM files under SRC into DST and write DST/deid_log.csv")
-    q.add_argument("src")
+    q.add_argument("src", help="folder of sample files (never modified); *.dcm, *.dicom, *.ima, also gzip-compressed")
     q.add_argument("profile", help="profile file or built-in name")
-    q.add_argument("dst", help="created if missing")
+    q.add_argument("dst", help="output folder, created if missing; its previous test results are replaced")
     q.add_argument("--subject", help="subject label (accepted for compatibility; outputs mirror SRC)")
     q.add_argument("--session", help="session label (accepted for compatibility; outputs mirror SRC)")
     q.add_argument("--log-only", action="store_true", help="write only the log, as `fw deid test` does")
-    q.add_argument("--jobs", "-j", type=int, default=0)
+    _jobs_option(q)
+    _quiet_option(q)
     q.set_defaults(handler=_cmd_deid_test)
     q = dsub.add_parser("create", help="write a commented starter profile")
-    q.add_argument("path")
+    q.add_argument("path", help="the new profile file (.yaml); its deid log defaults to deid_log.csv beside it")
     q.set_defaults(handler=_cmd_deid_create)
 
     ingest = sub.add_parser("ingest", help="de-identify a tree into DEST/group/project/subject/session/acquisition")
@@ -106,7 +125,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="measure fastdeid against a plain copy on a generated archive")
     p.add_argument("--size", type=int, default=500, help="archive size in MB (default 500)")
-    p.add_argument("--jobs", "-j", type=int, default=0)
+    _jobs_option(p)
     p.add_argument("--profile", default=None, help="profile (default: the built-in bench profile)")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--workdir", default=None, help="where the archive and outputs go (default: a cache folder)")
@@ -129,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     q = psub.add_parser("list", help="show the built-in profiles")
     q.set_defaults(handler=_cmd_profile_list)
     q = psub.add_parser("validate", help="check a profile file and report every problem")
-    q.add_argument("file")
+    q.add_argument("file", help="the profile file (.yaml, .yml or .json)")
     q.add_argument(
         "--enhanced",
         nargs="?",
@@ -141,51 +160,94 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    profile_name = "minimal" if args.de_identify else (args.profile or "none")
-    profile = load_profile(profile_name)
-    show = not args.quiet and sys.stderr.isatty()
-    report = run(
-        args.src,
-        args.dst,
-        profile,
-        args.jobs,
-        fsync=not args.no_fsync,
-        progress=_progress if show else None,
-        deid_log=args.deid_log,
-        accept_no_meta=args.accept_no_meta,
-        name_by_uid=args.name_by_uid,
+def _jobs_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=0,
+        help="worker threads (default 0 = one per core; at most 4x the cores and never more than the files)",
     )
-    if show:
-        print(file=sys.stderr)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value}: must be 0 (one per core) or a positive number")
+    return value
+
+
+def _filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--include", action="append", default=[], help="only files whose name matches (repeatable)")
+    p.add_argument("--exclude", action="append", default=[], help="skip files whose name matches (repeatable; wins)")
+
+
+def _quiet_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress display (there is none when not a terminal)")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    if not args.de_identify and args.profile is None:
+        raise UsageError(
+            "run needs --profile: a profile file, or one of the built-in profiles "
+            + ", ".join(builtin_names())
+            + " (`--profile none` copies files unchanged)"
+        )
+    profile_name = "minimal" if args.de_identify else args.profile
+    profile = load_profile(profile_name)
+    if profile_name == "none":
+        print("warning: --profile none: files are copied without de-identification", file=sys.stderr)
+    progress = Progress.for_terminal(args.quiet)
+    try:
+        report = run(
+            args.src,
+            args.dst,
+            profile,
+            args.jobs,
+            fsync=not args.no_fsync,
+            progress=progress.update,
+            on_plan=progress.planned,
+            deid_log=args.deid_log,
+            accept_no_meta=args.accept_no_meta,
+            name_by_uid=args.name_by_uid,
+            filters=Filters(tuple(args.include), tuple(args.exclude)),
+            force=args.force,
+        )
+    finally:
+        progress.close()
+    return _finish(report)
+
+
+def _finish(report: Report) -> int:
+    """Prints the report and returns the exit code."""
     _print_report(report)
     if report.disk_full:
         print("fastdeid: the output disk is full; free space and run the same command again to finish", file=sys.stderr)
         return EXIT_DISK_FULL
+    if report.stopped == "interrupted":
+        print("fastdeid: interrupted; run the same command again to finish (finished files are kept)", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_FILES_FAILED if report.failed else EXIT_OK
 
 
-def _progress(report: Report) -> None:
-    print(
-        f"\r{report.files} files, {report.bytes_in / 1e6:.1f} MB, {report.files_per_second:.0f} files/s",
-        end="",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
 def _print_report(report: Report) -> None:
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     for f in report.failures:
         print(f"error: {f.path}: {f.message}", file=sys.stderr)
     for path, why in report.skips:
         print(f"skipped: {path}: {why}", file=sys.stderr)
     print(report.summary())
+    for what, path in report.written.items():
+        print(f"{what}: {path}")
 
 
-# `fw deid test` looks at these names only (case-sensitive, spec 9.1); gzip-compressed ones are
-# reported as skipped.
-DEID_TEST_PATTERNS = ("*.dcm", "*.dicom", "*.ima")
-DEID_TEST_GZ = ("*.dcm.gz", "*.dicom.gz", "*.ima.gz")
+# `fw deid test` looks at these names only (case-sensitive, as the reference does); gzip-compressed
+# ones are read too.
+DEID_TEST_PATTERNS = ("*.dcm", "*.dicom", "*.ima", "*.dcm.gz", "*.dicom.gz", "*.ima.gz")
 
 
 def _cmd_deid_test(args: argparse.Namespace) -> int:
@@ -200,39 +262,51 @@ def _cmd_deid_test(args: argparse.Namespace) -> int:
     if not src.is_dir():
         raise UsageError(f"{src}: not a folder")
     profile = dataclasses.replace(load_profile(args.profile), deid_log=None, name="custom")
-    dst.mkdir(parents=True, exist_ok=True)
     out = Path(tempfile.mkdtemp(prefix="fastdeid-deid-test-")) if args.log_only else dst
     try:
-        pairs, gz = [], []
-        for s, d in plan(src, out):
-            if any(part.startswith(".") for part in s.relative_to(src).parts):
+        found = plan(src, out)  # refuses DST inside SRC before anything is created
+        pairs, other = [], []
+        for s, d in found.pairs:
+            rel = Path(s).relative_to(src)
+            if any(part.startswith(".") for part in rel.parts):
                 continue
-            if any(fnmatch.fnmatchcase(s.name, pat) for pat in DEID_TEST_PATTERNS):
+            if any(fnmatch.fnmatchcase(rel.name, pat) for pat in DEID_TEST_PATTERNS):
                 pairs.append((s, d))
-            elif any(fnmatch.fnmatchcase(s.name, pat) for pat in DEID_TEST_GZ):
-                gz.append(s)
+            else:
+                other.append(s)
+        dst.mkdir(parents=True, exist_ok=True)
         # Each test starts a fresh log and replaces the previous test's files (no resuming).
         (dst / "deid_log.csv").unlink(missing_ok=True)
-        report = run(
-            src,
-            out,
-            profile,
-            args.jobs,
-            fsync=False,
-            deid_log=dst / "deid_log.csv",
-            log_flavour=CLI,
-            pairs=pairs,
-            log_in_output=True,
-            resume=False,
-        )
+        progress = Progress.for_terminal(args.quiet, "testing")
+        try:
+            report = run(
+                src,
+                out,
+                profile,
+                args.jobs,
+                fsync=False,
+                deid_log=dst / "deid_log.csv",
+                log_flavour=CLI,
+                pairs=pairs,
+                log_in_output=True,
+                resume=False,
+                progress=progress.update,
+                on_plan=progress.planned,
+            )
+        finally:
+            progress.close()
     finally:
         if args.log_only:
             shutil.rmtree(out, ignore_errors=True)
-    report.skipped += len(gz)
-    report.skips.extend((str(p), "gzip-compressed DICOM is not read yet") for p in gz)
-    _print_report(report)
-    print(f"log: {dst / 'deid_log.csv'}" + ("" if args.log_only else f"; de-identified files under {dst}"))
-    return EXIT_FILES_FAILED if report.failed else EXIT_OK
+    report.skipped += len(other)
+    if other:
+        report.notes.append(
+            f"{len(other)} file(s) skipped: their names are not *.dcm, *.dicom or *.ima (optionally .gz), "
+            "which is what deid test reads"
+        )
+    if not args.log_only:
+        report.written["de-identified files"] = str(dst)
+    return _finish(report)
 
 
 def _ingest_options(q: argparse.ArgumentParser) -> None:
@@ -342,6 +416,8 @@ def _cmd_deid_create(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.exists():
         raise UsageError(f"{path}: already exists; choose another name")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path.parent}: no such folder; create it first or choose another path")
     path.write_text(resources.files("fastdeid.profiles").joinpath("starter.yaml.txt").read_text(encoding="utf-8"))
     print(f"wrote {path}; edit it, then run: fastdeid profile validate {path}")
     return EXIT_OK

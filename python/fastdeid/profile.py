@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -314,7 +314,17 @@ def load_profile(path_or_name: str | os.PathLike[str]) -> Profile:
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".json"):
         raise ProfileError(f"{path}: a profile must be a .yaml, .yml or .json file")
-    return profile_from_text(path.read_text(encoding="utf-8"), str(path), "json" if suffix == ".json" else "yaml")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read the profile: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    prof = profile_from_text(text, str(path), "json" if suffix == ".json" else "yaml")
+    if prof.deid_log and not Path(prof.deid_log).expanduser().is_absolute():
+        # A relative deid-log is taken from the profile's folder, not from wherever the command runs.
+        prof = replace(prof, deid_log=str(path.parent / prof.deid_log))
+    return prof
 
 
 def profile_from_text(text: str, source: str, fmt: str = "yaml") -> Profile:

@@ -3,10 +3,12 @@ collect a report. Progress and Ctrl-C are handled here, between chunks, never in
 
 from __future__ import annotations
 
-import json
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,13 @@ from . import _core
 from .errors import UsageError
 from .filenames import matches, render
 from .labels import file_name, safe
-from .log import TOOLKIT, DeidLog
+from .log import TOOLKIT, DeidLog, LogDiskFull, Row
 from .profile import Profile, load_profile
+from .resume import Manifest, check_destination, file_id, is_finished, remove_stale_temporaries, write_manifest
+from .walk import NO_FILTERS, Filters, entries, has_dicom_name, output_name
 
 CHUNK = 256
+NOT_STARTED = "not started"  # the core's reason for files it did not start once the disk was full
 
 
 @dataclass(frozen=True)
@@ -39,93 +44,151 @@ class Report:
     ok: int = 0
     failed: int = 0
     skipped: int = 0
+    not_started: int = 0  # files left for a rerun (the disk filled up, or the run was interrupted)
     bytes_in: int = 0
     bytes_out: int = 0
     seconds: float = 0.0
     threads: int = 0
     failures: list[Failure] = field(default_factory=list)
     skips: list[tuple[str, str]] = field(default_factory=list)
-    resumed: int = 0  # outputs already complete from an interrupted earlier run (counted in ok)
+    resumed: int = 0  # outputs already complete from an earlier run (counted in ok)
+    stopped: str | None = None  # why the run stopped early: "disk-full" or "interrupted"
+    notes: list[str] = field(default_factory=list)  # what the user should know (a capped --jobs, ...)
+    written: dict[str, str] = field(default_factory=dict)  # what else was written: "deid log" -> path
 
     @property
     def files(self) -> int:
-        return self.ok + self.failed + self.skipped
+        return self.ok + self.failed + self.skipped + self.not_started
+
+    @property
+    def processed(self) -> int:
+        """Files this run read and finished (ok or failed), not counting earlier runs' outputs."""
+        return self.ok - self.resumed + self.failed
 
     @property
     def disk_full(self) -> bool:
-        """The output disk filled up and the run stopped."""
-        return any(f.code == "disk-full" for f in self.failures)
+        """The output disk (or the deid log's) filled up and the run stopped."""
+        return self.stopped == "disk-full"
 
     @property
     def files_per_second(self) -> float:
-        return self.files / self.seconds if self.seconds > 0 else 0.0
+        return self.processed / self.seconds if self.seconds > 0 else 0.0
 
     @property
     def mb_per_second(self) -> float:
         return self.bytes_in / 1e6 / self.seconds if self.seconds > 0 else 0.0
 
     def summary(self) -> str:
+        done = f"{self.ok} ok" + (f" ({self.resumed} already done)" if self.resumed else "")
+        left = f", {self.not_started} not started" if self.not_started else ""
         return (
-            f"{self.ok} ok{f' ({self.resumed} already done)' if self.resumed else ''}, {self.failed} failed, {self.skipped} skipped; {self.bytes_in / 1e6:.1f} MB in "
-            f"{self.seconds:.2f} s ({self.files_per_second:.0f} files/s, {self.mb_per_second:.1f} MB/s, {self.threads} threads)"
+            f"{done}, {self.failed} failed, {self.skipped} skipped{left}; {self.bytes_in / 1e6:.1f} MB in "
+            f"{self.seconds:.2f} s ({self.files_per_second:.0f} files/s, {self.mb_per_second:.1f} MB/s, "
+            f"{self.threads} threads)"
         )
 
 
-def plan(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> list[tuple[Path, Path]]:
-    """The (input, output) pairs of a run: DST mirrors the relative paths under SRC.
+@dataclass
+class Plan:
+    """The (input, output) pairs of a run, as strings, and what the walk could not use."""
 
-    A single file SRC goes to DST, or into DST when DST is an existing directory. Symbolic links
-    and special files are listed too, so that the core reports them as skipped.
+    pairs: list[tuple[str, str]]
+    root: str  # SRC; log paths are relative to it
+    single_file: bool = False
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # folders: (path, reason)
+    collisions: list[tuple[str, str]] = field(default_factory=list)  # (input, output another input takes)
+
+
+def plan(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    filters: Filters = NO_FILTERS,
+    tick: Callable[[int, bool], None] | None = None,
+) -> Plan:
+    """The (input, output) pairs of a run: DST mirrors the relative paths under SRC (gzip-compressed
+    DICOM gets its plain name, `a.dcm.gz` -> `a.dcm`).
+
+    A single file SRC goes to DST, or into DST when DST is a folder or ends with `/`; an existing
+    file is never overwritten. Symbolic links and special files are listed too, so that the core
+    reports them as skipped. `tick(n, False)` is called every 1,000 entries of the walk.
     """
-    return [(Path(s), Path(d)) for s, d in _plan(src, dst)]
-
-
-def _plan(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> list[Any]:
-    """`plan` as strings: for a tree of many small files, pathlib objects cost more than the walk."""
-    src_path, dst_path = Path(src), Path(dst)
+    src_text, dst_text = os.fspath(src), os.fspath(dst)
+    src_path, dst_path = Path(src_text), Path(dst_text)
     if not src_path.exists() and not src_path.is_symlink():
-        raise UsageError(f"{src}: no such file or directory")
-    if src_path.is_file():
-        target = dst_path / src_path.name if dst_path.is_dir() else dst_path
-        if target.resolve() == src_path.resolve():
-            raise UsageError(f"{dst}: the output would overwrite the input")
-        return [(str(src_path), str(target))]
+        raise UsageError(f"{src_text}: no such file or directory")
+    if not src_path.is_dir():
+        return _plan_single(src_path, dst_text)
+    if dst_path.exists() and not dst_path.is_dir():
+        raise UsageError(f"{dst_text}: exists and is not a folder; SRC is a folder, so DST must be one")
     src_real, dst_real = src_path.resolve(), dst_path.resolve()
     if dst_real == src_real or src_real in dst_real.parents:
-        raise UsageError(f"{dst}: the destination is inside the source tree; choose a folder outside {src}")
-    root, out = str(src_path), str(dst_path)
-    return [(p, out + p[len(root) :]) for p in _walk(root)]
+        raise UsageError(f"{dst_text}: the destination is inside the source tree; choose a folder outside {src_text}")
+    root, out = src_text.rstrip(os.sep) or os.sep, dst_text.rstrip(os.sep) or os.sep
+    result = Plan([], root)
+    taken: dict[str, str] = {}
+    for n, path in enumerate(entries(root, filters, unreadable=result.unreadable), 1):
+        head, name = os.path.split(path[len(root) :])
+        target = out + head + os.sep + output_name(name)
+        if target in taken:  # a.dcm and a.dcm.gz: the second would overwrite the first
+            result.collisions.append((path, target))
+            continue
+        taken[target] = path
+        result.pairs.append((path, target))
+        if tick is not None and n % 1000 == 0:
+            tick(n, False)
+    return result
 
 
-def _walk(root: str) -> Iterator[str]:
-    """Every non-directory entry under root, in sorted order, without following symlinked folders."""
-    with os.scandir(root) as it:
-        entries = sorted(it, key=lambda e: e.name)
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk(entry.path)
-        else:
-            yield entry.path
+def _plan_single(src: Path, dst: str) -> Plan:
+    into_folder = dst.endswith(("/", os.sep)) or os.path.isdir(dst)
+    target = Path(dst) / output_name(src.name) if into_folder else Path(dst)
+    if target.exists() or target.is_symlink():
+        if target.resolve() == src.resolve():
+            raise UsageError(f"{dst}: the output would overwrite the input")
+        raise UsageError(
+            f"{target}: already exists; fastdeid never overwrites a file (remove it or choose another name)"
+        )
+    if not target.parent.is_dir() and not into_folder:
+        raise UsageError(f"{target.parent}: no such folder (end DST with / to create a folder)")
+    return Plan([(str(src), str(target))], str(src.parent), single_file=True)
+
+
+def effective_jobs(jobs: int, files: int) -> tuple[int, str | None]:
+    """The worker count for `jobs` (0 = every core), capped at 4x the cores and at the number of
+    files, with a note when the request was cut down."""
+    if jobs < 0:
+        raise UsageError(f"--jobs {jobs}: must be 0 (every core) or a positive number of worker threads")
+    cores = os.cpu_count() or 1
+    limit = 4 * cores
+    wanted = jobs or cores
+    note = None
+    if wanted > limit:
+        note = f"--jobs {jobs} is more than 4x the {cores} cores; using {limit}"
+        wanted = limit
+    return max(1, min(wanted, files)), note
 
 
 def run(
     src: str | os.PathLike[str],
     dst: str | os.PathLike[str],
-    profile: str | os.PathLike[str] | Profile = "none",
+    profile: str | os.PathLike[str] | Profile,
     jobs: int = 0,
     *,
     fsync: bool = True,
     progress: Callable[[Report], None] | None = None,
     deid_log: str | os.PathLike[str] | None = None,
-    log_flavour: tuple[str, str] = TOOLKIT,
+    log_flavour: str = TOOLKIT,
     pairs: list[Any] | None = None,  # (input, output) as str or Path
     log_in_output: bool = False,
     extra_columns: tuple[str, ...] = (),
     on_result: Callable[[_core.FileResult], None] | None = None,
     resume: bool = True,
+    force: bool = False,
     accept_no_meta: bool = False,
     rename: bool = True,
     name_by_uid: bool = False,
+    filters: Filters = NO_FILTERS,
+    on_plan: Callable[[int, bool], None] | None = None,
 ) -> Report:
     """De-identifies every file under SRC into DST with PROFILE on JOBS threads (0 = all cores).
 
@@ -134,24 +197,39 @@ def run(
     template whose input-regex matches its input name, and inputs no template matches are skipped.
     Otherwise `name_by_uid` names each output `<SOPInstanceUID>.<Modality>.dcm` from the
     de-identified values (input names often carry identifiers); by default outputs keep the
-    input's relative path. Returns a :class:`Report`; a bad file is a failure in the report, never an exception.
+    input's relative path. A rerun resumes (see resume.py); `force` redoes every file. Files
+    whose name does not say DICOM and that do not parse as DICOM are skipped as not DICOM.
+    `on_plan(n, done)` is told the number of files found, every 1,000 during the walk and once at its end.
+    Returns a :class:`Report`; a bad file is a failure in the report, never an exception.
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    pairs = _plan(src, dst) if pairs is None else pairs
+    if pairs is None:
+        the_plan = plan(src, dst, filters, on_plan)
+    else:
+        the_plan = Plan([(os.fspath(s), os.fspath(d)) for s, d in pairs], os.fspath(src))
+    todo = the_plan.pairs
+    if on_plan is not None:
+        on_plan(len(todo), True)
+    report = Report()
+    for folder, why in the_plan.unreadable:
+        report.failed += 1
+        report.failures.append(Failure(folder, "io", f"io: {why}", None, None))
+    for path, target in the_plan.collisions:
+        report.failed += 1
+        message = f"duplicate-output: {os.path.basename(target)} is also the output of another input; not written"
+        report.failures.append(Failure(path, "duplicate-output", message, None, None))
+
     templates = prof.filenames if rename else ()
-    unnamed: list[Any] = []
     if templates:
-        named: list[Any] = []
-        for p in pairs:
-            (named if matches(templates, os.path.basename(p[0])) else unnamed).append(p)
-        pairs = named
+        named = [p for p in todo if matches(templates, os.path.basename(p[0]))]
+        report.skipped += len(todo) - len(named)
+        unnamed = {p[0] for p in named}
+        report.skips += [(p[0], "no filenames input-regex matches the file name") for p in todo if p[0] not in unnamed]
+        todo = named
         extra_columns = tuple(dict.fromkeys(extra_columns + tuple(k for t in templates for k in t.keywords)))
     elif name_by_uid:
         extra_columns = tuple(dict.fromkeys((*extra_columns, "SOPInstanceUID", "Modality")))
-    renaming = bool(templates) or name_by_uid
-    done: list[tuple[Path, Path]] = []
-    if resume and Path(src).is_dir():
-        pairs, done = _resume(Path(src), Path(dst), prof, pairs)
+
     log_path = deid_log if deid_log is not None else prof.deid_log
     # The log re-identifies the output, so it stays out of the output tree unless the caller asks.
     log = (
@@ -159,81 +237,107 @@ def run(
         if log_path
         else None
     )
-    if log is not None:
-        log.check()
-    reporting = log is not None or bool(extra_columns)
-    batch = _core.Batch(
-        prof.compiled_with_log(extra_columns) if reporting else prof.compiled,
-        jobs=jobs,
-        fsync=fsync,
-        accept_no_meta=accept_no_meta,
-    )
-    width = prof.core_log_width
-    report = Report(threads=batch.threads, ok=len(done), resumed=len(done), skipped=len(unnamed))
-    report.skips += [(str(p[0]), "no filenames input-regex matches the file name") for p in unnamed]
-    src_root = Path(src)
-    started = time.perf_counter()
+    root = the_plan.root
+    relative = (lambda s: os.path.basename(s)) if the_plan.single_file else (lambda s: _relative(s, root))
     try:
-        for i in range(0, len(pairs), CHUNK):
-            for r in batch.process(pairs[i : i + CHUNK]):
-                _account(report, r)
-                if renaming and r.status == "ok" and r.log_after is not None:
-                    values = dict(zip(extra_columns, r.log_after[width:]))
-                    planned = Path(r.dst).name
-                    name = (
-                        render(list(templates), Path(r.src).name, values, prof.compiled)
-                        if templates
-                        else file_name(values, planned)
-                    )
-                    _rename(r, safe(name or planned), report)
-                if log is not None and r.log_before is not None:
-                    name = Path(r.src).name
-                    after = prof.log_row(name, r.log_after[:width]) if r.log_after is not None else None
-                    log.write(_relative(Path(r.src), src_root), prof.log_row(name, r.log_before[:width]), after)
-                if on_result is not None:
-                    on_result(r)
-            report.seconds = time.perf_counter() - started
-            if progress is not None:
-                progress(report)
-            if report.disk_full:
-                break  # the rest would fail the same way; a rerun after freeing space resumes
+        if log is not None:
+            log.open()  # a bad log path stops the run before anything is written
+            report.written["deid log"] = str(log.path)
+        if resume and not the_plan.single_file and Path(src).is_dir():
+            todo, done = _resume(Path(src), Path(dst), prof, todo, log, relative, force)
+            report.ok = report.resumed = len(done)
+        threads, note = effective_jobs(jobs, len(todo))
+        if note:
+            report.notes.append(note)
+        reporting = log is not None or bool(extra_columns)
+        compiled = prof.compiled_with_log(extra_columns) if reporting else prof.compiled
+        batch = _core.Batch(compiled, jobs=threads, fsync=fsync, accept_no_meta=accept_no_meta)
+        report.threads = batch.threads
+        width = prof.core_log_width
+        renaming = bool(templates) or name_by_uid
+        started = time.perf_counter()
+        with _interrupts() as interrupted:
+            for i in range(0, len(todo), CHUNK):
+                rows: list[Row] = []
+                for r in batch.process(todo[i : i + CHUNK]):
+                    _account(report, r)
+                    if renaming and r.status == "ok" and r.log_after is not None:
+                        values = dict(zip(extra_columns, r.log_after[width:]))
+                        planned = Path(r.dst).name
+                        name = (
+                            render(list(templates), Path(r.src).name, values, prof.compiled)
+                            if templates
+                            else file_name(values, planned)
+                        )
+                        _rename(r, safe(name or planned), report)
+                    if log is not None and r.log_before is not None:
+                        name = os.path.basename(r.src)
+                        after = prof.log_row(name, r.log_after[:width]) if r.log_after is not None else None
+                        rows.append((relative(r.src), prof.log_row(name, r.log_before[:width]), after))
+                    if on_result is not None:
+                        on_result(r)
+                if log is not None:
+                    try:
+                        log.write(rows)
+                    except LogDiskFull as exc:
+                        report.notes.append(str(exc))
+                        report.stopped = "disk-full"
+                report.seconds = time.perf_counter() - started
+                if progress is not None:
+                    progress(report)
+                if report.disk_full or interrupted():
+                    report.stopped = report.stopped or "interrupted"
+                    report.not_started += max(0, len(todo) - i - CHUNK)
+                    break  # a rerun of the same command finishes the job
+        report.seconds = time.perf_counter() - started
     finally:
         if log is not None:
             log.close()
-    report.seconds = time.perf_counter() - started
     return report
 
 
-MANIFEST = ".fastdeid-run.json"
+@contextmanager
+def _interrupts() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C during a run: the files being processed are finished and logged, then the run stops
+    (a rerun resumes). The core holds no Python state, so the chunk in flight always completes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    flag = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: flag.set())
+    try:
+        yield flag.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
-def _resume(src: Path, dst: Path, prof: Profile, pairs: list[Any]) -> tuple[list[Any], list[Any]]:
-    """Resumable runs: DST holds a manifest naming the source and the profile. A rerun of the same
-    command finds it, removes temporary files a killed run left, and skips outputs that exist: an
-    output only gets its final name once it is complete and on disk, so existing means finished.
-    A folder written by another run, or holding files not written by fastdeid, is refused."""
-    manifest = {"source": str(src.resolve()), "profile_sha256": prof.digest}
-    path = dst / MANIFEST
-    if path.exists():
-        try:
-            previous = json.loads(path.read_text())
-        except ValueError:
-            previous = None
-        if previous != manifest:
-            raise UsageError(f"{dst}: holds the output of a run with another source or profile; use an empty folder")
-    elif dst.exists() and any(dst.iterdir()):
-        raise UsageError(f"{dst}: not empty and not written by a fastdeid run; use an empty folder")
-    else:
-        dst.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(manifest, sort_keys=True) + "\n")
-        return pairs, []  # a fresh folder: nothing to resume
-    for stale in dst.rglob("*.fastdeid-tmp"):
-        stale.unlink(missing_ok=True)
-    todo: list[Any] = []
-    done: list[Any] = []
-    for pair in pairs:
-        (done if os.path.exists(pair[1]) else todo).append(pair)
-    return todo, done
+def _resume(
+    src: Path,
+    dst: Path,
+    prof: Profile,
+    pairs: list[tuple[str, str]],
+    log: DeidLog | None,
+    relative: Callable[[str], str],
+    force: bool,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Checks DST, writes its manifest, and splits the pairs into (to do, already done)."""
+    manifest = Manifest(file_id(src), prof.digest, log.file_id() if log else None, log.size if log else 0)
+    previous = check_destination(dst, manifest)
+    if dst.is_dir():
+        remove_stale_temporaries(dst)  # DST is this job's: what a killed run left half-written goes
+    if previous is None:
+        write_manifest(dst, manifest)
+        return pairs, []
+    finished = [] if force else [p for p in pairs if is_finished(p[0], p[1])]
+    if log is not None:
+        # This run's rows start where the first attempt's did, when it used the same log file.
+        start = previous.log_start if previous.log == manifest.log else log.size
+        logged = log.keep_only(start, {relative(s) for s, _ in finished})
+        finished = [p for p in finished if relative(p[0]) in logged]
+        manifest = Manifest(manifest.source, manifest.profile_sha256, manifest.log, start)
+    write_manifest(dst, manifest)
+    done = set(finished)
+    return [p for p in pairs if p not in done], finished
 
 
 def _rename(r: _core.FileResult, name: str, report: Report) -> None:
@@ -262,11 +366,9 @@ def _rename(r: _core.FileResult, name: str, report: Report) -> None:
     planned.unlink()
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix() if root.is_dir() else path.name
-    except ValueError:
-        return path.name
+def _relative(path: str, root: str) -> str:
+    rel = path[len(root) :].lstrip(os.sep) if path.startswith(root) else os.path.basename(path)
+    return rel.replace(os.sep, "/")
 
 
 def _account(report: Report, r: _core.FileResult) -> None:
@@ -275,8 +377,19 @@ def _account(report: Report, r: _core.FileResult) -> None:
         report.bytes_in += r.bytes_in
         report.bytes_out += r.bytes_out
     elif r.status == "skipped":
+        if (r.message or "").startswith(NOT_STARTED):
+            report.not_started += 1
+        else:
+            report.skipped += 1
+            report.skips.append((str(r.src), r.message or ""))
+    elif r.code == "not-dicom" and not has_dicom_name(os.path.basename(r.src)):
+        # README, notes.txt, a JSON sidecar: not a DICOM file that went wrong, just not DICOM.
         report.skipped += 1
-        report.skips.append((str(r.src), r.message or ""))
+        report.skips.append((str(r.src), "not DICOM"))
+    elif r.code == "disk-full":
+        # Cut short by the full disk, with nothing left behind: the rerun does it (one line says so).
+        report.stopped = "disk-full"
+        report.not_started += 1
     else:
         report.failed += 1
         report.failures.append(Failure(str(r.src), r.code or "io", r.message or "", r.offset, r.tag_path))
