@@ -66,10 +66,6 @@ class Channel:
     locations: tuple[tuple[str, str], ...]
     e11: str
 
-    @property
-    def in_name(self) -> bool:
-        return all(not tag_path for _, tag_path in self.locations)
-
 
 @dataclass(frozen=True)
 class CanaryCorpus:
