@@ -9,6 +9,7 @@ import filecmp
 import io
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -142,9 +143,17 @@ def test_a_full_disk_stops_cleanly_and_a_rerun_completes(tmp_path: Path) -> None
         pytest.skip("tmpfs cannot be mounted here")
     try:
         out = mnt / "out"
-        proc = _run(src, out, profile)
-        assert proc.wait() == 3
-        assert b"disk is full" in proc.stderr.read()  # type: ignore[union-attr]
+        proc = subprocess.run(
+            [sys.executable, "-m", "fastdeid", "run", str(src), str(out), "--profile", str(profile), "-j", "2"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 3
+        assert proc.stderr.count("disk is full") == 1 and "not started" not in proc.stderr  # one line for the stop
+        summary = re.match(r"(\d+) ok, (\d+) failed, (\d+) skipped, (\d+) not started", proc.stdout)
+        assert summary, proc.stdout
+        assert sum(map(int, summary.groups())) == 121  # every file is counted
         assert not [p for p in out.rglob("*.fastdeid-tmp")]
         for path in out.rglob("*.dcm"):
             assert filecmp.cmp(path, ref / path.relative_to(out), shallow=False), path
