@@ -108,14 +108,12 @@ def table_rows() -> list[str]:
         where = f"ps3.15-table-e1-1.csv:{line}"
         key, pat = pattern(r["tag"])
         options = [f"(O::{variant}, {action(r[col], where)})" for col, variant in OPTION_COLUMNS.items() if r[col]]
-        rows.append(
-            (
-                key,
-                f"    Row {{ tag: {pat}, keyword: {rust_str(r['keyword'])}, name: {rust_str(r['name'])}, "
-                f"retired: {flag(r['retired'], where)}, in_std_comp_iod: {flag(r['in_std_comp_iod'], where)}, "
-                f"basic: {action(r['basic'], where)}, options: &[{', '.join(options)}] }},",
-            )
+        text = (
+            f"    Row {{ tag: {pat}, keyword: {rust_str(r['keyword'])}, name: {rust_str(r['name'])}, "
+            f"retired: {flag(r['retired'], where)}, in_std_comp_iod: {flag(r['in_std_comp_iod'], where)}, "
+            f"basic: {action(r['basic'], where)}, options: &[{', '.join(options)}] }},"
         )
+        rows.append((key, text))
     keys = [k for k, _ in rows]
     if len(set(keys)) != len(keys):
         raise SystemExit("ps3.15-table-e1-1.csv: a tag appears twice")
