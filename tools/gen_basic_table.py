@@ -1,20 +1,26 @@
-"""Generate rust/core/src/basic/table.rs from the PS3.15 Annex E tables in data/ps3.15/.
+"""Generate rust/core/src/basic/table.rs and iod_table.rs from the CSVs in data/ps3.15/.
 
-The output is committed so that building fastdeid needs no Python. Rerun after changing the CSVs
-(a new edition of the standard):  python tools/gen_basic_table.py
-`--out PATH` writes elsewhere (the tests regenerate into a temporary file and compare).
-The output depends only on the CSVs, so two runs give the same bytes.
+The outputs are committed so that building fastdeid needs no Python. Rerun after changing the
+CSVs (a new edition of the standard):  python tools/gen_basic_table.py
+`--out-dir DIR` writes elsewhere (the tests regenerate into a temporary folder and compare).
+The outputs depend only on the CSVs, so two runs give the same bytes.
+
+`--extract-iod-types` first rewrites data/ps3.15/iod-types.csv and sop-class-iod.csv from the
+PS3.3 maps that the highdicom package ships (pip install highdicom==0.28.2; only this step needs
+it): the type of each attribute with a combined action code (Z/D, X/Z, ...) in each IOD.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data/ps3.15"
-OUT = ROOT / "rust/core/src/basic/table.rs"
+OUT_DIR = ROOT / "rust/core/src/basic"
 
 # The edition the CSVs were taken from (data/ps3.15/README.md).
 EDITION = "2026d"
@@ -176,12 +182,132 @@ def render() -> str:
     return "\n".join(parts) + "\n"
 
 
+# ---- attribute types per IOD (for the combined codes) ----
+
+TYPES = ("1", "1C", "2", "2C", "3")  # strictest first
+TYPE_VARIANT = {"1": "Type1", "1C": "Type1C", "2": "Type2", "2C": "Type2C", "3": "Type3"}
+NESTED = "nested"
+
+
+def strictest(types: set[str]) -> str:
+    return min(types, key=TYPES.index)
+
+
+def extract_iod_types() -> None:
+    """Rewrite iod-types.csv and sop-class-iod.csv from highdicom's copy of the PS3.3 maps."""
+    from importlib.metadata import version
+    from importlib.util import find_spec
+
+    # Read the JSON next to the package rather than importing it: importing highdicom pulls in
+    # numpy and pillow, which the maps do not need (`pip install --no-deps highdicom` suffices).
+    spec = find_spec("highdicom")
+    if spec is None or spec.origin is None:
+        raise SystemExit("--extract-iod-types needs highdicom: pip install --no-deps highdicom==0.28.2")
+    standard = Path(spec.origin).parent / "_standard"
+    iod_modules = json.loads((standard / "iod_module_map.json").read_text())
+    module_attributes = json.loads((standard / "module_attribute_map.json").read_text())
+    sop_iod = json.loads((standard / "sop_class_iod_map.json").read_text())
+
+    combined = {
+        r["keyword"]: r["tag"] for r in read_csv("ps3.15-table-e1-1.csv") if r["basic"] not in ("X", "Z", "D", "U")
+    }
+    # module -> keyword -> types at the top level; keyword -> types inside any sequence. A type of
+    # None (some macro rows) says nothing and is skipped.
+    top: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    nested: dict[str, set[str]] = defaultdict(set)
+    for module, attributes in module_attributes.items():
+        for a in attributes:
+            if a["keyword"] in combined and a["type"] in TYPES:
+                if a["path"]:
+                    nested[a["keyword"]].add(a["type"])
+                else:
+                    top[module][a["keyword"]].add(a["type"])
+    rows = []
+    for keyword, tag in combined.items():
+        for iod, modules in iod_modules.items():
+            # Every module's type counts, whatever the module's usage: a present module must be
+            # complete, and an optional module may well be present.
+            types = set().union(*(top[m["key"]].get(keyword, set()) for m in modules))
+            if types and strictest(types) != "3":
+                rows.append((tag, keyword, "top", iod, strictest(types)))
+        if nested.get(keyword):
+            rows.append((tag, keyword, NESTED, "", strictest(nested[keyword])))
+    with (DATA / "iod-types.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["tag", "keyword", "level", "iod", "type"])
+        w.writerows(sorted(rows))
+    with (DATA / "sop-class-iod.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["sop_class_uid", "iod"])
+        w.writerows(sorted(sop_iod.items()))
+    print(f"wrote iod-types.csv and sop-class-iod.csv from highdicom {version('highdicom')}")
+
+
+def render_iod_types() -> str:
+    sop_iod = [(r["sop_class_uid"], r["iod"]) for r in read_csv("sop-class-iod.csv")]
+    types = read_csv("iod-types.csv")
+    iods = sorted({iod for _, iod in sop_iod} | {r["iod"] for r in types if r["level"] == "top"})
+    index = {iod: i for i, iod in enumerate(iods)}
+
+    def tag_value(cell: str) -> int:
+        return int(cell.strip("()").replace(",", ""), 16)
+
+    top = sorted((tag_value(r["tag"]), index[r["iod"]], r["type"]) for r in types if r["level"] == "top")
+    nested = sorted((tag_value(r["tag"]), r["type"]) for r in types if r["level"] == NESTED)
+    anywhere: dict[int, set[str]] = defaultdict(set)
+    for tag, _, ty in top:
+        anywhere[tag].add(ty)
+    out = [
+        "// @generated by tools/gen_basic_table.py from data/ps3.15/iod-types.csv and sop-class-iod.csv",
+        "// (PS3.3 IOD and module tables, via highdicom; see data/ps3.15/README.md). Do not edit.",
+        "#![allow(clippy::unreadable_literal)]",
+        "",
+        "use super::action::AttrType;",
+        "",
+        "/// The IODs, by highdicom's key (`ct-image`, ...), sorted.",
+        "#[rustfmt::skip]",
+        "pub static IODS: &[&str] = &[",
+        *(f"    {rust_str(iod)}," for iod in iods),
+        "];",
+        "",
+        "/// (SOP Class UID, index into [`IODS`]), sorted by UID.",
+        "#[rustfmt::skip]",
+        "pub static SOP_CLASS_IOD: &[(&str, u16)] = &[",
+        *(f"    ({rust_str(uid)}, {index[iod]})," for uid, iod in sorted(sop_iod)),
+        "];",
+        "",
+        "/// (tag, index into [`IODS`], type) for each attribute with a combined action code that is",
+        "/// Type 1, 1C, 2 or 2C at the top level of an IOD (any other is Type 3 or not in the IOD), sorted.",
+        "#[rustfmt::skip]",
+        "pub static TOP_LEVEL: &[(u32, u16, AttrType)] = &[",
+        *(f"    (0x{tag:08X}, {i}, AttrType::{TYPE_VARIANT[ty]})," for tag, i, ty in top),
+        "];",
+        "",
+        "/// (tag, strictest type at the top level of any IOD), sorted: the type when the SOP class is unknown.",
+        "#[rustfmt::skip]",
+        "pub static STRICTEST_TOP_LEVEL: &[(u32, AttrType)] = &[",
+        *(f"    (0x{tag:08X}, AttrType::{TYPE_VARIANT[strictest(t)]})," for tag, t in sorted(anywhere.items())),
+        "];",
+        "",
+        "/// (tag, strictest type inside any sequence of any module), sorted: the type of a nested occurrence.",
+        "#[rustfmt::skip]",
+        "pub static NESTED: &[(u32, AttrType)] = &[",
+        *(f"    (0x{tag:08X}, AttrType::{TYPE_VARIANT[ty]})," for tag, ty in nested),
+        "];",
+    ]
+    return "\n".join(out) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
+    parser.add_argument("--extract-iod-types", action="store_true", help="first refresh the IOD CSVs (needs highdicom)")
     args = parser.parse_args()
-    args.out.write_text(render(), encoding="utf-8")
-    print(f"wrote {args.out}")
+    if args.extract_iod_types:
+        extract_iod_types()
+    for name, text in [("table.rs", render()), ("iod_table.rs", render_iod_types())]:
+        (args.out_dir / name).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out_dir / name}")
 
 
 if __name__ == "__main__":

@@ -5,12 +5,15 @@
 
 pub mod action;
 pub mod dateshift;
+pub mod iod;
+mod iod_table;
 pub mod keyed;
 pub mod options;
 pub mod rows;
 mod table;
 
 pub use action::{Action, AttrType};
+pub use iod::{action_for, attr_type, iod_of};
 pub use options::{BasicOption, OptionSet, ALL_OPTIONS, BASIC_PROFILE_CODE};
 pub use rows::{lookup, rows, safe_private, Row, SafePrivate, TagPattern};
 pub use table::{CID_7050, EDITION};
