@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod actions;
+pub mod basic;
 pub mod batch;
 pub mod dicom;
 pub mod error;

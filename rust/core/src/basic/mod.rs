@@ -1,0 +1,19 @@
+//! The DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile: Table E.1-1 with its
+//! option columns (edition [`EDITION`]), the CID 7050 codes, the safe private attributes, and the
+//! keyed primitives (pseudonyms, UIDs, per-patient date shifts) its actions need.
+//! docs/basic-profile.md explains the table and the rules applied here.
+
+pub mod action;
+pub mod dateshift;
+pub mod iod;
+mod iod_table;
+pub mod keyed;
+pub mod options;
+pub mod rows;
+mod table;
+
+pub use action::{Action, AttrType};
+pub use iod::{action_for, attr_type, iod_of};
+pub use options::{BasicOption, OptionSet, ALL_OPTIONS, BASIC_PROFILE_CODE};
+pub use rows::{lookup, rows, safe_private, Row, SafePrivate, TagPattern};
+pub use table::{CID_7050, EDITION};
