@@ -120,3 +120,17 @@ def test_key_path_prefers_flag_then_environment_then_profile(tmp_path: Path, mon
     assert key_path(None, "/abs/p.key") == Path("/abs/p.key"), "an empty variable is unset"
     monkeypatch.setenv("HOME", str(tmp_path))
     assert key_path("~/c.key", None) == tmp_path / "c.key"
+
+
+def test_key_new_on_the_command_line_writes_a_private_key_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "project.key"
+    run = [sys.executable, "-m", "fastdeid", "key", "new", str(path)]
+    first = subprocess.run(run, capture_output=True, text=True, check=False)
+    assert first.returncode == 0 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    key = path.read_bytes()
+    assert len(load_key(path)) == 32 and key.strip().hex() not in first.stdout
+    again = subprocess.run(run, capture_output=True, text=True, check=False)
+    assert again.returncode == 2 and "never overwritten" in again.stderr and path.read_bytes() == key

@@ -132,6 +132,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-log", action="store_true", help="without the deid log")
     p.set_defaults(handler=_cmd_bench)
 
+    p = sub.add_parser("key", help="make the secret key of keyed pseudonyms, UIDs and date shifts")
+    ksub = p.add_subparsers(dest="key_command", required=True)
+    q = ksub.add_parser("new", help="write a new random key file (mode 0600; never overwrites)")
+    q.add_argument(
+        "path", help="the new key file; keep it outside the data and share it only with who may re-link data"
+    )
+    q.set_defaults(handler=_cmd_key_new)
+
     p = sub.add_parser("dump", help="print a file's header, as a person reads it")
     p.add_argument("file")
     p.add_argument("--max-text", type=int, default=64, help="longest text value shown in full")
@@ -420,6 +428,14 @@ def _cmd_deid_create(args: argparse.Namespace) -> int:
         raise UsageError(f"{path.parent}: no such folder; create it first or choose another path")
     path.write_text(resources.files("fastdeid.profiles").joinpath("starter.yaml.txt").read_text(encoding="utf-8"))
     print(f"wrote {path}; edit it, then run: fastdeid profile validate {path}")
+    return EXIT_OK
+
+
+def _cmd_key_new(args: argparse.Namespace) -> int:
+    from .keys import new_key
+
+    path = new_key(args.path)
+    print(f"wrote a new key to {path} (mode 0600); the same key gives the same pseudonyms in every run")
     return EXIT_OK
 
 
