@@ -124,6 +124,7 @@ fn lines(
         let keyword = match (&creator, dict::keyword(e.tag)) {
             (Some(creator), _) => creator.as_str(),
             (None, Some(keyword)) => keyword,
+            (None, None) if e.tag.is_private() && (0x10..=0xFF).contains(&e.tag.element()) => "(private creator)",
             (None, None) if e.tag.is_private() => "(private)",
             (None, None) => "(unknown)",
         };

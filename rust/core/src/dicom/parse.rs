@@ -62,7 +62,7 @@ pub struct Partial {
     /// Why parsing stopped.
     pub error: Error,
     /// The file as far as it parsed; its data set ends before the element that failed.
-    pub document: Option<Document>,
+    pub document: Option<Box<Document>>,
 }
 
 /// Parses a Part 10 file: preamble, `DICM`, file meta, and the data set in its transfer syntax.
@@ -120,7 +120,7 @@ fn partial(
     let encoding = if transfer_syntax.deflated { Encoding::EXPLICIT_LE } else { transfer_syntax.encoding };
     let end = elements.last().map_or(meta.end, |e| e.end);
     let dataset = DataSet { encoding, start: meta.end, end, elements };
-    Partial { error, document: Some(Document { meta, transfer_syntax, dataset, inflated }) }
+    Partial { error, document: Some(Box::new(Document { meta, transfer_syntax, dataset, inflated })) }
 }
 
 /// What trying every encoding on a data set found.

@@ -40,11 +40,6 @@ impl<'a, I: Input + ?Sized> Patched<'a, I> {
         Patched { inner, bytes: Vec::new(), pieces: Vec::new(), len: 0 }
     }
 
-    /// The original input.
-    pub fn original(&self) -> &'a I {
-        self.inner
-    }
-
     /// Appends new bytes.
     pub fn push_bytes(&mut self, new: &[u8]) {
         if new.is_empty() {
@@ -55,7 +50,11 @@ impl<'a, I: Input + ?Sized> Patched<'a, I> {
                 *len += new.len() as u64;
             }
             _ => {
-                self.pieces.push(Piece { at: self.len, len: new.len() as u64, source: Source::Bytes(self.bytes.len()) })
+                self.pieces.push(Piece {
+                    at: self.len,
+                    len: new.len() as u64,
+                    source: Source::Bytes(self.bytes.len()),
+                });
             }
         }
         self.bytes.extend_from_slice(new);
