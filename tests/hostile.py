@@ -70,6 +70,17 @@ def _deflate(data: bytes, zeros: int = 0) -> bytes:
     return b"".join(out) + c.flush()
 
 
+def _gzip_zeros(n: int) -> bytes:
+    """A gzip stream of n zero bytes, streamed so no big buffer is made."""
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    chunk = b"\0" * (1 << 20)
+    return b"".join(c.compress(chunk) for _ in range(n >> 20)) + c.flush()
+
+
+# One element that parses as explicit VR both big endian, (0010,0010), and little endian, (1000,1000).
+AMBIGUOUS = b"\x00\x10\x00\x10PN\x00\x00"
+
+
 def cases() -> dict[str, tuple[bytes, str]]:
     good = part10(EXPLICIT_LE, GOOD)
     with_pixels = part10(EXPLICIT_LE, GOOD + el(0x7FE0, 0x10, b"OW", b"\x01\x02" * 32))
@@ -84,7 +95,11 @@ def cases() -> dict[str, tuple[bytes, str]]:
         "preamble_only.dcm": (b"\0" * 128, "not-dicom"),
         "wrong_magic.dcm": (b"\0" * 128 + b"DICN" + GOOD, "not-dicom"),
         "text.dcm": (b"patient: Doe^John\n" * 20, "not-dicom"),
-        "gzip.dcm": (gzip.compress(good), "not-dicom"),
+        "gzip.dcm": (gzip.compress(good), "ok"),  # read inflated, written plain
+        "gzip_truncated.dcm": (gzip.compress(good)[:-12], "deflate"),
+        "gzip_of_garbage.dcm": (gzip.compress(b"patient: Doe^John\n" * 20), "not-dicom"),
+        "gzip_bad_stream.dcm": (gzip.compress(good)[:10] + b"\xff" * 40, "deflate"),
+        "gzip_bomb.dcm": (_gzip_zeros(64 << 20), "deflate"),
         "zip.dcm": (zbuf.getvalue(), "not-dicom"),
         "no_preamble.dcm": (b"DICM" + good[132:], "not-dicom"),
         "cut_in_meta.dcm": (good[:150], "truncated"),
@@ -92,12 +107,14 @@ def cases() -> dict[str, tuple[bytes, str]]:
         "cut_in_value.dcm": (good[:-3], "length-past-end"),
         "cut_in_sequence.dcm": (part10(EXPLICIT_LE, seq)[:-10], "truncated"),
         "meta_group_length_wrong.dcm": (part10(EXPLICIT_LE, GOOD, group_length=10), "bad-meta"),
-        "missing_transfer_syntax.dcm": (part10(b"", GOOD), "missing-transfer-syntax"),
+        "missing_transfer_syntax.dcm": (part10(b"", GOOD), "ok"),  # only explicit VR LE fits: the meta names it
+        "missing_transfer_syntax_ambiguous.dcm": (part10(b"", AMBIGUOUS), "missing-transfer-syntax"),
         "unknown_transfer_syntax.dcm": (part10(b"1.2.3.4.5.6\0", GOOD), "unknown-transfer-syntax"),
         "explicit_ts_implicit_data.dcm": (
             part10(EXPLICIT_LE, implicit(0x10, 0x10, b"Doe^John") + implicit(0x10, 0x20, b"PID123")),
-            "bad-vr",
+            "ok",  # the meta is corrected to implicit VR
         ),
+        "explicit_ts_ambiguous_data.dcm": (part10(IMPLICIT_LE, AMBIGUOUS), "length-past-end"),
         "length_past_eof.dcm": (part10(EXPLICIT_LE, header(0x10, 0x10, b"PN", 200) + b"Doe^John"), "length-past-end"),
         "declared_4gib.dcm": (
             part10(EXPLICIT_LE, header(0x7FE0, 0x10, b"OW", 0xFFFFFFF0) + b"\0" * 16),
@@ -124,7 +141,8 @@ def cases() -> dict[str, tuple[bytes, str]]:
             part10(EXPLICIT_LE, header(0x8, 0x1115, b"SQ", UNDEF) + item(b"") * 500_000 + SEQ_END),
             "ok",
         ),
-        "out_of_order.dcm": (part10(EXPLICIT_LE, PID + NAME), "out-of-order"),
+        "out_of_order.dcm": (part10(EXPLICIT_LE, PID + NAME), "ok"),  # sorted
+        "out_of_order_duplicate.dcm": (part10(EXPLICIT_LE, PID + NAME + PID), "duplicate-tag"),
         "duplicate_tag.dcm": (part10(EXPLICIT_LE, NAME + NAME), "duplicate-tag"),
         "short_tail.dcm": (good + b"\x01\x02\x03", "truncated"),  # a cut header looks the same
         "trailing_garbage.dcm": (with_pixels + b"\x01\x02\x03", "trailing-garbage"),

@@ -39,6 +39,7 @@ DEVIATIONS = {
     "E7-media-uid": "MediaStorageSOPInstanceUID follows SOPInstanceUID instead of keeping the original UID",
     "E18-leading-zero": "hashuid drops leading zeros of kept nodes (072730 -> 72730), which PS3.5 9.1 forbids",
     "E6-regex-sub-length": "a regex-sub result longer than its VR allows fails the file instead of being written",
+    "transfer-syntax-repaired": "a meta without Transfer Syntax UID gets the one the data set parses in (meta_missing_tsyntax)",
 }
 REFERENCE_SKIPS = {"UN_sequence.dcm", "priv_SQ.dcm"}
 MAX_LENGTH = {"SH": 16, "CS": 16, "AE": 16, "LO": 64, "PN": 64, "UI": 64}
@@ -52,6 +53,12 @@ def _classify(key: str, ours: dict[str, str], theirs: dict[str, str]) -> str | N
     mine, ref = _unquote(ours.get(key)), _unquote(theirs.get(key))
     if key == "meta.00020003" and mine == _unquote(ours.get("00080018")):
         return "E7-media-uid"
+    if (
+        key == "meta.00020010"
+        and not ref
+        and mine in ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2")
+    ):
+        return "transfer-syntax-repaired"
     vr = pydicom.datadict.dictionary_VR(int(key.rsplit(".", 1)[-1], 16)) if key[-8:].isalnum() else None
     if vr in MAX_LENGTH and len(ref) > MAX_LENGTH[vr] and mine == ref[: MAX_LENGTH[vr]]:
         return "E6-length"

@@ -3,6 +3,7 @@ elements gone with `minimal`, and the invalid files rejected with their own code
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pydicom
@@ -12,6 +13,13 @@ import fastdeid
 from conftest import INVALID, PYDICOM_FILES, is_candidate, pydicom_files, sha256
 
 MINIMAL_TAGS = {0x00100010, 0x00100020, 0x00100030}
+# Valid once repaired, so not byte for byte (their meta is corrected): tests/test_real_inputs.py.
+REPAIRED = {"SC_rgb_jpeg.dcm", "meta_missing_tsyntax.dcm"}
+
+
+def _read(path: Path) -> pydicom.Dataset:
+    """pydicom's zipMR.gz is gzip-compressed DICOM, which fastdeid reads and writes plain."""
+    return pydicom.dcmread(gzip.open(path) if path.suffix == ".gz" else path)
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +43,12 @@ def test_none_reproduces_every_valid_file_byte_for_byte(none_run: tuple[fastdeid
     for src in valid:
         rel = src.relative_to(PYDICOM_FILES)
         assert str(rel) not in failed, f"{rel} was rejected"
-        assert (out / rel).read_bytes() == src.read_bytes(), f"{rel} differs"
+        if str(rel) not in REPAIRED:
+            assert (out / rel).read_bytes() == src.read_bytes(), f"{rel} differs"
     # The identity set covers every transfer syntax the issue lists.
-    syntaxes = {pydicom.dcmread(p, stop_before_pixels=True).file_meta.TransferSyntaxUID for p in valid}
+    syntaxes = {
+        pydicom.dcmread(p, stop_before_pixels=True).file_meta.TransferSyntaxUID for p in valid if p.name not in REPAIRED
+    }
     assert {
         "1.2.840.10008.1.2",
         "1.2.840.10008.1.2.1",
@@ -72,11 +83,15 @@ def test_minimal_changes_only_the_three_patient_elements(tmp_path: Path) -> None
         rel = src.relative_to(PYDICOM_FILES)
         if not (tmp_path / rel).exists():
             continue
-        before = pydicom.dcmread(src)
+        before = _read(src)
         after = pydicom.dcmread(tmp_path / rel)
         expected = {t: v for t, v in _elements(before).items() if t not in MINIMAL_TAGS}
         assert _elements(after) == expected, rel
-        assert _elements(before.file_meta) == _elements(after.file_meta), rel
+        corrected = {0x00020010} if str(rel) in REPAIRED else set()  # the transfer syntax the repair names
+        meta_before, meta_after = _elements(before.file_meta), _elements(after.file_meta)
+        assert {t: v for t, v in meta_before.items() if t not in corrected} == {
+            t: v for t, v in meta_after.items() if t not in corrected
+        }, rel
         checked += 1
     assert checked == report.ok
 
@@ -113,7 +128,7 @@ def test_recursive_rules_rewrite_nested_elements_in_every_file(tmp_path: Path) -
         rel = src.relative_to(PYDICOM_FILES)
         if not (tmp_path / "out" / rel).exists():
             continue
-        before, after = _walk(pydicom.dcmread(src)), _walk(pydicom.dcmread(tmp_path / "out" / rel))
+        before, after = _walk(_read(src)), _walk(pydicom.dcmread(tmp_path / "out" / rel))
         assert before.keys() == after.keys(), rel
         for key, value in before.items():
             leaf = key.rsplit(".", 1)[-1]

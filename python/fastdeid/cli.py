@@ -143,6 +143,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dump", help="print a file's header, as a person reads it")
     p.add_argument("file")
     p.add_argument("--max-text", type=int, default=64, help="longest text value shown in full")
+    p.add_argument(
+        "--accept-no-meta",
+        action="store_true",
+        help="also read a bare data set without preamble and file meta, when one encoding parses it strictly",
+    )
     p.set_defaults(handler=_cmd_dump)
 
     p = sub.add_parser("demo", help="write a small synthetic example tree with fake PHI and de-identify it")
@@ -449,10 +454,19 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_dump(args: argparse.Namespace) -> int:
-    try:
-        print(_core.dump(args.file, args.max_text), end="")
-    except DicomError as exc:
-        raise DicomError(f"{args.file}: {exc}", exc.code, exc.offset, exc.tag_path) from None
+    path = Path(args.file)
+    if path.is_dir():
+        raise UsageError(f"{args.file}: io: is a folder; dump lists one file")
+    if not path.exists():
+        raise UsageError(f"{args.file}: io: no such file")
+    # A damaged file is listed as far as it parses, then its error is reported (exit 1).
+    text, exc = _core.dump_partial(path, args.max_text, args.accept_no_meta)
+    print(text, end="")
+    if isinstance(exc, DicomError):
+        sys.stdout.flush()
+        raise DicomError(f"{args.file}: {exc}", exc.code, exc.offset, exc.tag_path)
+    if exc is not None:
+        raise exc
     return EXIT_OK
 
 

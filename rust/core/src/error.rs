@@ -149,3 +149,28 @@ impl From<io::Error> for Error {
 
 /// The core's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Something the core did to read a file that a person should know about (a misnamed encoding
+/// corrected, tags sorted): the file was written, but not byte for byte as it came. Like errors,
+/// warnings never carry a value from the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// A stable, machine-readable code such as `transfer-syntax-corrected`.
+    pub code: &'static str,
+    /// A fixed description of what was done.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning with this code and message.
+    #[must_use]
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Warning { code, message: message.into() }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}

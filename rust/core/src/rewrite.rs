@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::dicom::input::Cached;
-use crate::dicom::{encode, parse, DataSet, Input, Limits, Sink, Tag};
-use crate::error::{Error, ErrorKind, Result};
+use crate::dicom::{encode, open, DataSet, Document, Input, Limits, Notes, Sink, Tag, Visit};
+use crate::error::{Error, ErrorKind, Result, Warning};
 use crate::profile::log::LogRows;
 use crate::profile::state::{LengthField, State, META};
 use crate::profile::{apply, NewValue, Profile};
@@ -183,14 +183,18 @@ pub struct Rewritten {
     pub bytes_in: u64,
     /// Bytes written.
     pub bytes_out: u64,
-    /// False when no rule changed anything and the input was copied as it is.
+    /// False when no rule changed anything and the input was copied as it is (never for a
+    /// gzip-compressed or repaired input).
     pub changed: bool,
     /// The log's rows, when the profile has log columns.
     pub log: Option<LogRows>,
+    /// What had to be repaired to read the file (see [`crate::dicom::repair`]); empty for a valid file.
+    pub warnings: Vec<Warning>,
 }
 
 /// De-identifies one object: parses `input`, runs `profile`, and writes the result to `out`.
-/// When nothing changes the input is copied byte for byte.
+/// When nothing changes the input is copied byte for byte. A gzip-compressed input is written
+/// plain, and a repaired one (see [`crate::dicom::repair`]) as repaired, with its warnings.
 pub fn rewrite<I: Input + ?Sized, W: Sink>(
     input: &I,
     profile: &Profile,
@@ -198,30 +202,49 @@ pub fn rewrite<I: Input + ?Sized, W: Sink>(
     out: &mut W,
 ) -> Result<Rewritten> {
     let cached = Cached::new(input, HEAD_BYTES).map_err(|e| Error::at(ErrorKind::of_io(&e), 0, e.to_string()))?;
-    rewrite_cached(&cached, profile, limits, out)
+    let mut done = open(&cached, limits, Rewrite { profile, out })?;
+    done.bytes_in = input.len();
+    Ok(done)
 }
 
 /// The first bytes of a file kept in memory while it is rewritten: the header of most files.
 const HEAD_BYTES: u64 = 64 * 1024;
 
-fn rewrite_cached<I: Input + ?Sized, W: Sink>(
+/// [`rewrite`] once the file is open.
+struct Rewrite<'p, 'w, W> {
+    profile: &'p Profile,
+    out: &'w mut W,
+}
+
+impl<W: Sink> Visit for Rewrite<'_, '_, W> {
+    type Output = Rewritten;
+
+    fn document<I: Input + ?Sized>(self, input: &I, doc: &Document, notes: Notes) -> Result<Rewritten> {
+        let mut done = rewrite_document(input, doc, self.profile, self.out)?;
+        // A repaired or inflated file is not the input byte for byte, even when no rule changed it.
+        done.changed |= notes.gzipped || !notes.warnings.is_empty();
+        done.warnings = notes.warnings;
+        Ok(done)
+    }
+}
+
+fn rewrite_document<I: Input + ?Sized, W: Sink>(
     input: &I,
+    doc: &Document,
     profile: &Profile,
-    limits: &Limits,
     out: &mut W,
 ) -> Result<Rewritten> {
-    let doc = parse(input, limits)?;
     let bytes_in = input.len();
     let (plan, log) = if let Some(buf) = &doc.inflated {
-        let (state, log) = apply(profile, &doc, buf.as_slice())?;
+        let (state, log) = apply(profile, doc, buf.as_slice())?;
         (splices(&state, buf.as_slice())?, log)
     } else {
-        let (state, log) = apply(profile, &doc, input)?;
+        let (state, log) = apply(profile, doc, input)?;
         (splices(&state, input)?, log)
     };
     if plan.is_empty() {
         input.copy_to(0, bytes_in, out)?;
-        return Ok(Rewritten { bytes_in, bytes_out: bytes_in, changed: false, log });
+        return Ok(Rewritten { bytes_in, bytes_out: bytes_in, changed: false, log, warnings: Vec::new() });
     }
     let growth = |meta_only: bool| -> i64 {
         plan.iter().filter(|s| !meta_only || s.in_meta).map(|s| s.bytes.len() as i64 - (s.end - s.start) as i64).sum()
@@ -245,5 +268,5 @@ fn rewrite_cached<I: Input + ?Sized, W: Sink>(
             meta_end.saturating_add_signed(growth(true)) + stream.len() as u64
         }
     };
-    Ok(Rewritten { bytes_in, bytes_out, changed: true, log })
+    Ok(Rewritten { bytes_in, bytes_out, changed: true, log, warnings: Vec::new() })
 }

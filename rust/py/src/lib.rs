@@ -2,11 +2,11 @@
 //! work, and core errors become the exception classes of `fastdeid.errors` in one place.
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use fastdeid_core::dicom::dump::{dump as dump_doc, DumpOptions};
-use fastdeid_core::dicom::{parse, FileInput, Tag};
+use fastdeid_core::dicom::dump::{dump_input, DumpOptions};
+use fastdeid_core::dicom::{FileInput, Tag};
 use fastdeid_core::{rewrite, Error, ErrorKind, Limits, Options, Profile, Runner, Status};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -63,6 +63,8 @@ struct FileResult {
     changed: bool,
     log_before: Option<Vec<Option<String>>>,
     log_after: Option<Vec<Option<String>>>,
+    /// `code: message` for each repair the file needed (no patient values).
+    warnings: Vec<String>,
 }
 
 impl From<fastdeid_core::FileResult> for FileResult {
@@ -81,6 +83,7 @@ impl From<fastdeid_core::FileResult> for FileResult {
             changed: false,
             log_before: None,
             log_after: None,
+            warnings: Vec::new(),
         };
         match r.status {
             Status::Ok(w) => {
@@ -91,6 +94,7 @@ impl From<fastdeid_core::FileResult> for FileResult {
                     changed: w.changed,
                     log_before,
                     log_after,
+                    warnings: w.warnings.iter().map(ToString::to_string).collect(),
                     ..base
                 }
             }
@@ -164,16 +168,46 @@ fn apply_group_rule(py: Python<'_>, profile: &PyProfile, rule_json: &str, text: 
     fastdeid_core::profile::apply_group_rule(&profile.inner, rule_json, text).map_err(|e| to_py(py, &e))
 }
 
+/// Lists a file's header as far as it parses: the text, and the error that stopped it.
+fn list_file(path: &Path, max_text: usize, accept_no_meta: bool) -> (String, Option<Error>) {
+    let opened = if path.is_dir() {
+        Err(Error::new(ErrorKind::Io, "is a folder, not a file"))
+    } else {
+        File::open(path)
+            .and_then(FileInput::new)
+            .map_err(|e| Error::new(ErrorKind::of_io(&e), format!("cannot open: {e}")))
+    };
+    match opened {
+        Ok(input) => {
+            let limits = Limits { accept_no_meta, ..Limits::default() };
+            dump_input(&input, &limits, &DumpOptions { max_text, ..DumpOptions::default() })
+        }
+        Err(e) => (String::new(), Some(e)),
+    }
+}
+
 /// The header of a Part 10 file as text: one element per line, sequences indented.
 #[pyfunction]
-#[pyo3(signature = (path, max_text=64))]
-fn dump(py: Python<'_>, path: PathBuf, max_text: usize) -> PyResult<String> {
-    let result = py.detach(move || {
-        let input = FileInput::new(File::open(&path)?)?;
-        let doc = parse(&input, &Limits::default())?;
-        dump_doc(&doc, &input, &DumpOptions { max_text, ..DumpOptions::default() })
-    });
-    result.map_err(|e: Error| to_py(py, &e))
+#[pyo3(signature = (path, max_text=64, accept_no_meta=false))]
+fn dump(py: Python<'_>, path: PathBuf, max_text: usize, accept_no_meta: bool) -> PyResult<String> {
+    match py.detach(move || list_file(&path, max_text, accept_no_meta)) {
+        (text, None) => Ok(text),
+        (_, Some(e)) => Err(to_py(py, &e)),
+    }
+}
+
+/// Like `dump`, but a file that does not parse gives what parsed before the fault and the
+/// `DicomError` that stopped it, instead of raising.
+#[pyfunction]
+#[pyo3(signature = (path, max_text=64, accept_no_meta=false))]
+fn dump_partial(
+    py: Python<'_>,
+    path: PathBuf,
+    max_text: usize,
+    accept_no_meta: bool,
+) -> (String, Option<Py<pyo3::exceptions::PyBaseException>>) {
+    let (text, error) = py.detach(move || list_file(&path, max_text, accept_no_meta));
+    (text, error.map(|e| to_py(py, &e).into_value(py)))
 }
 
 /// The PS3.6 dictionary entry of a tag, repeating groups included: (VR, keyword), or None.
@@ -198,7 +232,7 @@ fn dictionary_keywords() -> Vec<(&'static str, u32)> {
 mod _core {
     #[pymodule_export]
     use super::{
-        apply_group_rule, deidentify_bytes, dictionary_entry, dictionary_keywords, dump, tag_for_keyword, Batch,
-        FileResult, PyProfile,
+        apply_group_rule, deidentify_bytes, dictionary_entry, dictionary_keywords, dump, dump_partial, tag_for_keyword,
+        Batch, FileResult, PyProfile,
     };
 }

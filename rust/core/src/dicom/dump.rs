@@ -6,6 +6,9 @@ use std::fmt::Write as _;
 use super::dict;
 use super::encode::number_text;
 use super::input::Input;
+use super::open::{open, Notes, Visit};
+use super::parse::{Limits, Partial};
+use super::tag::Tag;
 use super::tree::{Body, DataSet, Document, Element};
 use super::ts::Encoding;
 use crate::error::{Error, ErrorKind, Result};
@@ -25,11 +28,65 @@ impl Default for DumpOptions {
     }
 }
 
+/// Lists a file as far as it can be read: opened as every reader opens it (gzip inflated, a
+/// misnamed encoding or out-of-order tags repaired, each repair a `# warning:` line), and for a
+/// file that does not parse, the elements before the fault. Returns the listing and the error
+/// that stopped it, if any.
+pub fn dump_input<I: Input + ?Sized>(input: &I, limits: &Limits, opts: &DumpOptions) -> (String, Option<Error>) {
+    let mut out = String::new();
+    let result = open(input, limits, Listing { opts, out: &mut out });
+    (out, result.err())
+}
+
+/// [`dump_input`] once the file is open.
+struct Listing<'a> {
+    opts: &'a DumpOptions,
+    out: &'a mut String,
+}
+
+impl Listing<'_> {
+    fn notes(&mut self, notes: &Notes) {
+        if notes.gzipped {
+            let _ = writeln!(self.out, "# gzip-compressed file, listed as inflated");
+        }
+        for w in &notes.warnings {
+            let _ = writeln!(self.out, "# warning: {w}");
+        }
+    }
+}
+
+impl Visit for Listing<'_> {
+    type Output = ();
+
+    fn document<I: Input + ?Sized>(mut self, input: &I, doc: &Document, notes: Notes) -> Result<()> {
+        self.notes(&notes);
+        let text = dump(doc, input, self.opts)?;
+        self.out.push_str(&text);
+        Ok(())
+    }
+
+    fn failed<I: Input + ?Sized>(mut self, input: &I, partial: Partial, notes: Notes) -> Result<()> {
+        self.notes(&notes);
+        if let Some(doc) = &partial.document {
+            // What parsed is listed even if a value cannot be read; the parse error is the one to report.
+            if let Ok(text) = dump(doc, input, self.opts) {
+                self.out.push_str(&text);
+            }
+            let _ = writeln!(self.out, "# the file does not parse past byte {}", doc.dataset.end);
+        }
+        Err(partial.error)
+    }
+}
+
 /// Renders the meta group and the data set of `doc` (whose offsets refer to `input`, or to the
 /// inflated buffer for deflated files).
 pub fn dump<I: Input + ?Sized>(doc: &Document, input: &I, opts: &DumpOptions) -> Result<String> {
     let mut out = String::new();
-    let _ = writeln!(out, "# File meta (explicit VR little endian)");
+    if doc.meta.elements.is_empty() {
+        let _ = writeln!(out, "# No file meta (a bare data set)");
+    } else {
+        let _ = writeln!(out, "# File meta (explicit VR little endian)");
+    }
     let source: &dyn Fn(u64, usize) -> Result<Vec<u8>> = &|off, n| read(doc, input, off, n);
     lines(&doc.meta, 0, source, opts, &mut out)?;
     let enc = doc.transfer_syntax.encoding;
@@ -63,7 +120,14 @@ fn lines(
 ) -> Result<()> {
     for e in &ds.elements {
         let indent = "  ".repeat(depth);
-        let keyword = dict::keyword(e.tag).unwrap_or(if e.tag.is_private() { "(private)" } else { "(unknown)" });
+        let creator = private_creator(ds, e.tag, read)?;
+        let keyword = match (&creator, dict::keyword(e.tag)) {
+            (Some(creator), _) => creator.as_str(),
+            (None, Some(keyword)) => keyword,
+            (None, None) if e.tag.is_private() && (0x10..=0xFF).contains(&e.tag.element()) => "(private creator)",
+            (None, None) if e.tag.is_private() => "(private)",
+            (None, None) => "(unknown)",
+        };
         let value = describe(e, ds.encoding, read, opts)?;
         let _ = writeln!(out, "{indent}{} {} {keyword:<32} {value}", e.tag, e.vr);
         if let Body::Items(items) = &e.body {
@@ -74,6 +138,24 @@ fn lines(
         }
     }
     Ok(())
+}
+
+/// `[CREATOR]` for a private data element (gggg,xxyy) whose block xx is reserved at this level
+/// by a creator element (gggg,00xx) (PS3.5 7.8.1): which vendor's dictionary gives its meaning.
+fn private_creator(ds: &DataSet, tag: Tag, read: &dyn Fn(u64, usize) -> Result<Vec<u8>>) -> Result<Option<String>> {
+    let block = tag.element() >> 8;
+    if !tag.is_private() || block < 0x10 {
+        return Ok(None);
+    }
+    let Some(creator) = ds.find(Tag::new(tag.group(), block)) else { return Ok(None) };
+    let (Body::Value, Some(len)) = (&creator.body, creator.value_len) else { return Ok(None) };
+    let raw = read(creator.value_start, (len as usize).min(64))?;
+    let name: String = String::from_utf8_lossy(&raw)
+        .trim_matches(['\0', ' '])
+        .chars()
+        .map(|c| if c.is_control() { '.' } else { c })
+        .collect();
+    Ok(Some(format!("[{name}]")))
 }
 
 fn describe(

@@ -45,50 +45,152 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The most bytes `compressed_len` compressed bytes may inflate to: the ratio cap past the
+    /// floor, and never more than [`Limits::max_inflated`]. Deflated data sets and gzip-compressed
+    /// files share it.
+    #[must_use]
+    pub fn inflate_cap(&self, compressed_len: u64) -> u64 {
+        self.max_inflated.min(self.inflate_floor.max(compressed_len.saturating_mul(self.max_inflate_ratio)))
+    }
+}
+
+/// A file that did not parse: the error, and what could be parsed before the fault (the file
+/// meta and the top-level elements before the failing one) when the meta itself parsed.
+#[derive(Debug)]
+pub struct Partial {
+    /// Why parsing stopped.
+    pub error: Error,
+    /// The file as far as it parsed; its data set ends before the element that failed.
+    pub document: Option<Box<Document>>,
+}
+
 /// Parses a Part 10 file: preamble, `DICM`, file meta, and the data set in its transfer syntax.
 pub fn parse<I: Input + ?Sized>(input: &I, limits: &Limits) -> Result<Document> {
-    let mut p = Parser { win: Window::new(input), limits: *limits, count: 0 };
+    parse_with(input, limits, true).map_err(|p| p.error)
+}
+
+/// Like [`parse`], but a failure keeps what parsed before the fault, for a listing of a damaged file.
+pub fn parse_or_partial<I: Input + ?Sized>(input: &I, limits: &Limits) -> std::result::Result<Document, Partial> {
+    parse_with(input, limits, true)
+}
+
+/// Like [`parse`], but elements of a data set may come in any order (duplicates still fail once
+/// sorted, see `repair`): the tree keeps file order, so it is for re-ordering, not for the rules.
+pub(crate) fn parse_unordered<I: Input + ?Sized>(input: &I, limits: &Limits) -> Result<Document> {
+    parse_with(input, limits, false).map_err(|p| p.error)
+}
+
+fn parse_with<I: Input + ?Sized>(input: &I, limits: &Limits, ordered: bool) -> std::result::Result<Document, Partial> {
+    let failed = |error| Partial { error, document: None };
+    let mut p = Parser::new(input, limits, ordered);
     let (meta, transfer_syntax) = match p.meta() {
         Err(e) if e.kind == ErrorKind::NotDicom && limits.accept_no_meta && input.len() > 0 => {
-            return without_meta(input, limits).ok_or(e);
+            return without_meta(input, limits, e).map_err(failed);
         }
-        other => other?,
+        other => other.map_err(failed)?,
     };
     if !transfer_syntax.deflated {
-        let dataset = p.dataset(meta.end, input.len(), Until::Bound, transfer_syntax.encoding, 0)?;
-        return Ok(Document { meta, transfer_syntax, dataset, inflated: None });
+        return match p.dataset(meta.end, input.len(), Until::Bound, transfer_syntax.encoding, 0) {
+            Ok(dataset) => Ok(Document { meta, transfer_syntax, dataset, inflated: None }),
+            Err(error) => Err(partial(error, p.salvaged, meta, transfer_syntax, None)),
+        };
     }
     // Deflated (PS3.5 A.5): the meta stays plain, the rest is one raw deflate stream. Inflate it
     // (bounded) behind a copy of the meta so every offset refers to one buffer.
-    let buf = inflate(input, meta.end, limits)?;
-    let mut p = Parser { win: Window::new(buf.as_slice()), limits: *limits, count: 0 };
-    let dataset = p.dataset(meta.end, buf.len() as u64, Until::Bound, Encoding::EXPLICIT_LE, 0)?;
-    Ok(Document { meta, transfer_syntax, dataset, inflated: Some(buf) })
-}
-
-/// A file without preamble and meta: the first encoding under which the whole file parses
-/// strictly, with no file meta elements and at least one element, is taken.
-fn without_meta<I: Input + ?Sized>(input: &I, limits: &Limits) -> Option<Document> {
-    for encoding in [Encoding::EXPLICIT_LE, Encoding::IMPLICIT_LE, Encoding::EXPLICIT_BE] {
-        let mut p = Parser { win: Window::new(input), limits: *limits, count: 0 };
-        let Ok(dataset) = p.dataset(0, input.len(), Until::Bound, encoding, 0) else { continue };
-        if dataset.elements.first().is_some_and(|e| e.tag.group() > 0x0002) {
-            let meta = DataSet { encoding: Encoding::EXPLICIT_LE, start: 0, end: 0, elements: Vec::new() };
-            return Some(Document {
-                meta,
-                transfer_syntax: TransferSyntax { encoding, deflated: false },
-                dataset,
-                inflated: None,
-            });
+    let buf = inflate(input, meta.end, limits).map_err(failed)?;
+    let mut p = Parser::new(buf.as_slice(), limits, ordered);
+    match p.dataset(meta.end, buf.len() as u64, Until::Bound, Encoding::EXPLICIT_LE, 0) {
+        Ok(dataset) => Ok(Document { meta, transfer_syntax, dataset, inflated: Some(buf) }),
+        Err(error) => {
+            let salvaged = std::mem::take(&mut p.salvaged);
+            Err(partial(error, salvaged, meta, transfer_syntax, Some(buf)))
         }
     }
-    None
+}
+
+/// The document as far as it parsed: the meta and the top-level elements before the fault.
+fn partial(
+    error: Error,
+    elements: Vec<Element>,
+    meta: DataSet,
+    transfer_syntax: TransferSyntax,
+    inflated: Option<Vec<u8>>,
+) -> Partial {
+    let encoding = if transfer_syntax.deflated { Encoding::EXPLICIT_LE } else { transfer_syntax.encoding };
+    let end = elements.last().map_or(meta.end, |e| e.end);
+    let dataset = DataSet { encoding, start: meta.end, end, elements };
+    Partial { error, document: Some(Box::new(Document { meta, transfer_syntax, dataset, inflated })) }
+}
+
+/// What trying every encoding on a data set found.
+#[derive(Debug)]
+pub(crate) enum Detected {
+    /// No encoding parses the whole data set strictly.
+    Nothing,
+    /// Exactly one does: the data set as parsed in it.
+    One(Encoding, DataSet),
+    /// More than one does, so which one the writer used cannot be told.
+    Ambiguous,
+}
+
+/// The encoding of a data set from `start` to the end of the input that carries no (trustworthy)
+/// transfer syntax: every encoding is tried, and one is taken only when it alone parses the whole
+/// data set strictly, with at least one element and none of groups 0000 (commands) and 0002 (file
+/// meta). The one detector for bare data sets and for files whose meta misnames the encoding.
+pub(crate) fn detect<I: Input + ?Sized>(input: &I, start: u64, limits: &Limits) -> Detected {
+    let mut found = Detected::Nothing;
+    for encoding in [Encoding::EXPLICIT_LE, Encoding::IMPLICIT_LE, Encoding::EXPLICIT_BE] {
+        let mut p = Parser::new(input, limits, true);
+        let Ok(dataset) = p.dataset(start, input.len(), Until::Bound, encoding, 0) else { continue };
+        let plausible =
+            !dataset.elements.is_empty() && dataset.elements.iter().all(|e| !matches!(e.tag.group(), 0x0000 | 0x0002));
+        if !plausible {
+            continue;
+        }
+        if matches!(found, Detected::One(..)) {
+            return Detected::Ambiguous;
+        }
+        found = Detected::One(encoding, dataset);
+    }
+    found
+}
+
+/// A file without preamble and meta, read in the one encoding [`detect`] finds; `refusal` (the
+/// not-dicom error) otherwise, told apart when several encodings fit.
+fn without_meta<I: Input + ?Sized>(input: &I, limits: &Limits, refusal: Error) -> Result<Document> {
+    match detect(input, 0, limits) {
+        Detected::One(encoding, dataset) => {
+            let meta = DataSet { encoding: Encoding::EXPLICIT_LE, start: 0, end: 0, elements: Vec::new() };
+            let transfer_syntax = TransferSyntax { encoding, deflated: false };
+            Ok(Document { meta, transfer_syntax, dataset, inflated: None })
+        }
+        Detected::Ambiguous => Err(Error {
+            detail: format!(
+                "{}; as a bare data set it parses in more than one encoding, so none is assumed",
+                refusal.detail
+            ),
+            ..refusal
+        }),
+        Detected::Nothing => Err(refusal),
+    }
+}
+
+/// The file meta group of a Part 10 file and the Transfer Syntax UID it names (padding removed),
+/// if any, without reading the data set: what a repair starts from.
+pub(crate) fn file_meta<I: Input + ?Sized>(input: &I, limits: &Limits) -> Result<(DataSet, Option<String>)> {
+    let mut p = Parser::new(input, limits, true);
+    let meta = p.meta_group()?;
+    let uid = match meta.find(Tag::TRANSFER_SYNTAX) {
+        Some(ts) => Some(p.uid_text(ts)?.to_string()),
+        None => None,
+    };
+    Ok((meta, uid))
 }
 
 fn inflate<I: Input + ?Sized>(input: &I, meta_end: u64, limits: &Limits) -> Result<Vec<u8>> {
     let compressed_len = input.len() - meta_end;
-    let cap =
-        limits.max_inflated.min(limits.inflate_floor.max(compressed_len.saturating_mul(limits.max_inflate_ratio)));
+    let cap = limits.inflate_cap(compressed_len);
     let mut raw = vec![
         0u8;
         usize::try_from(input.len())
@@ -135,10 +237,35 @@ struct Parser<'a, I: Input + ?Sized> {
     win: Window<'a, I>,
     limits: Limits,
     count: u32,
+    /// Tags must ascend within each data set (PS3.5 7.1); off only to read a file for re-ordering.
+    ordered: bool,
+    /// The top-level elements parsed before a failure, kept for a listing of a damaged file.
+    salvaged: Vec<Element>,
 }
 
-impl<I: Input + ?Sized> Parser<'_, I> {
+impl<'a, I: Input + ?Sized> Parser<'a, I> {
+    fn new(input: &'a I, limits: &Limits, ordered: bool) -> Self {
+        Parser { win: Window::new(input), limits: *limits, count: 0, ordered, salvaged: Vec::new() }
+    }
+
     fn meta(&mut self) -> Result<(DataSet, TransferSyntax)> {
+        let meta = self.meta_group()?;
+        let ts = meta.find(Tag::TRANSFER_SYNTAX).ok_or_else(|| {
+            Error::at(ErrorKind::MissingTransferSyntax, meta.start, "file meta has no Transfer Syntax UID")
+        })?;
+        let syntax =
+            TransferSyntax::from_uid(self.uid_text(ts)?).map_err(|e| Error { offset: Some(ts.value_start), ..e })?;
+        Ok((meta, syntax))
+    }
+
+    /// A UID value as text, padding removed (at most 128 bytes are read: a UID has 64).
+    fn uid_text(&mut self, e: &Element) -> Result<&str> {
+        let raw = self.win.bytes(e.value_start, e.value_len.unwrap_or(0).min(128) as usize)?;
+        Ok(std::str::from_utf8(raw).unwrap_or("").trim_end_matches(['\0', ' ']))
+    }
+
+    /// The preamble, `DICM` and the file meta group (PS3.10 7.1).
+    fn meta_group(&mut self) -> Result<DataSet> {
         let len = self.win.input_len();
         if len == 0 {
             return Err(Error::at(ErrorKind::NotDicom, 0, "file is empty"));
@@ -188,13 +315,7 @@ impl<I: Input + ?Sized> Parser<'_, I> {
         } else {
             self.dataset(start, len, Until::MetaEnd, Encoding::EXPLICIT_LE, 0)?
         };
-        let ts = meta.find(Tag::TRANSFER_SYNTAX).ok_or_else(|| {
-            Error::at(ErrorKind::MissingTransferSyntax, meta.start, "file meta has no Transfer Syntax UID")
-        })?;
-        let raw = self.win.bytes(ts.value_start, ts.value_len.unwrap_or(0).min(128) as usize)?;
-        let uid = std::str::from_utf8(raw).unwrap_or("").trim_end_matches(['\0', ' ']);
-        let syntax = TransferSyntax::from_uid(uid).map_err(|e| Error { offset: Some(ts.value_start), ..e })?;
-        Ok((meta, syntax))
+        Ok(meta)
     }
 
     /// Whether the meta names the deflated syntax (its data set may start with any bytes).
@@ -205,8 +326,30 @@ impl<I: Input + ?Sized> Parser<'_, I> {
     }
 
     fn dataset(&mut self, start: u64, bound: u64, until: Until, enc: Encoding, depth: u32) -> Result<DataSet> {
+        let top = depth == 0 && until == Until::Bound;
         // A top-level data set holds a hundred elements or more: start there rather than grow to it.
-        let mut elements = Vec::with_capacity(if depth == 0 && until == Until::Bound { 128 } else { 0 });
+        let mut elements = Vec::with_capacity(if top { 128 } else { 0 });
+        match self.elements(&mut elements, start, bound, until, enc, depth) {
+            Ok(end) => Ok(DataSet { encoding: enc, start, end, elements }),
+            Err(e) => {
+                if top {
+                    self.salvaged = elements;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Parses the elements of a data set into `elements`; returns where the data set ends.
+    fn elements(
+        &mut self,
+        elements: &mut Vec<Element>,
+        start: u64,
+        bound: u64,
+        until: Until,
+        enc: Encoding,
+        depth: u32,
+    ) -> Result<u64> {
         let mut pos = start;
         loop {
             if pos == bound {
@@ -235,7 +378,7 @@ impl<I: Input + ?Sized> Parser<'_, I> {
                 if len != 0 {
                     return Err(Error::at(ErrorKind::BadItem, pos, "item delimiter with a non-zero length"));
                 }
-                return Ok(DataSet { encoding: enc, start, end: pos, elements });
+                return Ok(pos);
             }
             if tag.is_delimiter() && after_pixel_data {
                 return Err(trailing_garbage(pos, bound));
@@ -254,7 +397,7 @@ impl<I: Input + ?Sized> Parser<'_, I> {
                 if tag < prev && after_pixel_data {
                     return Err(trailing_garbage(pos, bound));
                 }
-                if tag < prev {
+                if tag < prev && self.ordered {
                     return Err(Error::at(ErrorKind::OutOfOrder, pos, format!("tag follows {prev}: tags must ascend"))
                         .within(tag.to_string()));
                 }
@@ -274,7 +417,7 @@ impl<I: Input + ?Sized> Parser<'_, I> {
             pos = element.end;
             elements.push(element);
         }
-        Ok(DataSet { encoding: enc, start, end: pos, elements })
+        Ok(pos)
     }
 
     fn tag(&mut self, pos: u64, enc: Encoding) -> Result<Tag> {
