@@ -261,3 +261,51 @@ def test_version_and_help_texts() -> None:
             if action.dest in ("help", "command") or action.dest.endswith("_command"):
                 continue
             assert action.help, f"{p.prog}: {action.dest} has no help text"
+
+
+# Done when: a real tree, one run.
+def test_a_real_tree_in_one_run_then_with_an_unreadable_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gzip
+
+    from fastdeid.cli import main
+
+    src = tmp_path / "export"
+    (src / "study" / "series").mkdir(parents=True)
+    shutil.copy(CT, src / "study" / "series" / "ct.dcm")
+    (src / "study" / "mr.dcm.gz").write_bytes(gzip.compress(MR.read_bytes()))
+    shutil.copy(PYDICOM_FILES / "MR_small_implicit.dcm", src / "study" / "IM00001")
+    shutil.copy(PYDICOM_FILES / "SC_rgb_jpeg.dcm", src / "sc.dcm")  # meta says explicit, data is implicit
+    (src / "README").write_text("export of 2026-12-01\n")
+    (src / "study" / "notes.txt").write_text("notes\n")
+    (src / "manifest.json").write_text("{}\n")
+    out = tmp_path / "out"
+    assert main(["run", str(src), str(out), "--profile", "minimal", "-q"]) == 0
+    captured = capsys.readouterr()
+    assert "4 ok, 0 failed, 3 skipped" in captured.out
+    assert captured.err.count(": not DICOM") == 3
+    assert f"warning: {src / 'sc.dcm'}: data-set-reencoded" in captured.err
+    outputs = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != MANIFEST)
+    assert outputs == ["sc.dcm", "study/IM00001", "study/mr.dcm", "study/series/ct.dcm"]
+    for name in outputs:
+        ds = pydicom.dcmread(out / name)
+        assert "PatientName" not in ds and "PatientID" not in ds
+
+    locked = src / "locked"
+    locked.mkdir()
+    shutil.copy(CT, locked / "x.dcm")
+    real = os.scandir
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert main(["run", str(src), str(tmp_path / "out2"), "--profile", "minimal", "-q"]) == 1
+    captured = capsys.readouterr()
+    assert [line for line in captured.err.splitlines() if "locked" in line] == [
+        f"error: {locked}: io: cannot read folder: Permission denied"
+    ]
+    assert "4 ok, 1 failed, 3 skipped" in captured.out

@@ -249,6 +249,8 @@ def _finish(report: Report) -> int:
 def _print_report(report: Report) -> None:
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
+    for path, warning in report.warnings:
+        print(f"warning: {path}: {warning}", file=sys.stderr)
     for f in report.failures:
         print(f"error: {f.path}: {f.message}", file=sys.stderr)
     for path, why in report.skips:

@@ -54,6 +54,7 @@ class Report:
     resumed: int = 0  # outputs already complete from an earlier run (counted in ok)
     stopped: str | None = None  # why the run stopped early: "disk-full" or "interrupted"
     notes: list[str] = field(default_factory=list)  # what the user should know (a capped --jobs, ...)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (file, "code: message"): repaired inputs
     written: dict[str, str] = field(default_factory=dict)  # what else was written: "deid log" -> path
 
     @property
@@ -376,6 +377,7 @@ def _account(report: Report, r: _core.FileResult) -> None:
         report.ok += 1
         report.bytes_in += r.bytes_in
         report.bytes_out += r.bytes_out
+        report.warnings += [(r.src, w) for w in r.warnings]
     elif r.status == "skipped":
         if (r.message or "").startswith(NOT_STARTED):
             report.not_started += 1
