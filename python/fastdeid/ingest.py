@@ -151,7 +151,7 @@ def _staging(dest: Path, dry_run: bool) -> Iterator[Path]:
     into DEST."""
     parent = Path(tempfile.gettempdir()) if dry_run else dest
     prefix = DRY_RUN_PREFIX if dry_run else STAGING_PREFIX
-    with contextlib.ExitStack() as lock:
+    with contextlib.ExitStack() as cleanup:
         try:
             parent.mkdir(parents=True, exist_ok=True)
             # Holding the parent's lock while sweeping and creating closes the window between a
@@ -159,13 +159,11 @@ def _staging(dest: Path, dry_run: bool) -> Iterator[Path]:
             with _held(parent, blocking=True):
                 _sweep(parent, prefix)
                 folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-                lock.enter_context(_held(folder, blocking=False))
+                cleanup.callback(shutil.rmtree, folder, ignore_errors=True)  # before anything can interrupt
+                cleanup.enter_context(_held(folder, blocking=False))
         except OSError as exc:
             raise UsageError(f"{parent}: not-writable: cannot create the staging folder ({exc.strerror})") from None
-        try:
-            yield folder
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        yield folder
 
 
 def _sweep(parent: Path, prefix: str) -> None:
