@@ -341,13 +341,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             )
     if note:
         print(f"note: {note}", file=sys.stderr)
-    subjects = (
-        SubjectMap.load(pick("load_subjects"))
-        if pick("load_subjects")
-        else (SubjectMap() if pick("save_subjects") else None)
-    )
-    if pick("save_subjects") and not args.dry_run:
-        check_writable_folder(Path(pick("save_subjects")).expanduser().parent, "--save-subjects")
+    load_subjects, save_subjects = pick("load_subjects"), pick("save_subjects")
+    subjects = SubjectMap.load(load_subjects) if load_subjects else (SubjectMap() if save_subjects else None)
+    if save_subjects and not args.dry_run:
+        check_writable_folder(Path(save_subjects).expanduser().parent, "--save-subjects")
     report = ingest(
         items,
         args.to,
@@ -361,8 +358,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         save_mappings=pick("save_mappings"),
         override_project_profile=args.override_project_profile,
     )
-    if subjects is not None and pick("save_subjects") and not args.dry_run:
-        subjects.save(pick("save_subjects"))
+    if subjects is not None and save_subjects and not args.dry_run:
+        subjects.save(save_subjects)
     if args.dry_run:
         for rel_in, rel_out in report.placed:
             print(f"{rel_out}  <-  {rel_in}")

@@ -20,6 +20,7 @@ import dataclasses
 import filecmp
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -158,12 +159,27 @@ def _staging(dest: Path, dry_run: bool) -> Iterator[Path]:
             # new folder's creation and its lock, in which a concurrent sweep would take it for dead.
             with _held(parent, blocking=True):
                 _sweep(parent, prefix)
-                folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-                cleanup.callback(shutil.rmtree, folder, ignore_errors=True)  # before anything can interrupt
+                with _ctrl_c_deferred():  # so that the folder cannot exist without its cleanup
+                    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+                    cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
                 cleanup.enter_context(_held(folder, blocking=False))
         except OSError as exc:
             raise UsageError(f"{parent}: not-writable: cannot create the staging folder ({exc.strerror})") from None
         yield folder
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Holds SIGINT back from this thread for a few statements: a KeyboardInterrupt raised between
+    creating a folder and registering its removal would leave the folder behind."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _sweep(parent: Path, prefix: str) -> None:
@@ -335,10 +351,10 @@ def _save_mappings(folder: Path, rows: list[tuple[dict[str, str | None], dict[st
     patients: dict[str, str] = {}
     for before, after in rows:
         for key in UID_KEYWORDS:
-            if before.get(key):
-                uids.setdefault(before[key], after.get(key) or "")  # type: ignore[index]
-        if before.get("PatientID"):
-            patients.setdefault(before["PatientID"], after.get("PatientID") or "")  # type: ignore[index]
+            if old := before.get(key):
+                uids.setdefault(old, after.get(key) or "")
+        if old_id := before.get("PatientID"):
+            patients.setdefault(old_id, after.get("PatientID") or "")
     for name, mapping in (("uid_mapping.csv", uids), ("patid_mapping.csv", patients)):
         # Written whole under a temporary name (0600: the maps re-identify the data), then renamed,
         # so an interrupt leaves the previous file or the new one, never half of one.
