@@ -164,7 +164,9 @@ def _staging(dest: Path, dry_run: bool) -> Iterator[Path]:
                     cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
                 cleanup.enter_context(_held(folder, blocking=False))
         except OSError as exc:
-            raise UsageError(f"{parent}: not-writable: cannot create the staging folder ({exc.strerror})") from None
+            raise UsageError(
+                f"{parent}: not-writable: cannot create the destination or its staging folder ({exc.strerror})"
+            ) from None
         yield folder
 
 

@@ -110,5 +110,5 @@ def choose(
         return requested, f"{where}: the project's profile {stored.path} is overridden by --override-project-profile"
     raise UsageError(
         f"{where}: project-profile: this project de-identifies with its own profile ({stored.path}); "
-        "drop --deid-profile/--de-identify to use it, or give --override-project-profile"
+        "drop --deid-profile to use it, or give --override-project-profile"
     )
