@@ -123,6 +123,22 @@ def _parser() -> argparse.ArgumentParser:
     _ingest_options(q)
     q.set_defaults(handler=_cmd_ingest)
 
+    project = sub.add_parser(
+        "project",
+        help="attach a de-identification profile to DEST/GROUP/PROJECT, which every ingest into it then applies",
+    )
+    jsub = project.add_subparsers(dest="project_command", required=True)
+    q = jsub.add_parser(
+        "set-profile",
+        help="validate a profile file and store it with the project (replacing any earlier one; mode 0600)",
+    )
+    _project_arguments(q)
+    q.add_argument("profile", help="profile file (.yaml/.yml/.json); its bytes are stored as given")
+    q.set_defaults(handler=_cmd_project_set_profile)
+    q = jsub.add_parser("show", help="print the project's stored profile")
+    _project_arguments(q)
+    q.set_defaults(handler=_cmd_project_show)
+
     p = sub.add_parser("bench", help="measure fastdeid against a plain copy on a generated archive")
     p.add_argument("--size", type=int, default=500, help="archive size in MB (default 500)")
     _jobs_option(p)
@@ -327,10 +343,20 @@ def _cmd_deid_test(args: argparse.Namespace) -> int:
 def _ingest_options(q: argparse.ArgumentParser) -> None:
     q.add_argument("--to", required=True, metavar="DEST", help="local destination folder")
     q.add_argument(
-        "--de-identify", action="store_true", help="de-identify (with --deid-profile, or the built-in minimal profile)"
+        "--de-identify",
+        action="store_true",
+        help="de-identify (with --deid-profile, the project's profile, or the built-in minimal profile)",
     )
     q.add_argument(
-        "--deid-profile", metavar="NAME", help="a profile named in the config file's deid-profiles, or a built-in"
+        "--deid-profile",
+        metavar="NAME|FILE",
+        help="a profile named in the config file's deid-profiles, a built-in, or a profile file (.yaml/.json); "
+        "`none` copies files unchanged",
+    )
+    q.add_argument(
+        "--override-project-profile",
+        action="store_true",
+        help="allow --deid-profile to differ from the profile stored with the project (fastdeid project set-profile)",
     )
     q.add_argument("--config-file", "-C", help="YAML/JSON config (template, filters, deid-profiles)")
     q.add_argument("--subject", help="subject label for every file")
@@ -344,12 +370,13 @@ def _ingest_options(q: argparse.ArgumentParser) -> None:
     q.add_argument("--save-subjects", metavar="CSV", help="write the subject code map")
     q.add_argument("--save-mappings", metavar="DIR", help="write uid_mapping.csv and patid_mapping.csv")
     q.add_argument("--dry-run", action="store_true", help="show the planned tree and counts; write nothing")
-    q.add_argument("--jobs", "-j", type=int, default=0)
+    q.add_argument("--jobs", "-j", type=int, default=0, help="worker threads (0 = all cores)")
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from .config import load_config, select_profile
-    from .ingest import Item, ingest
+    from .ingest import Item, check_writable_folder, ingest
+    from .project import choose, find
     from .subjects import SubjectMap
     from .template import compile_template, match
     from .walk import DICOM_INCLUDE, Filters, walk
@@ -358,7 +385,6 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     pick = lambda name: getattr(args, name, None) or config.get(name)  # the command line wins
     de_identify = bool(args.de_identify or config.get("de_identify"))
     name = pick("deid_profile")
-    profile = select_profile(config, de_identify or (name not in (None, "minimal")), name)
     fixed = {level: v for level in ("subject", "session") if (v := pick(level))}
     as_tuple = lambda name: tuple(pick(name) or ())
     if args.ingest_command == "dicom":
@@ -390,15 +416,24 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             )
     if not src.is_dir():
         raise UsageError(f"{src}: not a folder")
-    if not de_identify and name is None:
-        print(
-            "warning: no --de-identify or --deid-profile: files are copied without de-identification", file=sys.stderr
-        )
-    subjects = (
-        SubjectMap.load(args.load_subjects)
-        if pick("load_subjects")
-        else (SubjectMap() if pick("save_subjects") else None)
+    # A project's own profile applies when no profile is named (--de-identify alone included).
+    requested = select_profile(config, True, name) if name is not None else None
+    profile, note = choose(
+        find(args.to, group, project), requested, override=args.override_project_profile, where=f"{group}/{project}"
     )
+    if profile is None:
+        profile = select_profile(config, de_identify, None)
+        if not de_identify:
+            print(
+                "warning: no --de-identify or --deid-profile: files are copied without de-identification",
+                file=sys.stderr,
+            )
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    load_subjects, save_subjects = pick("load_subjects"), pick("save_subjects")
+    subjects = SubjectMap.load(load_subjects) if load_subjects else (SubjectMap() if save_subjects else None)
+    if save_subjects and not args.dry_run:
+        check_writable_folder(Path(save_subjects).expanduser().parent, "--save-subjects")
     report = ingest(
         items,
         args.to,
@@ -410,9 +445,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         save_deid_logs=pick("save_deid_logs"),
         subjects=subjects,
         save_mappings=pick("save_mappings"),
+        override_project_profile=args.override_project_profile,
     )
-    if subjects is not None and pick("save_subjects") and not args.dry_run:
-        subjects.save(pick("save_subjects"))
+    if subjects is not None and save_subjects and not args.dry_run:
+        subjects.save(save_subjects)
     if args.dry_run:
         for rel_in, rel_out in report.placed:
             print(f"{rel_out}  <-  {rel_in}")
@@ -423,6 +459,31 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     _print_report(report)
     return EXIT_FILES_FAILED if report.failed else EXIT_OK
+
+
+def _project_arguments(q: argparse.ArgumentParser) -> None:
+    q.add_argument("dest", metavar="DEST", help="the destination folder that `ingest --to DEST` writes into")
+    q.add_argument("group", metavar="GROUP", help="the group label, as given to ingest")
+    q.add_argument("project", metavar="PROJECT", help="the project label, as given to ingest")
+
+
+def _cmd_project_set_profile(args: argparse.Namespace) -> int:
+    from .project import set_profile
+
+    stored = set_profile(args.dest, args.group, args.project, args.profile)
+    print(f"{args.group}/{args.project}: every ingest into {args.dest} now de-identifies with {stored}")
+    return EXIT_OK
+
+
+def _cmd_project_show(args: argparse.Namespace) -> int:
+    from .project import find
+
+    stored = find(args.dest, args.group, args.project)
+    if stored is None:
+        raise UsageError(f"{args.group}/{args.project}: no-project-profile: no profile is stored for it in {args.dest}")
+    print(f"# {stored.path} (profile {stored.profile.name!r}, sha256 {stored.profile.digest[:16]})", file=sys.stderr)
+    sys.stdout.write(stored.path.read_text(encoding="utf-8"))
+    return EXIT_OK
 
 
 def _cmd_deid_create(args: argparse.Namespace) -> int:

@@ -57,9 +57,13 @@ def load_config(path: str | Path | None) -> dict[str, Any]:
     return config
 
 
+PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
 def select_profile(config: dict[str, Any], de_identify: bool, name: str | None) -> Profile:
-    """`--deid-profile NAME` (config profiles first, then built-ins); `--de-identify` alone means
-    `minimal`; neither means files are copied unchanged (profile `none`)."""
+    """`--deid-profile NAME` (config profiles first, then built-ins, then a profile file, as
+    `run --profile FILE` takes it); `--de-identify` alone means `minimal`; neither means files are
+    copied unchanged (profile `none`)."""
     if name is None:
         return load_profile("minimal" if de_identify else "none")
     source = config.get("_source", "<config>")
@@ -68,5 +72,10 @@ def select_profile(config: dict[str, Any], de_identify: bool, name: str | None) 
             return _compile(doc, f"{source} (deid-profiles[{i}])")
     if name in builtin_names():
         return load_profile(name)
+    path = Path(name).expanduser()
+    if path.is_file() or path.suffix.lower() in PROFILE_SUFFIXES:
+        return load_profile(path)  # a Path: never mistaken for a built-in name; a missing file is named
     known = [d.get("name") for d in config.get("deid_profiles") or [] if isinstance(d, dict)] + builtin_names()
-    raise ProfileError(f"Unknown deid profile {name!r}; known: {', '.join(str(k) for k in known)}")
+    raise ProfileError(
+        f"Unknown deid profile {name!r}; known: {', '.join(str(k) for k in known)}, or a profile file (.yaml/.json)"
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
 from pathlib import Path
 
 from .errors import UsageError
@@ -21,8 +22,13 @@ class SubjectMap:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SubjectMap:
-        with Path(path).open(newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))
+        try:
+            with Path(path).expanduser().open(newline="", encoding="utf-8") as f:
+                rows = list(csv.reader(f))
+        except OSError as exc:
+            raise UsageError(f"{path}: not-readable: cannot read the subject map ({exc.strerror})") from None
+        except (UnicodeDecodeError, csv.Error):
+            raise UsageError(f"{path}: bad-subject-map: not a UTF-8 CSV file") from None
         if not rows or len(rows[0]) < 2 or "{SubjectCode" not in rows[0][0]:
             raise UsageError(
                 f"{path}: a subject map starts with a header such as ex{{SubjectCode:04d}},PatientName,PatientBirthDate"
@@ -41,13 +47,27 @@ class SubjectMap:
         return self.codes[key]
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        # The map links subject codes to identities: private like the deid log.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow([self.code_format, *self.keys])
-            for key, code in self.codes.items():
-                writer.writerow([code, *key])
+        """Writes the map whole under a temporary name, then renames it into place, so an
+        interrupt leaves the previous map or the new one. Private (0600) like the deid log: it
+        links subject codes to identities."""
+        target = Path(path).expanduser()
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
+        except OSError as exc:
+            raise UsageError(f"{path}: not-writable: cannot write the subject map ({exc.strerror})") from None
+        try:
+            with open(fd, "w", newline="", encoding="utf-8") as f:
+                writer = csv.writer(f)
+                writer.writerow([self.code_format, *self.keys])
+                for key, code in self.codes.items():
+                    writer.writerow([code, *key])
+            os.replace(tmp, target)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise UsageError(f"{path}: not-writable: cannot write the subject map ({exc.strerror})") from None
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def _key(values: list[str | None] | list[str]) -> tuple[str, ...]:
