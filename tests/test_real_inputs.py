@@ -180,15 +180,18 @@ GZIP_SAMPLES = ["CT_small.dcm", "MR_small_bigendian.dcm", "image_dfl.dcm", "SC_r
 
 def test_a_gzipped_file_gives_the_same_output_as_the_plain_file(tmp_path: Path) -> None:
     src = tmp_path / "src"
-    src.mkdir()
+    (src / "gz").mkdir(parents=True)
     for name in GZIP_SAMPLES:
         shutil.copy(PYDICOM_FILES / name, src / name)
-        (src / f"{name}.gz").write_bytes(gzip.compress((PYDICOM_FILES / name).read_bytes()))
+        (src / "gz" / f"{name}.gz").write_bytes(gzip.compress((PYDICOM_FILES / name).read_bytes()))
+    (src / "CT_small.dcm.gz").write_bytes(gzip.compress((PYDICOM_FILES / "CT_small.dcm").read_bytes()))
     report = fastdeid.run(src, tmp_path / "out", "minimal")
-    assert (report.ok, report.failed) == (2 * len(GZIP_SAMPLES), 0)
+    assert (report.ok, report.failed) == (2 * len(GZIP_SAMPLES), 1)
+    # a.dcm.gz is written as a.dcm: beside a.dcm it would overwrite it, so it is refused instead
+    assert [f.code for f in report.failures] == ["duplicate-output"]
     for name in GZIP_SAMPLES:
         plain = (tmp_path / "out" / name).read_bytes()
-        assert (tmp_path / "out" / f"{name}.gz").read_bytes() == plain, name
+        assert (tmp_path / "out" / "gz" / name).read_bytes() == plain, name  # named without .gz
         assert plain[128:132] == b"DICM"  # written plain
     data = (PYDICOM_FILES / "CT_small.dcm").read_bytes()
     assert fastdeid.deidentify_bytes(gzip.compress(data), "minimal") == fastdeid.deidentify_bytes(data, "minimal")

@@ -106,9 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="de-identify a tree into DEST/group/project/subject/session/acquisition")
     isub = ingest.add_subparsers(dest="ingest_command", required=True)
     q = isub.add_parser("dicom", help="group files by study and series, labels from the (de-identified) headers")
-    q.add_argument("src")
-    q.add_argument("group")
-    q.add_argument("project")
+    q.add_argument("src", help="folder to ingest (never modified)")
+    q.add_argument("group", help="the group label: the first folder level under DEST")
+    q.add_argument("project", help="the project label: the second folder level under DEST")
     _ingest_options(q)
     q.set_defaults(handler=_cmd_ingest)
     q = isub.add_parser("template", help="labels from folder names matched by the config's template")
@@ -118,8 +118,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="[TEMPLATE] SRC",
         help="an optional template string (pat1:pat2) and the source folder",
     )
-    q.add_argument("--group", "-g")
-    q.add_argument("--project", "-p")
+    q.add_argument("--group", "-g", help="the group label (else {group} in the template)")
+    q.add_argument("--project", "-p", help="the project label (else {project} in the template)")
     _ingest_options(q)
     q.set_defaults(handler=_cmd_ingest)
 
@@ -143,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=500, help="archive size in MB (default 500)")
     _jobs_option(p)
     p.add_argument("--profile", default=None, help="profile (default: the built-in bench profile)")
-    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=3, help="timed rounds of each side (default 3)")
     p.add_argument("--workdir", default=None, help="where the archive and outputs go (default: a cache folder)")
     p.add_argument("--no-log", action="store_true", help="without the deid log")
     p.set_defaults(handler=_cmd_bench)
@@ -157,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     q.set_defaults(handler=_cmd_key_new)
 
     p = sub.add_parser("dump", help="print a file's header, as a person reads it")
-    p.add_argument("file")
+    p.add_argument("file", help="a DICOM file (also gzip-compressed)")
     p.add_argument("--max-text", type=int, default=64, help="longest text value shown in full")
     p.add_argument(
         "--accept-no-meta",
@@ -370,7 +370,8 @@ def _ingest_options(q: argparse.ArgumentParser) -> None:
     q.add_argument("--save-subjects", metavar="CSV", help="write the subject code map")
     q.add_argument("--save-mappings", metavar="DIR", help="write uid_mapping.csv and patid_mapping.csv")
     q.add_argument("--dry-run", action="store_true", help="show the planned tree and counts; write nothing")
-    q.add_argument("--jobs", "-j", type=int, default=0, help="worker threads (0 = all cores)")
+    _jobs_option(q)
+    _quiet_option(q)
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -386,6 +387,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     de_identify = bool(args.de_identify or config.get("de_identify"))
     name = pick("deid_profile")
     fixed = {level: v for level in ("subject", "session") if (v := pick(level))}
+    unreadable: list[tuple[str, str]] = []
     as_tuple = lambda name: tuple(pick(name) or ())
     if args.ingest_command == "dicom":
         src, group, project = Path(args.src), args.group, args.project
@@ -395,7 +397,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             as_tuple("include_dirs"),
             as_tuple("exclude_dirs"),
         )
-        items = [Item(p, p.relative_to(src).as_posix(), dict(fixed)) for p in walk(src, filters)]
+        items = [Item(p, p.relative_to(src).as_posix(), dict(fixed)) for p in walk(src, filters, unreadable)]
     else:
         if len(args.paths) > 2:
             raise UsageError("ingest template takes [TEMPLATE] SRC")
@@ -406,7 +408,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         filters = Filters(as_tuple("include"), as_tuple("exclude"), as_tuple("include_dirs"), as_tuple("exclude_dirs"))
         items = []
         group, project = pick("group"), pick("project")
-        for path, captured in match(src, compile_template(template_spec), filters):
+        for path, captured in match(src, compile_template(template_spec), filters, unreadable):
             labels = {**{k: v for k, v in captured.items() if k in ("subject", "session", "acquisition")}, **fixed}
             group, project = group or captured.get("group"), project or captured.get("project")
             items.append(Item(path, path.relative_to(src).as_posix(), labels))
@@ -430,6 +432,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             )
     if note:
         print(f"note: {note}", file=sys.stderr)
+    progress = Progress.for_terminal(args.quiet, "ingesting")
     load_subjects, save_subjects = pick("load_subjects"), pick("save_subjects")
     subjects = SubjectMap.load(load_subjects) if load_subjects else (SubjectMap() if save_subjects else None)
     if save_subjects and not args.dry_run:
@@ -446,7 +449,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         subjects=subjects,
         save_mappings=pick("save_mappings"),
         override_project_profile=args.override_project_profile,
+        progress=progress,
+        unreadable=unreadable,
     )
+    progress.close()
     if subjects is not None and save_subjects and not args.dry_run:
         subjects.save(save_subjects)
     if args.dry_run:
@@ -455,10 +461,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         print(
             f"dry run: {len(report.placed)} file(s) would be written under {args.to}, {report.failed} failed; nothing written"
         )
-    for warning in report.warnings:
+    for warning in report.layout_warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    _print_report(report)
-    return EXIT_FILES_FAILED if report.failed else EXIT_OK
+    return _finish(report)
 
 
 def _project_arguments(q: argparse.ArgumentParser) -> None:

@@ -37,6 +37,7 @@ from .filenames import matches, render
 from .labels import LABEL_KEYWORDS, acquisition_label, file_name, safe, session_label
 from .log import CLI, DeidLog
 from .profile import Profile
+from .progress import Progress
 from .project import choose, find
 from .runner import Failure, Report, run
 from .subjects import SubjectMap
@@ -56,7 +57,7 @@ class IngestReport(Report):
     """A run report plus the planned or written layout."""
 
     placed: list[tuple[str, str]] = field(default_factory=list)  # (input, output relative to DEST)
-    warnings: list[str] = field(default_factory=list)
+    layout_warnings: list[str] = field(default_factory=list)  # about the layout as a whole
 
 
 UID_KEYWORDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
@@ -75,11 +76,14 @@ def ingest(
     subjects: SubjectMap | None = None,
     save_mappings: str | os.PathLike[str] | None = None,
     override_project_profile: bool = False,
+    progress: Progress | None = None,
+    unreadable: list[tuple[str, str]] | None = None,
 ) -> IngestReport:
     """De-identifies ITEMS with PROFILE into DEST/GROUP/PROJECT/subject/session/acquisition.
 
     A project with its own profile (`fastdeid project set-profile`) refuses another profile
-    unless `override_project_profile` is set. Every output location (DEST, the deid log, the
+    unless `override_project_profile` is set. Folders the walk could not read (`unreadable`) are
+    failures of the report; `progress` shows the run on a terminal. Every output location (DEST, the deid log, the
     mappings folder) is checked before the first file is written; a bad one is a UsageError.
     """
     dest_path = Path(dest)
@@ -109,7 +113,7 @@ def ingest(
                     # Spec 8.2: src_path is the input's path below SRC (base names alone collide).
                     name = Path(item.rel).name
                     after = profile.log_row(name, r.log_after[:width]) if r.log_after is not None else None
-                    log.write(item.rel, profile.log_row(name, r.log_before[:width]), after)
+                    log.write([(item.rel, profile.log_row(name, r.log_before[:width]), after)])
                 if r.status == "ok" and r.log_before is not None and r.log_after is not None:
                     values[n] = (dict(zip(extra, r.log_before[width:])), dict(zip(extra, r.log_after[width:])))
 
@@ -124,12 +128,17 @@ def ingest(
                     on_result=collect,
                     resume=False,
                     rename=False,
+                    progress=progress.update if progress else None,
+                    on_plan=progress.planned if progress else None,
                 )
                 if items
                 else Report()
             )
             report = IngestReport(**{f: getattr(base, f) for f in Report.__dataclass_fields__})
             report.skipped += len(unnamed)
+            for folder, why in unreadable or ():
+                report.failed += 1
+                report.failures.append(Failure(folder, "io", f"io: {why}", None, None))
             report.skips += [(str(it.src), "no filenames input-regex matches the file name") for it in unnamed]
             _place(items, values, dest_path, group, project, staging, dry_run, subjects, report, profile)
     finally:
@@ -222,7 +231,7 @@ def _open_log(save_deid_logs: str | os.PathLike[str] | None, profile: Profile, d
     try:
         path = _log_path(target) if save_deid_logs else Path(target).expanduser()
         log = DeidLog(path, profile.log_columns(), CLI, outside=dest)
-        log.check()
+        log.open()
     except OSError as exc:
         raise UsageError(f"{target}: not-writable: cannot write the deid log ({exc.strerror})") from None
     return log
@@ -321,7 +330,7 @@ def _place(
         taken[target] = item.rel
         report.placed.append((item.rel, str(target.relative_to(dest))))
     if kept_patient_id:
-        report.warnings.append(
+        report.layout_warnings.append(
             "the profile keeps PatientID, and it is used as the subject folder name: the original identifier is in the output paths"
         )
 

@@ -66,7 +66,7 @@ class DeidLog:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             os.chmod(self.path, 0o600)
         except OSError as exc:
-            raise UsageError(f"{self.path}: cannot write the deid log: {exc.strerror}") from None
+            raise UsageError(f"{self.path}: not-writable: cannot write the deid log ({exc.strerror})") from None
         if not exists:
             self._append(self._encode([self.header]))
 
@@ -130,7 +130,7 @@ class DeidLog:
             except OSError as exc:
                 if exc.errno == errno.ENOSPC:
                     raise LogDiskFull(f"{self.path}: the disk holding the deid log is full") from None
-                raise UsageError(f"{self.path}: cannot write the deid log: {exc.strerror}") from None
+                raise UsageError(f"{self.path}: not-writable: cannot write the deid log ({exc.strerror})") from None
             view = view[n:]
 
     def _replace(self, data: bytes) -> None:

@@ -149,8 +149,6 @@ def _plan_single(src: Path, dst: str) -> Plan:
         raise UsageError(
             f"{target}: already exists; fastdeid never overwrites a file (remove it or choose another name)"
         )
-    if not target.parent.is_dir() and not into_folder:
-        raise UsageError(f"{target.parent}: no such folder (end DST with / to create a folder)")
     return Plan([(str(src), str(target))], str(src.parent), single_file=True)
 
 

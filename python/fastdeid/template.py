@@ -61,15 +61,29 @@ def _to_regex(pattern: str) -> str:
     return re.sub(r"(?<!\\){([a-z_.]+)}", replace, pattern)
 
 
-def match(root: Path, template: list[list[Node]], filters: Filters) -> Iterator[tuple[Path, dict[str, str]]]:
-    """Every file the template places, with the labels its folders captured."""
-    yield from _descend(root, (), 0, {}, template, filters)
+def match(
+    root: Path, template: list[list[Node]], filters: Filters, unreadable: list[tuple[str, str]] | None = None
+) -> Iterator[tuple[Path, dict[str, str]]]:
+    """Every file the template places, with the labels its folders captured; folders that cannot
+    be read go to `unreadable` (path, reason) and the walk goes on."""
+    yield from _descend(root, (), 0, {}, template, filters, [] if unreadable is None else unreadable)
 
 
 def _descend(
-    folder: Path, rel: tuple[str, ...], depth: int, labels: dict[str, str], template: list[list[Node]], filters: Filters
+    folder: Path,
+    rel: tuple[str, ...],
+    depth: int,
+    labels: dict[str, str],
+    template: list[list[Node]],
+    filters: Filters,
+    unreadable: list[tuple[str, str]],
 ) -> Iterator[tuple[Path, dict[str, str]]]:
-    for entry in sorted(folder.iterdir()):
+    try:
+        found = sorted(folder.iterdir())
+    except OSError as exc:
+        unreadable.append((str(folder), f"cannot read folder: {exc.strerror or exc}"))
+        return
+    for entry in found:
         if entry.name.startswith(".") or entry.is_symlink():
             continue
         parts = (*rel, entry.name)
@@ -82,9 +96,9 @@ def _descend(
             m = node.regex.match(entry.name)
             captured = {**labels, **{k: v for k, v in (m.groupdict() if m else {}).items() if v}}
             if node.packfile:
-                for path in walk(entry, filters):
+                for path in walk(entry, filters, unreadable):
                     yield path, captured
             else:
-                yield from _descend(entry, parts, depth + 1, captured, template, filters)
+                yield from _descend(entry, parts, depth + 1, captured, template, filters, unreadable)
         elif filters.file_ok(entry.name) and depth > 0:
             yield entry, labels
