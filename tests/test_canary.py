@@ -100,7 +100,7 @@ def expected_hits(corpus: CanaryCorpus) -> dict[str, list[Hit]]:
 
 def test_corpus_is_small_and_covers_every_channel_and_transfer_syntax(corpus: CanaryCorpus) -> None:
     assert len(corpus.channels) >= 45
-    assert REQUIRED_CHANNELS <= corpus.channel_ids()
+    assert corpus.channel_ids() >= REQUIRED_CHANNELS
     assert len(corpus.files) <= 12
     assert sum((corpus.root / f).stat().st_size for f in corpus.files) < 1 << 20
     syntaxes = {

@@ -154,7 +154,7 @@ def test_a_full_disk_stops_cleanly_and_a_rerun_completes(tmp_path: Path) -> None
         summary = re.match(r"(\d+) ok, (\d+) failed, (\d+) skipped, (\d+) not started", proc.stdout)
         assert summary, proc.stdout
         assert sum(map(int, summary.groups())) == 121  # every file is counted
-        assert not [p for p in out.rglob("*.fastdeid-tmp")]
+        assert not list(out.rglob("*.fastdeid-tmp"))
         for path in out.rglob("*.dcm"):
             assert filecmp.cmp(path, ref / path.relative_to(out), shallow=False), path
         subprocess.run(["mount", "-o", "remount,size=64m", str(mnt)], check=True)

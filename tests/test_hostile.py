@@ -3,6 +3,7 @@ and in bounded memory, inputs are left untouched, and the run goes on to the nex
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -75,10 +76,8 @@ def test_each_file_within_a_second_and_the_run_within_256_mb(
     root, _ = corpus
     for path in sorted(root.iterdir()):
         started = time.perf_counter()
-        try:
+        with contextlib.suppress(fastdeid.DicomError):
             fastdeid.deidentify_bytes(path.read_bytes(), "minimal")
-        except fastdeid.DicomError:
-            pass
         assert time.perf_counter() - started < 1.0, path.name
     # The peak is read in the child from VmHWM, which counts only what the exec'ed process used
     # (ru_maxrss of children would include pages shared with this test process before exec).

@@ -34,8 +34,11 @@ def test_seed_table(name: str) -> None:
     assert "PatientID" not in out
     assert (out.StationName, out.StudyDate, out.AccessionNumber) == (station, study_date, accession)
     assert out.get("PatientAge") == age
+
     # No other element changed.
-    unchanged = lambda ds: {e.tag: e.value for e in ds if e.keyword not in CHANGED and e.tag.element != 0}
+    def unchanged(ds):
+        return {e.tag: e.value for e in ds if e.keyword not in CHANGED and e.tag.element != 0}
+
     assert unchanged(out) == unchanged(src)
 
 

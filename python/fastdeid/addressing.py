@@ -69,7 +69,7 @@ def resolve(raw: Any, where: str) -> Address:
     if "." in name:
         return _path(name, where)
     tag = _keyword_tag(name, where)
-    return Address(keyword_for_tag(tag), "keyword", _flat(tag), tag, dict_vr(tag))
+    return Address(keyword_for_tag(tag) or name, "keyword", _flat(tag), tag, dict_vr(tag))
 
 
 def _flat(tag: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from .profile import Profile, load_profile
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
+    from pydicom.uid import UID
 
 
 def _profile(profile: str | os.PathLike[str] | Profile) -> Profile:
@@ -47,7 +48,7 @@ def deidentify_dataset(ds: Dataset, profile: str | os.PathLike[str] | Profile) -
     return dcmread(BytesIO(deidentify_bytes(buf.getvalue(), profile)))
 
 
-def _syntax_read_with(ds: Dataset) -> str:
+def _syntax_read_with(ds: Dataset) -> UID:
     from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
     implicit, little = ds.original_encoding

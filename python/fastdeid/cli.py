@@ -6,6 +6,7 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from . import __version__, _core
 from .api import deidentify_bytes
@@ -383,12 +384,18 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from .walk import DICOM_INCLUDE, Filters, walk
 
     config = load_config(args.config_file)
-    pick = lambda name: getattr(args, name, None) or config.get(name)  # the command line wins
+
+    def pick(name: str) -> Any:
+        return getattr(args, name, None) or config.get(name)  # the command line wins
+
     de_identify = bool(args.de_identify or config.get("de_identify"))
     name = pick("deid_profile")
     fixed = {level: v for level in ("subject", "session") if (v := pick(level))}
     unreadable: list[tuple[str, str]] = []
-    as_tuple = lambda name: tuple(pick(name) or ())
+
+    def as_tuple(name: str) -> tuple[str, ...]:
+        return tuple(pick(name) or ())
+
     if args.ingest_command == "dicom":
         src, group, project = Path(args.src), args.group, args.project
         filters = Filters(

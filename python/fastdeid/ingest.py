@@ -307,10 +307,8 @@ def _place(
         named = (
             render(list(profile.filenames), Path(item.rel).name, after, profile.compiled) if profile.filenames else None
         )
-        if named is not None:  # always, with templates: unmatched names were skipped before the run
-            target = folder / safe(named)
-        else:
-            target = folder / file_name(after, Path(item.rel).name)
+        # With templates a name always comes back: unmatched names were skipped before the run.
+        target = folder / (safe(named) if named is not None else file_name(after, Path(item.rel).name))
         if target in taken:
             _fail(
                 report,

@@ -34,7 +34,7 @@ def make_dataset(
     implicit: bool = False,
 ) -> Dataset:
     """One image object with planted fake PHI in names, dates, UIDs, a nested sequence and a private block."""
-    sop_class = "1.2.840.10008.5.1.4.1.1.4" if modality == "MR" else "1.2.840.10008.5.1.4.1.1.2"
+    sop_class = UID("1.2.840.10008.5.1.4.1.1.4" if modality == "MR" else "1.2.840.10008.5.1.4.1.1.2")
     sop_uid = fake_uid("sop", patient, study, series, instance)
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = sop_class
@@ -119,7 +119,7 @@ def write_example_tree(
 def _filler_elements(count: int) -> list[tuple[int, str, object]]:
     """Deterministic acquisition-style elements (groups 0018, 0020, 0028) to give headers a
     realistic size; their values carry no identity."""
-    from pydicom.datadict import DicomDictionary
+    from pydicom.datadict import DicomDictionary  # type: ignore[attr-defined]  # public, but not in __all__
 
     values = {"DS": "1.5", "IS": "3", "CS": "YES", "LO": "value", "SH": "SH1", "US": 1, "FD": 2.5, "FL": 1.25, "UL": 7}
     picked = []
@@ -170,7 +170,7 @@ def make_archive_object(kind: str, patient: int, study: int, series: int, instan
             if kw in ds:
                 delattr(ds, kw)
         ds.Modality = "SR"
-        ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.88.11"
+        ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.88.11")
         ds.ContentSequence = Sequence([Dataset()])
         ds.ContentSequence[0].TextValue = f"Report for {ds.PatientName}: no findings."
     elif kind == "ENHANCED":

@@ -14,8 +14,8 @@ from pathlib import Path
 warnings.simplefilter("ignore")
 logging.disable(logging.CRITICAL)
 
-from flywheel_migration.deidentify import load_profile
-from fs.osfs import OSFS
+from flywheel_migration.deidentify import load_profile  # noqa: E402 (after silencing its import-time warnings)
+from fs.osfs import OSFS  # noqa: E402
 
 
 def main() -> None:
@@ -35,7 +35,7 @@ def main() -> None:
                 entry["output"] = str(outputs[0])
             else:
                 entry["error"] = "skipped"
-        except BaseException as exc:  # noqa: BLE001 - SystemExit too: the reference calls sys.exit (E12)
+        except BaseException as exc:
             entry["error"] = f"{type(exc).__name__}: {exc}"
         results.append(entry)
     json.dump(results, sys.stdout)

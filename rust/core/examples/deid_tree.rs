@@ -15,9 +15,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            walk(&path, out)
+            walk(&path, out);
         } else {
-            out.push(path)
+            out.push(path);
         }
     }
 }
