@@ -1,6 +1,6 @@
 """Profile loading: YAML or JSON -> validated -> compiled into the Rust core's canonical form.
 
-Profiles use Flywheel's format (see docs in ../shared/spec/flywheel-profile.md of the project).
+Profiles use Flywheel's de-identification profile format, as flywheel-migration 13.10.11 reads it (README, Profiles).
 Everything is checked here, once, with errors that name the file, the line and the rule; the core
 receives tags, never keywords, and never has to guess.
 """
