@@ -264,6 +264,8 @@ def test_subject_maps_and_mapping_files(tmp_path: Path) -> None:
         maps,
     )
     assert result.returncode == 0, result.stderr
+    # The summary names every file written beside the outputs.
+    assert f"mappings: {maps}" in result.stdout and f"subject map: {subjects_out}" in result.stdout
     subjects = sorted({f.split("/")[2] for f in _files(tmp_path / "dest")})
     assert subjects == ["ex0002", "ex0003", "ex0042"]  # Doe^Jane (patient 0) keeps her code
     rows = list(csv.reader(subjects_out.open()))

@@ -462,6 +462,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     progress.close()
     if subjects is not None and save_subjects and not args.dry_run:
         subjects.save(save_subjects)
+        report.written["subject map"] = str(save_subjects)
     if args.dry_run:
         for rel_in, rel_out in report.placed:
             print(f"{rel_out}  <-  {rel_in}")

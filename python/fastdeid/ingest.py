@@ -144,8 +144,11 @@ def ingest(
     finally:
         if log is not None:
             log.close()
+    if log is not None:
+        report.written["deid log"] = str(log.path)
     if mappings is not None:
         _save_mappings(mappings, [values[n] for n in sorted(values)])
+        report.written["mappings"] = str(mappings)
     return report
 
 
