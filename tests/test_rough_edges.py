@@ -309,3 +309,21 @@ def test_a_real_tree_in_one_run_then_with_an_unreadable_folder(
         f"error: {locked}: io: cannot read folder: Permission denied"
     ]
     assert "4 ok, 1 failed, 3 skipped" in captured.out
+
+
+# 15. Progress: a count while walking, then total, percent and MB/s; nothing when not a terminal.
+def test_progress_shows_a_count_then_a_bar_and_is_silent_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from fastdeid.progress import Progress
+
+    shown = Progress(True)
+    shown.planned(1000, False)
+    shown.planned(2000, True)
+    shown.update(fastdeid.Report(ok=500, bytes_in=50_000_000, seconds=1.0))
+    shown.close()
+    err = capsys.readouterr().err
+    assert "walking: 1000" in err and "de-identifying:  25%" in err and "500/2000" in err and "50.0 MB/s" in err
+    quiet = Progress.for_terminal(quiet=False)  # stderr is captured here: not a terminal
+    quiet.planned(10, True)
+    quiet.update(fastdeid.Report(ok=1))
+    quiet.close()
+    assert capsys.readouterr().err == ""

@@ -27,6 +27,7 @@ class Progress:
             self._bar = tqdm(desc="walking", unit=" files", file=sys.stderr, leave=False)
         if not done:
             self._bar.update(files - self._bar.n)
+            self._bar.refresh()  # called every 1,000 files only: show each count
             return
         self._bar.close()
         self._bar = tqdm(total=files, desc=self.action, unit=" files", file=sys.stderr, dynamic_ncols=True)
