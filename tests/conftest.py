@@ -105,3 +105,20 @@ def phi_files(root: Path) -> list[Path]:
         ds.save_as(path, enforce_file_format=True)
         files.append(path)
     return files
+
+
+def element_values(ds: Dataset, prefix: str = "") -> dict[str, object]:
+    """Every element at every depth keyed by its hex path, sequences as their item count (group
+    lengths left out: they are recomputed)."""
+    out: dict[str, object] = {}
+    for e in ds:
+        if e.tag.element == 0:
+            continue
+        key = f"{prefix}{int(e.tag):08X}"
+        if e.VR == "SQ":
+            out[key] = len(e.value)
+            for i, item in enumerate(e.value):
+                out.update(element_values(item, f"{key}.{i}."))
+        else:
+            out[key] = e.value
+    return out

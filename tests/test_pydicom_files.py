@@ -10,7 +10,7 @@ import pydicom
 import pytest
 
 import fastdeid
-from conftest import INVALID, PYDICOM_FILES, is_candidate, pydicom_files, sha256
+from conftest import INVALID, PYDICOM_FILES, element_values, is_candidate, pydicom_files, sha256
 
 MINIMAL_TAGS = {0x00100010, 0x00100020, 0x00100030}
 # Valid once repaired, so not byte for byte (their meta is corrected): tests/test_real_inputs.py.
@@ -96,22 +96,6 @@ def test_minimal_changes_only_the_three_patient_elements(tmp_path: Path) -> None
     assert checked == report.ok
 
 
-def _walk(ds: pydicom.Dataset, prefix: str = "") -> dict[str, object]:
-    """Every element at every depth, keyed by its hex path, sequences flattened."""
-    out: dict[str, object] = {}
-    for e in ds:
-        if e.tag.element == 0:
-            continue
-        key = f"{prefix}{int(e.tag):08X}"
-        if e.VR == "SQ":
-            out[key] = len(e.value)
-            for i, item in enumerate(e.value):
-                out.update(_walk(item, f"{key}.{i}."))
-        else:
-            out[key] = e.value
-    return out
-
-
 def test_recursive_rules_rewrite_nested_elements_in_every_file(tmp_path: Path) -> None:
     # Replacing values at every depth changes sizes inside defined- and undefined-length sequences
     # and items, in every transfer syntax; pydicom must still read everything else unchanged.
@@ -128,7 +112,7 @@ def test_recursive_rules_rewrite_nested_elements_in_every_file(tmp_path: Path) -
         rel = src.relative_to(PYDICOM_FILES)
         if not (tmp_path / "out" / rel).exists():
             continue
-        before, after = _walk(_read(src)), _walk(pydicom.dcmread(tmp_path / "out" / rel))
+        before, after = element_values(_read(src)), element_values(pydicom.dcmread(tmp_path / "out" / rel))
         assert before.keys() == after.keys(), rel
         for key, value in before.items():
             leaf = key.rsplit(".", 1)[-1]

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from pydicom.dataset import Dataset
 
 import fastdeid
-from conftest import PYDICOM_FILES, to_bytes
+from conftest import PYDICOM_FILES, element_values, to_bytes
 from fastdeid import _core
 from hostile import AMBIGUOUS, EXPLICIT_LE, NAME, PID, cases, el, item, part10
 
@@ -37,22 +36,6 @@ def run_one(src: Path, dst: Path, profile: str = "minimal", **options: object) -
     fastdeid.run(src, dst, profile, on_result=results.append, **options)  # type: ignore[arg-type]
     assert len(results) == 1
     return results[0]
-
-
-def values(ds: Dataset, prefix: str = "") -> dict[str, object]:
-    """Every element at every depth by hex path (group lengths left out: they are recomputed)."""
-    out: dict[str, object] = {}
-    for e in ds:
-        if e.tag.element == 0:
-            continue
-        key = f"{prefix}{int(e.tag):08X}"
-        if e.VR == "SQ":
-            out[key] = len(e.value)
-            for i, it in enumerate(e.value):
-                out.update(values(it, f"{key}.{i}."))
-        else:
-            out[key] = e.value
-    return out
 
 
 def meta_length_is_right(data: bytes) -> bool:
@@ -93,8 +76,8 @@ def test_misnamed_encodings_are_read_written_valid_and_warned(
     written = pydicom.dcmread(tmp_path / name)
     assert written.file_meta.TransferSyntaxUID == syntax
     assert written.original_encoding == (implicit, True)
-    before = values(pydicom.dcmread(src))
-    assert values(written) == {k: v for k, v in before.items() if "." in k or int(k, 16) not in MINIMAL_TAGS}
+    before = element_values(pydicom.dcmread(src))
+    assert element_values(written) == {k: v for k, v in before.items() if "." in k or int(k, 16) not in MINIMAL_TAGS}
     # The rest of the meta is kept as it was.
     old_meta, new_meta = pydicom.dcmread(src).file_meta, written.file_meta
     assert {e.tag: e.value for e in old_meta if e.tag.element not in (0x0000, 0x0010)} == {
@@ -153,7 +136,7 @@ def test_out_of_order_tags_are_sorted_with_a_warning(tmp_path: Path) -> None:
     assert tags == sorted(tags) and len(tags) == 5
     nested = [int(e.tag) for e in written[0x00081115].value[0]]
     assert nested == sorted(nested) == [0x00081150, 0x00081155]
-    assert values(written) == values(pydicom.dcmread(src))
+    assert element_values(written) == element_values(pydicom.dcmread(src))
     # (0008,0000) counts the group's bytes that follow it: CS 8+2, SQ 12 + item 8 + 2 elements.
     assert written[0x00080000].value == 10 + 12 + 8 + (8 + 8) + (8 + 26)
     # The rules run on the sorted file.

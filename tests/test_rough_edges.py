@@ -36,6 +36,19 @@ def one_line_error(result: subprocess.CompletedProcess[str], code: int = 2) -> s
     return lines[0]
 
 
+def refuse_to_list(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listing `folder` fails as an unreadable folder does (root reads every folder, so tests run as
+    root meet the error this way)."""
+    real = os.scandir
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if str(path) == str(folder):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     src = tmp_path / "src"
@@ -111,14 +124,7 @@ def test_an_unreadable_folder_is_reported_and_the_rest_is_done(
     locked.mkdir()
     shutil.copy(CT, locked / "x.dcm")
     if os.geteuid() == 0:  # root reads every folder: the walker meets the error a user would
-        real = os.scandir
-
-        def scandir(path):  # type: ignore[no-untyped-def]
-            if str(path) == str(locked):
-                raise PermissionError(13, "Permission denied", str(path))
-            return real(path)
-
-        monkeypatch.setattr(os, "scandir", scandir)
+        refuse_to_list(locked, monkeypatch)
     locked.chmod(0)
     try:
         code = main(["run", str(tree), str(tmp_path / "out"), "--profile", "minimal", "-q"])
@@ -295,14 +301,7 @@ def test_a_real_tree_in_one_run_then_with_an_unreadable_folder(
     locked = src / "locked"
     locked.mkdir()
     shutil.copy(CT, locked / "x.dcm")
-    real = os.scandir
-
-    def scandir(path):  # type: ignore[no-untyped-def]
-        if str(path) == str(locked):
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
+    refuse_to_list(locked, monkeypatch)
     assert main(["run", str(src), str(tmp_path / "out2"), "--profile", "minimal", "-q"]) == 1
     captured = capsys.readouterr()
     assert [line for line in captured.err.splitlines() if "locked" in line] == [
