@@ -13,9 +13,10 @@ import pytest
 from canary import CanaryCorpus, Channel, find_markers, survival_report, write_canary_corpus
 
 from fastdeid import runner
+from fastdeid.api import deidentify_bytes
 from fastdeid.errors import ProfileError
 from fastdeid.keys import new_key
-from fastdeid.profile import BASIC_OPTIONS, BasicOverrides, Profile, load_profile
+from fastdeid.profile import BASIC_OPTIONS, BasicOverrides, Profile, load_profile, require_key
 
 TABLE_CSV = Path(__file__).resolve().parent.parent / "data" / "ps3.15" / "ps3.15-table-e1-1.csv"
 PRIVATE_ROW = "(gggg,eeee) where gggg is odd"
@@ -167,9 +168,14 @@ def test_a_different_key_shares_no_uid_or_pseudonym(corpus: CanaryCorpus, key_fi
     assert seen[0].isdisjoint(seen[1])
 
 
-def test_basic_without_a_key_is_refused_before_any_file_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_basic_without_a_key_loads_but_is_refused_before_a_run_and_by_the_core(
+    monkeypatch: pytest.MonkeyPatch, corpus: CanaryCorpus
+) -> None:
     monkeypatch.delenv("FASTDEID_KEY_FILE", raising=False)
+    keyless = load_profile("basic")  # listing and validating need no key
     with pytest.raises(ProfileError, match=r"--key-file.*FASTDEID_KEY_FILE.*key-file:"):
-        load_profile("basic")
+        require_key(keyless)
+    with pytest.raises(ProfileError, match=r"needs a secret key"):
+        deidentify_bytes((corpus.root / "deflated.dcm").read_bytes(), keyless)
     with pytest.raises(ProfileError, match="unknown basic option 'retain-everything'"):
         load_profile("basic", BasicOverrides(options=("retain-everything",)))

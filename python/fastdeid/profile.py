@@ -622,8 +622,10 @@ def basic_base(
 ) -> dict[str, Any]:
     """The core's `base` object for `base: basic` (docs/basic-profile.md, "Using the Basic Profile"), or {}.
 
-    The key is required and read here, before any file is: `--key-file`, else $FASTDEID_KEY_FILE,
-    else the profile's `key-file:` (relative to the profile's folder)."""
+    The key is read here, before any file is: `--key-file`, else $FASTDEID_KEY_FILE, else the
+    profile's `key-file:` (relative to the profile's folder). Without one the profile still loads
+    (to be listed or validated); `require_key` refuses it before a run, and the core fails every
+    file it is given."""
     base = dicom.get("base")
     if base is None:
         for key in ("options", "key-file", "pseudonym", "date-shift-days"):
@@ -648,17 +650,9 @@ def basic_base(
     if key_file is not None and not isinstance(key_file, str):
         raise ProfileError(f"{where}: key-file must be a path")
     path = keys.key_path(overrides.key_file, key_file, profile_dir)
-    if path is None:
-        raise ProfileError(
-            f"{where}: the basic profile needs a secret key: give --key-file PATH, set {keys.ENV_VAR},"
-            " or add `key-file:` to the profile (make one with `fastdeid key new PATH`)"
-        )
-    spec: dict[str, Any] = {
-        "name": "basic",
-        "options": options,
-        "key_hex": keys.load_key(path).hex(),
-        "allow_burned_in": overrides.allow_burned_in,
-    }
+    spec: dict[str, Any] = {"name": "basic", "options": options, "allow_burned_in": overrides.allow_burned_in}
+    if path is not None:
+        spec["key_hex"] = keys.load_key(path).hex()
     pseudonym = dicom.get("pseudonym")
     if pseudonym is not None:
         if not isinstance(pseudonym, dict) or set(pseudonym) - {"prefix", "alphabet", "length"}:
@@ -670,3 +664,13 @@ def basic_base(
             raise ProfileError(f"{where}: date-shift-days must be [low, high] in whole days, e.g. [-1095, -1]")
         spec["date_shift_days"] = shift
     return {"base": spec}
+
+
+def require_key(profile: Profile) -> None:
+    """Refuses a `base: basic` profile that has no key; call it before a run reads any file."""
+    base = profile.spec.get("base")
+    if base is not None and not base.get("key_hex"):
+        raise ProfileError(
+            f"{profile.source}: the basic profile needs a secret key: give --key-file PATH, set {keys.ENV_VAR},"
+            " or add `key-file:` to the profile (make one with `fastdeid key new PATH`)"
+        )

@@ -18,7 +18,8 @@ pub const DEFAULT_SHIFT_DAYS: RangeInclusive<i32> = -1095..=-1;
 pub struct BasicConfig {
     /// The enabled options.
     pub options: OptionSet,
-    /// The project's secret key (HMAC-SHA256 key of pseudonyms, UIDs and date shifts).
+    /// The project's secret key (HMAC-SHA256 key of pseudonyms, UIDs and date shifts); empty
+    /// when none was given, and then every file fails (see [`BasicConfig::require_key`]).
     pub key: Vec<u8>,
     /// How PatientID pseudonyms are written.
     pub pseudonym: PseudonymFormat,
@@ -37,6 +38,21 @@ impl fmt::Debug for BasicConfig {
             .field("shift_days", &self.shift_days)
             .field("allow_burned_in", &self.allow_burned_in)
             .finish_non_exhaustive()
+    }
+}
+
+impl BasicConfig {
+    /// The key, or the error that names where a key comes from. A profile without a key still
+    /// loads (so it can be listed and validated), but writes nothing: no output may carry a
+    /// pseudonym, UID or date shift that anyone could recompute.
+    ///
+    /// # Errors
+    /// `profile` when no key was given.
+    pub fn require_key(&self) -> Result<&[u8]> {
+        if self.key.is_empty() {
+            return Err(Error::new(ErrorKind::Profile, NO_KEY));
+        }
+        Ok(&self.key)
     }
 }
 
@@ -97,7 +113,7 @@ impl BaseSpec {
             return Err(bad(format!("options {a} and {b} are alternatives: choose one")));
         }
         let key = match self.key_hex.as_deref() {
-            None | Some("") => return Err(bad(NO_KEY.into())),
+            None | Some("") => Vec::new(),
             Some(hex) => unhex(hex)
                 .filter(|k| k.len() >= 16)
                 .ok_or_else(|| bad("the basic profile's key is not 16 to 64 bytes of hex".into()))?,
@@ -141,7 +157,7 @@ mod tests {
     #[test]
     fn a_key_is_required_and_options_are_checked() {
         let key = "00".repeat(32);
-        let e = spec(r#"{"name": "basic"}"#).unwrap_err();
+        let e = spec(r#"{"name": "basic"}"#).unwrap().require_key().unwrap_err();
         assert!(e.detail.contains("--key-file") && e.detail.contains("FASTDEID_KEY_FILE"), "{e}");
         let ok =
             spec(&format!(r#"{{"name": "basic", "key_hex": "{key}", "options": ["retain-uids", "113108"]}}"#)).unwrap();

@@ -74,6 +74,7 @@ struct Context {
 /// `dicomdir` and `burned-in` for the refused objects (see [`hazards::check`]); `io` when the
 /// input cannot be read.
 pub fn run<I: Input + ?Sized>(cfg: &BasicConfig, state: &mut State<'_>, input: &I, named: &Named) -> Result<()> {
+    cfg.require_key()?;
     let sop_class = hazards::sop_class(state, input)?;
     hazards::check(state, &sop_class, cfg.allow_burned_in, input)?;
     let top = state.levels[TOP].ds;
