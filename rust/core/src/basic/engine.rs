@@ -30,8 +30,10 @@ const STUDY_DATE: Tag = Tag(0x0008_0020);
 /// action taken and why (listed in docs/basic-profile.md, "Additions to the table"): a tag
 /// matches when `tag & mask == value`.
 pub const ADDITIONS: &[(u32, u32, Action, &str)] = &[
-    (0x6000_0022, 0xFF01_FFFF, Action::X, "Overlay Description (60xx,0022): free text about the overlay"),
-    (0x6000_1500, 0xFF01_FFFF, Action::X, "Overlay Label (60xx,1500): free text shown with the overlay"),
+    // Overlay groups, every element: Overlay Data (60xx,3000) goes by its row under every option
+    // (Clean Graphics cannot be done without reading pixels), and a plane without its data is
+    // invalid; its Description (60xx,0022) and Label (60xx,1500) are free text.
+    (0x6000_0000, 0xFF01_0000, Action::X, "Overlay groups (60xx,eeee): the plane is invalid without its data"),
     (
         0x0040_A160,
         0xFFFF_FFFF,
@@ -271,11 +273,12 @@ mod tests {
 
     #[test]
     fn additions_are_even_group_masks_the_table_does_not_name() {
-        for &(value, _, _, _) in ADDITIONS {
-            assert!(lookup(Tag(value)).is_none(), "({value:08X}) is in the table");
-        }
         let mask_matches = |t: u32| ADDITIONS.iter().any(|(v, m, ..)| t & m == *v);
-        assert!(mask_matches(0x6002_0022) && mask_matches(0x60FE_1500));
+        for tag in [0x6000_0010, 0x6002_0022, 0x60FE_1500, 0x6000_3000, 0x0040_A160] {
+            assert!(mask_matches(tag), "({tag:08X})");
+        }
+        assert!(lookup(Tag(0x0040_A160)).is_none() && lookup(Tag(0x6000_0022)).is_none());
         assert!(!mask_matches(0x6001_0022), "odd groups are private");
+        assert!(!mask_matches(0x6100_0022) && !mask_matches(0x5000_0022));
     }
 }
