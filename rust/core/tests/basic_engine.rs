@@ -171,3 +171,21 @@ fn without_a_key_every_file_fails_and_nothing_is_written() {
     assert_eq!(e.kind, ErrorKind::Profile);
     assert!(out.is_empty());
 }
+
+#[test]
+fn the_meta_instance_uid_never_keeps_the_original() {
+    let meta_uid = b"1.2.826.0.1.3680043.99.42\0";
+    // No SOP Instance UID in the data set: the meta's own value is replaced.
+    let mut bare = Ds::new(Encoding::IMPLICIT_LE);
+    bare.elem(0x0008_0016, "UI", CT);
+    let out = run(&file(IMPLICIT_LE, CT, &bare.bytes), &profile("", "")).unwrap();
+    let doc = parse(out.as_slice(), &Limits::default()).unwrap();
+    let replaced = value(&out, &doc.meta, 0x0002_0003).unwrap();
+    assert!(replaced.starts_with(b"2.25.") && replaced != meta_uid);
+    // A rule on SOPInstanceUID wins, and the meta follows the rule.
+    let rule = r#"{"path": [{"tag": 524312}], "vr": "UI", "action": "replace", "value": "1.2.3.4", "insert": true}"#;
+    let out = run(&file(IMPLICIT_LE, CT, &ct(Encoding::IMPLICIT_LE)), &profile("", rule)).unwrap();
+    let doc = parse(out.as_slice(), &Limits::default()).unwrap();
+    assert_eq!(value(&out, &doc.meta, 0x0002_0003), Some(&b"1.2.3.4\0"[..]));
+    assert_eq!(value(&out, &doc.dataset, 0x0008_0018), Some(&b"1.2.3.4\0"[..]));
+}

@@ -18,13 +18,14 @@ use crate::actions::age::{patient_age, AgeUnit};
 use crate::actions::strptime;
 use crate::dicom::{Element, Input, Tag, Vr};
 use crate::error::Result;
-use crate::profile::state::{State, TOP};
+use crate::profile::state::{State, META, TOP};
 use crate::profile::NewValue;
 
 const PATIENT_ID: Tag = Tag(0x0010_0020);
 const PATIENT_AGE: Tag = Tag(0x0010_1010);
 const PATIENT_BIRTH_DATE: Tag = Tag(0x0010_0030);
 const STUDY_DATE: Tag = Tag(0x0008_0020);
+const SOP_INSTANCE_UID: Tag = Tag(0x0008_0018);
 
 /// Attributes Table E.1-1 does not name that can hold free text naming a patient, with the
 /// action taken and why (listed in docs/basic-profile.md, "Additions to the table"): a tag
@@ -90,6 +91,7 @@ pub fn run<I: Input + ?Sized>(cfg: &BasicConfig, state: &mut State<'_>, input: &
     };
     let ctx = Context { sop_class, shift_days: date_shift_days(&cfg.key, &patient, cfg.shift_days.clone()), age };
     hazards::rebuild_meta(state, named);
+    media_storage_instance(cfg, state, input, named)?;
     for level in TOP..state.levels.len() {
         // Parents come before their items: an item under a sequence just removed or emptied is skipped.
         if state.is_dead(level) {
@@ -107,6 +109,29 @@ pub fn run<I: Input + ?Sized>(cfg: &BasicConfig, state: &mut State<'_>, input: &
         }
     }
     conformance::write(cfg.options, state, named)
+}
+
+/// (0002,0003) Media Storage SOP Instance UID gets U like (0008,0018): the keyed UID of the
+/// data set's SOP Instance UID when there is one, so the two stay equal (PS3.10 7.1) even when
+/// the input's differed, else of its own value. When a rule addresses (0008,0018), the profile
+/// engine copies the rule's result into the meta instead.
+fn media_storage_instance<I: Input + ?Sized>(
+    cfg: &BasicConfig,
+    state: &mut State<'_>,
+    input: &I,
+    named: &Named,
+) -> Result<()> {
+    let tag = Tag(0x0002_0003);
+    let Some(meta) = state.levels[META].ds.find(tag) else { return Ok(()) };
+    let ruled = named.contains(META, tag) || named.contains(TOP, SOP_INSTANCE_UID);
+    if ruled || action_for(tag, cfg.options, "", false) != Some(Action::U) {
+        return Ok(());
+    }
+    let source = state.levels[TOP].ds.find(SOP_INSTANCE_UID).unwrap_or(meta);
+    if let Some(bytes) = mapped_uids(cfg, source, input)? {
+        state.changes.insert((META, tag), NewValue::Set(Vr::UI, bytes));
+    }
+    Ok(())
 }
 
 /// The age as PS3.5 AS: years from two years on, else months or days.
