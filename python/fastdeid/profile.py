@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from . import _core
+from . import _core, keys
 from .addressing import Address, regex_address, resolve
 from .dates import DEFAULT_DATE_FORMAT, check_format, jitter_spec, shift_spec
 from .errors import ProfileError
@@ -102,6 +102,7 @@ DICOM_KEYS_SUPPORTED = {
     "jitter-type",
     "filenames",
     "jitter-seed",  # fastdeid extension: jitter drawn per patient from this key (docs/compatibility.md)
+    *("base", "options", "key-file", "pseudonym", "date-shift-days"),  # the Basic Profile (basic_base below)
 }
 # Keys of the reference's dicom section that this version does not apply yet. Ignoring them would
 # silently leave identity in the output, so a profile using them is refused.
@@ -301,12 +302,14 @@ def builtin_names() -> list[str]:
     )
 
 
-def load_profile(path_or_name: str | os.PathLike[str]) -> Profile:
-    """Loads a profile from a YAML/JSON file, or a built-in profile by name (`none`, `minimal`)."""
+def load_profile(path_or_name: str | os.PathLike[str], basic: BasicOverrides | None = None) -> Profile:
+    """Loads a profile from a YAML/JSON file, or a built-in profile by name (`none`, `minimal`, `basic`).
+
+    `basic` carries the command line's Basic Profile settings (key file, options, burned-in)."""
     text_name = str(path_or_name)
     if isinstance(path_or_name, str) and text_name in builtin_names():
         res = resources.files("fastdeid.profiles").joinpath(f"{text_name}.yaml")
-        return profile_from_text(res.read_text(encoding="utf-8"), f"<built-in {text_name}>", "yaml")
+        return profile_from_text(res.read_text(encoding="utf-8"), f"<built-in {text_name}>", "yaml", basic)
     path = Path(path_or_name).expanduser()
     if not path.is_file():
         known = ", ".join(builtin_names())
@@ -320,14 +323,20 @@ def load_profile(path_or_name: str | os.PathLike[str]) -> Profile:
         raise ProfileError(f"{path}: cannot read the profile: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise ProfileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    prof = profile_from_text(text, str(path), "json" if suffix == ".json" else "yaml")
+    prof = profile_from_text(text, str(path), "json" if suffix == ".json" else "yaml", basic, path.parent)
     if prof.deid_log and not Path(prof.deid_log).expanduser().is_absolute():
         # A relative deid-log is taken from the profile's folder, not from wherever the command runs.
         prof = replace(prof, deid_log=str(path.parent / prof.deid_log))
     return prof
 
 
-def profile_from_text(text: str, source: str, fmt: str = "yaml") -> Profile:
+def profile_from_text(
+    text: str,
+    source: str,
+    fmt: str = "yaml",
+    basic: BasicOverrides | None = None,
+    profile_dir: Path | None = None,
+) -> Profile:
     """Parses, validates and compiles a profile document given as text."""
     try:
         doc = json.loads(text) if fmt == "json" else yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
@@ -335,7 +344,7 @@ def profile_from_text(text: str, source: str, fmt: str = "yaml") -> Profile:
         raise ProfileError(f"{source}: not valid {fmt.upper()}: {exc}") from None
     if not isinstance(doc, dict):
         raise ProfileError(f"{source}: a profile must be a mapping with at least a `dicom:` section")
-    return _compile(doc, source)
+    return _compile(doc, source, basic, profile_dir)
 
 
 def _check_keys(
@@ -362,7 +371,9 @@ def _where(source: str, node: Any) -> str:
     return f"{source}:{line}" if line else source
 
 
-def _compile(doc: dict[str, Any], source: str) -> Profile:
+def _compile(
+    doc: dict[str, Any], source: str, basic: BasicOverrides | None = None, profile_dir: Path | None = None
+) -> Profile:
     for key in doc:
         if key not in TOP_LEVEL_KEYS and key not in OTHER_FILE_TYPES:
             raise ProfileError(
@@ -410,6 +421,7 @@ def _compile(doc: dict[str, Any], source: str) -> Profile:
         "recurse_sequence": recurse,
         "jitter_seed": _jitter_seed(dicom, _where(source, dicom)),
         **_passes(dicom, _where(source, dicom)),
+        **basic_base(dicom, _where(source, dicom), basic or BasicOverrides(), profile_dir),
         "fields": [
             {
                 **r.address.target,
@@ -580,3 +592,85 @@ def _is_number(v: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class BasicOverrides:
+    """The command line's Basic Profile settings: `--key-file`, `--option` (repeatable), `--allow-burned-in`."""
+
+    key_file: str | None = None
+    options: tuple[str, ...] = ()
+    allow_burned_in: bool = False
+
+
+BASIC_OPTIONS = (
+    "retain-safe-private",
+    "retain-uids",
+    "retain-device-identity",
+    "retain-institution-identity",
+    "retain-patient-characteristics",
+    "retain-longitudinal-full-dates",
+    "retain-longitudinal-modified-dates",
+    "clean-descriptors",
+    "clean-structured-content",
+    "clean-graphics",
+)
+
+
+def basic_base(
+    dicom: dict[str, Any], where: str, overrides: BasicOverrides, profile_dir: Path | None
+) -> dict[str, Any]:
+    """The core's `base` object for `base: basic` (docs/basic-profile.md, "Using the Basic Profile"), or {}.
+
+    The key is read here, before any file is: `--key-file`, else $FASTDEID_KEY_FILE, else the
+    profile's `key-file:` (relative to the profile's folder). Without one the profile still loads
+    (to be listed or validated); `require_key` refuses it before a run, and the core fails every
+    file it is given."""
+    base = dicom.get("base")
+    if base is None:
+        for key in ("options", "key-file", "pseudonym", "date-shift-days"):
+            if key in dicom:
+                raise ProfileError(f"{where}: {key} applies only with `base: basic`")
+        if overrides.options or overrides.allow_burned_in:
+            raise ProfileError(f"{where}: --option and --allow-burned-in need a profile with `base: basic`")
+        return {}
+    if base != "basic":
+        raise ProfileError(f"{where}: base must be `basic` (the DICOM PS3.15 Basic Profile), not {base!r}")
+    options = dicom.get("options") or []
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        raise ProfileError(f"{where}: options must be a list of option names")
+    options = list(dict.fromkeys([*options, *overrides.options]))
+    for name in options:
+        if name not in BASIC_OPTIONS:
+            raise ProfileError(
+                f"{where}: unknown basic option {name!r}{_did_you_mean(name, set(BASIC_OPTIONS))}"
+                f" (choose from {', '.join(BASIC_OPTIONS)})"
+            )
+    key_file = dicom.get("key-file")
+    if key_file is not None and not isinstance(key_file, str):
+        raise ProfileError(f"{where}: key-file must be a path")
+    path = keys.key_path(overrides.key_file, key_file, profile_dir)
+    spec: dict[str, Any] = {"name": "basic", "options": options, "allow_burned_in": overrides.allow_burned_in}
+    if path is not None:
+        spec["key_hex"] = keys.load_key(path).hex()
+    pseudonym = dicom.get("pseudonym")
+    if pseudonym is not None:
+        if not isinstance(pseudonym, dict) or set(pseudonym) - {"prefix", "alphabet", "length"}:
+            raise ProfileError(f"{where}: pseudonym takes prefix, alphabet (base32 or decimal) and length")
+        spec["pseudonym"] = dict(pseudonym)
+    shift = dicom.get("date-shift-days")
+    if shift is not None:
+        if not (isinstance(shift, list) and len(shift) == 2 and all(type(d) is int for d in shift)):
+            raise ProfileError(f"{where}: date-shift-days must be [low, high] in whole days, e.g. [-1095, -1]")
+        spec["date_shift_days"] = shift
+    return {"base": spec}
+
+
+def require_key(profile: Profile) -> None:
+    """Refuses a `base: basic` profile that has no key; call it before a run reads any file."""
+    base = profile.spec.get("base")
+    if base is not None and not base.get("key_hex"):
+        raise ProfileError(
+            f"{profile.source}: the basic profile needs a secret key: give --key-file PATH, set {keys.ENV_VAR},"
+            " or add `key-file:` to the profile (make one with `fastdeid key new PATH`)"
+        )

@@ -49,6 +49,9 @@ pub struct Profile {
     pub jitter_seed: Option<String>,
     /// Columns of the de-identification log; empty when no log is kept.
     pub log_columns: Vec<log::LogColumn>,
+    /// The PS3.15 Basic Profile applied before the rules (`base`); the rules override it for the
+    /// elements they name.
+    pub base: Option<crate::basic::BasicConfig>,
 }
 
 /// One step of an element address (spec 4.1).
@@ -141,6 +144,8 @@ struct ProfileSpec {
     jitter_seed: Option<String>,
     #[serde(default)]
     log: Vec<LogSpec>,
+    #[serde(default)]
+    base: Option<crate::basic::BaseSpec>,
 }
 
 #[derive(Deserialize)]
@@ -347,6 +352,7 @@ impl Profile {
                 .into_iter()
                 .map(|c| Ok(log::LogColumn { target: compile_target(c.path, c.regex)?, flat: c.flat }))
                 .collect::<Result<_>>()?,
+            base: spec.base.map(crate::basic::BaseSpec::compile).transpose()?,
         })
     }
 
@@ -365,6 +371,7 @@ impl Profile {
             patient_age: None,
             jitter_seed: None,
             log_columns: Vec::new(),
+            base: None,
         }
     }
 }
