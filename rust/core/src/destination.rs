@@ -65,19 +65,30 @@ pub enum Placed {
 }
 
 /// A folder on a local file system. Each output is written to a temporary file in its target
-/// folder, fsync'ed unless `fsync` is off, and renamed (or, when it may not replace anything,
-/// hard-linked) into place, so a name only ever points at a complete file.
+/// folder (or in one temporary folder of the same file system), fsync'ed unless `fsync` is off,
+/// and renamed (or, when it may not replace anything, hard-linked) into place, so a name only
+/// ever points at a complete file. Temporary files are named
+/// `.<name>.<process id>-<n>.fastdeid-tmp`, so that what a killed process left can be told from
+/// a live one's.
 #[derive(Clone, Debug)]
 pub struct LocalTree {
     root: PathBuf,
     fsync: bool,
+    temp: Option<PathBuf>,
 }
 
 impl LocalTree {
-    /// A tree under `root` (created as needed).
+    /// A tree under `root` (created as needed), temporary files beside their targets.
     #[must_use]
     pub fn new(root: impl Into<PathBuf>, fsync: bool) -> Self {
-        LocalTree { root: root.into(), fsync }
+        LocalTree { root: root.into(), fsync, temp: None }
+    }
+
+    /// A tree whose temporary files are all in `temp` (on the same file system), so that the tree
+    /// itself only ever holds complete files, even after a kill.
+    #[must_use]
+    pub fn with_temp_folder(root: impl Into<PathBuf>, fsync: bool, temp: impl Into<PathBuf>) -> Self {
+        LocalTree { root: root.into(), fsync, temp: Some(temp.into()) }
     }
 
     /// The folder outputs go to.
@@ -112,7 +123,7 @@ impl Destination for LocalTree {
 
     fn create(&self, name: &str) -> Result<LocalFile> {
         let path = self.path_of(name)?;
-        LocalFile::create(path, self.fsync)
+        LocalFile::create_in(path, self.fsync, self.temp.as_deref())
     }
 
     fn commit(&self, pending: LocalFile, replace: bool) -> Result<Placed> {
@@ -155,18 +166,23 @@ impl LocalFile {
     /// # Errors
     /// The folder or the temporary file cannot be created.
     pub fn create(path: PathBuf, fsync: bool) -> Result<Self> {
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-        if !KNOWN_DIRS.with(|k| k.borrow().contains(&dir)) {
-            fs::create_dir_all(&dir)
-                .map_err(|e| Error::new(ErrorKind::of_io(&e), format!("cannot create output directory: {e}")))?;
-            KNOWN_DIRS.with(|k| {
-                let mut k = k.borrow_mut();
-                if k.len() > 4096 {
-                    k.clear();
-                }
-                k.insert(dir.clone());
-            });
-        }
+        Self::create_in(path, fsync, None)
+    }
+
+    /// Creates the temporary file for `path` in `temp` (else beside `path`), and `path`'s folder.
+    ///
+    /// # Errors
+    /// A folder or the temporary file cannot be created.
+    pub fn create_in(path: PathBuf, fsync: bool, temp: Option<&Path>) -> Result<Self> {
+        let target = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+        ensure_folder(&target)?;
+        let dir = match temp {
+            Some(t) => {
+                ensure_folder(t)?;
+                t.to_path_buf()
+            }
+            None => target,
+        };
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!(".{name}.{}-{n}.fastdeid-tmp", PID.get_or_init(std::process::id)));
@@ -216,6 +232,24 @@ impl Drop for LocalFile {
         OUTPUT_BUFFER.with(|b| b.set(std::mem::take(&mut self.buf)));
         let _ = fs::remove_file(&self.tmp);
     }
+}
+
+/// Creates a folder, once per thread: files of one folder usually follow each other, so each
+/// folder costs one mkdir rather than one per file.
+fn ensure_folder(dir: &Path) -> Result<()> {
+    if KNOWN_DIRS.with(|k| k.borrow().contains(dir)) {
+        return Ok(());
+    }
+    fs::create_dir_all(dir)
+        .map_err(|e| Error::new(ErrorKind::of_io(&e), format!("cannot create output directory: {e}")))?;
+    KNOWN_DIRS.with(|k| {
+        let mut k = k.borrow_mut();
+        if k.len() > 4096 {
+            k.clear();
+        }
+        k.insert(dir.to_path_buf());
+    });
+    Ok(())
 }
 
 /// Whether two files hold the same bytes: an earlier run's output is recognised as this one.
@@ -371,6 +405,20 @@ mod tests {
         assert_eq!(tree.commit(pending, true).unwrap(), Placed::Written);
         assert_eq!(fs::read(dir.join("x.dcm")).unwrap(), b"new");
         assert_eq!(leftovers(&dir), ["x.dcm"]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn with_a_temporary_folder_the_tree_only_ever_holds_complete_files() {
+        let dir = scratch("temp");
+        let tree = LocalTree::with_temp_folder(dir.join("tree"), false, dir.join("tmp"));
+        let mut pending = tree.create("a/b.dcm").unwrap();
+        pending.write_all(b"whole").unwrap();
+        assert!(leftovers(&dir.join("tree")).is_empty());
+        assert_eq!(leftovers(&dir.join("tmp")).len(), 1);
+        assert_eq!(tree.commit(pending, false).unwrap(), Placed::Written);
+        assert_eq!(leftovers(&dir.join("tree")), ["b.dcm"]);
+        assert!(leftovers(&dir.join("tmp")).is_empty());
         fs::remove_dir_all(&dir).unwrap();
     }
 

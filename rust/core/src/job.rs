@@ -171,14 +171,19 @@ impl<D: Destination> Job<D> {
     fn rewrite<I: crate::dicom::Input + ?Sized>(&self, index: usize, input: &Input, bytes: &I) -> FileResult {
         let mut decided: Option<(String, bool)> = None;
         let mut refused: Option<(Refusal, Option<LogRows>)> = None;
+        let mut refused_name: Option<String> = None;
         let outcome = rewrite_to(bytes, &self.profile, &self.limits, |log| {
             let (before, after) = log.map_or((&[][..], &[][..]), |l| (&l.before[..], &l.after[..]));
             let values = Captured::new(&self.columns, before, after);
-            let named = self
-                .naming
-                .decide(&input.name, &input.file_name(), &input.labels, &values, &self.profile)
-                .and_then(|name| self.claim(index, &name).map(|replace| (name, replace)));
-            match named {
+            let named = self.naming.decide(&input.name, &input.file_name(), &input.labels, &values, &self.profile);
+            let claimed = named.and_then(|name| match self.claim(index, &name) {
+                Ok(replace) => Ok((name, replace)),
+                Err(refusal) => {
+                    refused_name = Some(name);
+                    Err(refusal)
+                }
+            });
+            match claimed {
                 Ok((name, replace)) => {
                     let pending = self.destination.create(&name);
                     decided = Some((name, replace));
@@ -190,7 +195,7 @@ impl<D: Destination> Job<D> {
                 }
             }
         });
-        let name = decided.as_ref().map(|(n, _)| n.clone());
+        let name = decided.as_ref().map(|(n, _)| n.clone()).or(refused_name);
         let status = match (outcome, refused) {
             (_, Some((refusal, log))) => Status::Refused(refusal, log),
             (Err(e), None) => {
