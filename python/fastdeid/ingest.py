@@ -34,7 +34,7 @@ except ImportError:  # not POSIX: no locks, so stale staging folders are not swe
 from . import _core
 from .errors import UsageError
 from .job import CHUNK, Engine, Hierarchy, Input, Job
-from .log import CLI, DeidLog, Row
+from .log import CLI, DeidLog, LogDiskFull, Row
 from .profile import Profile
 from .progress import Progress
 from .project import choose, find
@@ -130,8 +130,6 @@ def _run(
     threads, note = effective_jobs(jobs, len(items))
     if note:
         report.notes.append(note)
-    if subjects is not None:
-        threads = 1  # new subject codes are numbered in input order, as without a worker pool
     naming = Hierarchy(group, project, subjects)
     job = Job(
         (),
@@ -179,7 +177,11 @@ def _run(
                 if r.status == "ok" and r.name is not None:
                     report.placed.append((item.rel, r.name))
             if log is not None:
-                log.write(rows)
+                try:
+                    log.write(rows)
+                except LogDiskFull as exc:
+                    report.notes.append(str(exc))
+                    report.stopped = "disk-full"
             report.seconds = time.perf_counter() - started
             if progress is not None:
                 progress.update(report)

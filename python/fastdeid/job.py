@@ -66,7 +66,9 @@ class Input:
 @dataclass(frozen=True)
 class Hierarchy:
     """An ingest layout, `group/project/subject/session/acquisition/<file>`, with labels made from
-    de-identified values (subject = PatientID, or a code from `subjects` keyed by original values)."""
+    de-identified values (subject = PatientID, or a code from `subjects` keyed by original values).
+    With a subject map the job runs on one worker, so that new codes are numbered in input order;
+    the map holds the new codes afterwards."""
 
     group: str
     project: str
@@ -142,7 +144,8 @@ class Engine:
             templates=templates,
             replace=job.replace,
             temp_folder=None if job.temp_folder is None else os.fspath(job.temp_folder),
-            jobs=job.jobs,
+            # New subject codes are numbered in input order, as without a worker pool.
+            jobs=1 if isinstance(job.naming, Hierarchy) and job.naming.subjects is not None else job.jobs,
             fsync=job.fsync,
             accept_no_meta=job.accept_no_meta,
             **kwargs,

@@ -209,7 +209,9 @@ def run(
     after each chunk and `on_result(result)` for each file. Returns a :class:`Report`; a bad file
     is a failure in the report, never an exception.
     """
-    opts = replace(options or RunOptions(), **({"jobs": jobs} if jobs else {}), **settings)
+    if jobs:
+        settings["jobs"] = jobs
+    opts = replace(options or RunOptions(), **settings)
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     if opts.pairs is None:
         the_plan = plan(src, dst, opts.filters, on_plan)
