@@ -169,14 +169,15 @@ impl LocalFile {
         Self::create_in(path, fsync, None)
     }
 
-    /// Creates the temporary file for `path` in `temp` (else beside `path`), and `path`'s folder.
+    /// Creates the temporary file for `path` in `temp_folder` (else beside `path`), and `path`'s
+    /// folder.
     ///
     /// # Errors
     /// A folder or the temporary file cannot be created.
-    pub fn create_in(path: PathBuf, fsync: bool, temp: Option<&Path>) -> Result<Self> {
+    pub fn create_in(path: PathBuf, fsync: bool, temp_folder: Option<&Path>) -> Result<Self> {
         let target = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
         ensure_folder(&target)?;
-        let dir = match temp {
+        let dir = match temp_folder {
             Some(t) => {
                 ensure_folder(t)?;
                 t.to_path_buf()
