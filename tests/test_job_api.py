@@ -132,3 +132,11 @@ def test_run_options_as_keywords_and_as_a_dataclass_agree(tmp_path: Path) -> Non
     ]
     with pytest.raises(TypeError):
         fastdeid.run(tmp_path / "src", tmp_path / "x", "minimal", no_such_option=True)
+
+
+def test_a_single_file_run_into_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _write(tmp_path / "in" / "a.dcm")
+    monkeypatch.chdir(tmp_path)
+    report = fastdeid.run("in/a.dcm", "plain.dcm", "minimal")
+    assert (report.ok, report.failed) == (1, 0)
+    assert (tmp_path / "plain.dcm").read_bytes() == fastdeid.deidentify_bytes(data, "minimal")

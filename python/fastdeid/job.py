@@ -31,6 +31,8 @@ from .subjects import SubjectMap
 from .walk import output_name
 
 FileResult = _core.FileResult
+# An input as the core takes it: path or bytes, planned relative name, (subject, session, acquisition).
+Planned = tuple[str | bytes, str, tuple[str | None, str | None, str | None] | None]
 CHUNK = 256  # inputs per core call: progress and Ctrl-C are handled between chunks
 
 AS_GIVEN = "as-given"  # the input's relative path (`a.dcm.gz` -> `a.dcm`)
@@ -158,7 +160,12 @@ class Engine:
 
     def process(self, inputs: Sequence[Input], first: int) -> list[FileResult]:
         """De-identifies inputs `first`, `first + 1`, ... of the job (call in order)."""
-        results = self.core.process([(_source(i), i.planned(), i.labels()) for i in inputs], first)
+        return self.process_planned([(_source(i), i.planned(), i.labels()) for i in inputs], first)
+
+    def process_planned(self, inputs: Sequence[Planned], first: int) -> list[FileResult]:
+        """:meth:`process` for inputs already in the core's form (path or bytes, planned name,
+        labels): a front end with many small files builds these once, without an Input each."""
+        results = self.core.process(inputs, first)
         if self.subjects is not None:
             self.subjects.codes = {tuple(k): code for k, code in self.core.subject_codes()}
         return results

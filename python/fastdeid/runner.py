@@ -15,7 +15,7 @@ from typing import Any
 
 from . import _core
 from .errors import UsageError
-from .job import BY_UID, CHUNK, Engine, Input, Job
+from .job import BY_UID, CHUNK, Engine, Job, Planned
 from .log import TOOLKIT, DeidLog, LogDiskFull, Row
 from .profile import Profile, load_profile
 from .resume import Manifest, check_destination, file_id, is_finished, remove_stale_temporaries, write_manifest
@@ -238,7 +238,7 @@ def run(
     )
     root = the_plan.root
     relative = (lambda s: os.path.basename(s)) if the_plan.single_file else (lambda s: _relative(s, root))
-    out_root = os.path.dirname(todo[0][1]) if the_plan.single_file and todo else os.fspath(dst)
+    out_root = (os.path.dirname(todo[0][1]) or os.curdir) if the_plan.single_file and todo else os.fspath(dst)
     try:
         if log is not None:
             log.open()  # a bad log path stops the run before anything is written
@@ -262,12 +262,12 @@ def run(
             )
         )
         report.threads = engine.threads
-        inputs = [Input(path=s, name=_name_below(d, out_root)) for s, d in todo]
+        inputs: list[Planned] = [(s, _name_below(d, out_root), None) for s, d in todo]
         started = time.perf_counter()
         with interrupts() as interrupted:
             for i in range(0, len(inputs), CHUNK):
                 rows: list[Row] = []
-                for r in engine.process(inputs[i : i + CHUNK], i):
+                for r in engine.process_planned(inputs[i : i + CHUNK], i):
                     account(report, r, _collision(r))
                     if log is not None and (logged := engine.log_rows(r)) is not None:
                         rows.append((relative(r.src), *logged))
