@@ -73,22 +73,19 @@ def _one_line_usage_error(result: subprocess.CompletedProcess[str], code: str) -
 # 1. Interrupts ----------------------------------------------------------------------------------
 
 
-def _when_staging_appears(dest: Path) -> bool:
-    return bool(_staging_folders(dest))
+def _when_writing_starts(dest: Path) -> bool:
+    return (dest / ".fastdeid-tmp").exists()
 
 
-def _when_staging_holds(count: int) -> Callable[[Path], bool]:
+def _when_placed(count: int) -> Callable[[Path], bool]:
     def ready(dest: Path) -> bool:
-        return any(len(os.listdir(dest / name)) >= count for name in _staging_folders(dest))
+        return len(_files(dest / "g")) >= count
 
     return ready
 
 
-def _when_placing(dest: Path) -> bool:
-    return (dest / "g").exists()
-
-
-MOMENTS = {"staging created": _when_staging_appears, "mid-run": _when_staging_holds(150), "placing": _when_placing}
+# Outputs are written under temporary names in DEST/.fastdeid-tmp and linked into place one by one.
+MOMENTS = {"writing starts": _when_writing_starts, "first placed": _when_placed(1), "mid-run": _when_placed(150)}
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])

@@ -3,26 +3,35 @@
 import fastdeid
 report = fastdeid.run("incoming/", "deidentified/", "minimal", jobs=0)
 print(report.summary())
+
+results = fastdeid.process(fastdeid.Job(["a.dcm", fastdeid.Input(data=blob, name="b.dcm")], "minimal", "out/"))
 """
 
 from __future__ import annotations
 
 from .api import deidentify_bytes, deidentify_dataset
 from .errors import DicomError, FastdeidError, ProfileError, UsageError
+from .job import FileResult, Hierarchy, Input, Job, process
 from .profile import Profile, load_profile
-from .runner import Failure, Report, run
+from .runner import Failure, Report, RunOptions, run
 
 __all__ = [
     "DicomError",
     "Failure",
     "FastdeidError",
+    "FileResult",
+    "Hierarchy",
+    "Input",
+    "Job",
     "Profile",
     "ProfileError",
     "Report",
+    "RunOptions",
     "UsageError",
     "deidentify_bytes",
     "deidentify_dataset",
     "load_profile",
+    "process",
     "run",
 ]
 __version__ = "0.1.0"

@@ -1,11 +1,11 @@
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from os import PathLike
 from typing import final
 
 __all__ = [
-    "Batch",
     "CompiledProfile",
     "FileResult",
+    "Job",
     "apply_group_rule",
     "deidentify_bytes",
     "dictionary_entry",
@@ -26,9 +26,13 @@ class CompiledProfile:
 @final
 class FileResult:
     @property
+    def index(self) -> int: ...
+    @property
     def src(self) -> str: ...
     @property
-    def dst(self) -> str: ...
+    def name(self) -> str | None: ...
+    @property
+    def dst(self) -> str | None: ...
     @property
     def status(self) -> str: ...
     @property
@@ -46,6 +50,10 @@ class FileResult:
     @property
     def changed(self) -> bool: ...
     @property
+    def already_done(self) -> bool: ...
+    @property
+    def other(self) -> int | None: ...
+    @property
     def log_before(self) -> list[str | None] | None: ...
     @property
     def log_after(self) -> list[str | None] | None: ...
@@ -53,18 +61,35 @@ class FileResult:
     def warnings(self) -> list[str]: ...
 
 @final
-class Batch:
+class Job:
     def __new__(
         cls,
         profile: CompiledProfile,
+        destination: str | PathLike[str],
+        *,
+        naming: str = "as-given",
+        columns: Sequence[str] = ...,
+        templates: Sequence[tuple[str, Sequence[tuple[str, str]], Mapping[str, str]]] = ...,
+        group: str = ...,
+        project: str = ...,
+        subjects: tuple[Sequence[str], str, int, str, Sequence[tuple[Sequence[str], str]]] | None = None,
+        replace: bool = True,
+        temp_folder: str | PathLike[str] | None = None,
         jobs: int = 0,
         fsync: bool = True,
         max_depth: int = 64,
         accept_no_meta: bool = False,
-    ) -> Batch: ...
+    ) -> Job: ...
     @property
     def threads(self) -> int: ...
-    def process(self, pairs: Sequence[tuple[str | PathLike[str], str | PathLike[str]]]) -> list[FileResult]: ...
+    @property
+    def keywords(self) -> list[str]: ...
+    def process(
+        self,
+        inputs: Sequence[tuple[str | PathLike[str] | bytes, str, tuple[str | None, str | None, str | None] | None]],
+        first: int,
+    ) -> list[FileResult]: ...
+    def subject_codes(self) -> list[tuple[list[str], str]]: ...
 
 def deidentify_bytes(data: bytes, profile: CompiledProfile) -> bytes: ...
 def apply_group_rule(profile: CompiledProfile, rule_json: str, text: str) -> str: ...

@@ -1,17 +1,16 @@
 """`filenames:` output-name templates (spec 7.2): the first item whose input-regex matches the
 input file's name gives the output name; `{Keyword}` takes the de-identified header value and
-`{group}` the captured text passed through the group's rule."""
+`{group}` the captured text passed through the group's rule. Checked here; applied by the core
+(`naming.rs`), which names each output before it is written (see fastdeid.job)."""
 
 from __future__ import annotations
 
-import json
 import re
 import string
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from . import _core
 from .dictionary import lower_keywords, tag_for_keyword
 from .errors import ProfileError
 from .regex_sub import _group_rule
@@ -56,28 +55,3 @@ def compile_filenames(raw: Any, dicom: dict[str, Any], where: str, now: datetime
             keywords.append(var)
         out.append(FilenameTemplate(item["output"], regex, groups, tuple(keywords)))
     return out
-
-
-def matches(templates: list[FilenameTemplate] | tuple[FilenameTemplate, ...], name: str) -> bool:
-    """Whether some template's input-regex matches this input file name (else the file is skipped)."""
-    return any(t.regex.match(name) for t in templates)
-
-
-def render(
-    templates: list[FilenameTemplate], name: str, values: dict[str, str | None], compiled: _core.CompiledProfile
-) -> str | None:
-    """The output name for an input file name, or None when no template matches (the file is then
-    skipped, as in the reference)."""
-    for t in templates:
-        m = t.regex.match(name)
-        if m is None:
-            continue
-        fields: dict[str, str] = {}
-        for group, text in m.groupdict().items():
-            rule = t.groups.get(group)
-            text = text or ""
-            fields[group] = _core.apply_group_rule(compiled, json.dumps(rule), text) if rule else text
-        for kw in t.keywords:
-            fields[kw] = values.get(kw) or ""
-        return t.output.format(**fields)
-    return None

@@ -1,27 +1,27 @@
 """`fastdeid ingest dicom|template`: de-identify a tree and lay it out as
 DEST/group/project/subject/session/acquisition/<SOPInstanceUID>.<Modality>.dcm (spec 9.3-9.6).
 
-Files are first de-identified into a staging folder inside DEST (same file system), their
-de-identified header values give the labels, and each is then linked into place. Two inputs that
-would land on one name are reported and the later one is not written; nothing is overwritten.
+One job of the core: each file's labels are made from its de-identified header values and its
+output name is decided before the output is written (see fastdeid.job). Two inputs that would
+land on one name are reported and the later one is not written; nothing is overwritten. An input
+whose output already exists with the same bytes counts as done, so a rerun of the same command
+completes the tree.
 
-Interrupts leave nothing a rerun does not clean: Ctrl-C removes the staging folder, and a run
-killed outright leaves one that the next ingest into DEST removes. Each run holds an advisory lock
-on its staging folder, so that only the folders of dead runs are removed, never a concurrent
-run's. An input whose output already exists with the same bytes counts as done, so a rerun of the
-same command completes the tree.
+Outputs are written under temporary names in DEST/.fastdeid-tmp (the same file system) and linked
+into place when complete, so the tree only ever holds complete files. A run killed outright
+leaves its temporary files there; the next ingest into DEST removes those of dead processes, never
+a live concurrent run's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
-import filecmp
 import os
+import re
 import shutil
-import signal
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,13 +33,12 @@ except ImportError:  # not POSIX: no locks, so stale staging folders are not swe
 
 from . import _core
 from .errors import UsageError
-from .filenames import matches, render
-from .labels import LABEL_KEYWORDS, acquisition_label, file_name, safe, session_label
-from .log import CLI, DeidLog
+from .job import CHUNK, Engine, Hierarchy, Input, Job
+from .log import CLI, DeidLog, LogDiskFull, Row
 from .profile import Profile
 from .progress import Progress
 from .project import choose, find
-from .runner import Failure, Report, run
+from .runner import Failure, Report, account, effective_jobs, interrupts
 from .subjects import SubjectMap
 
 
@@ -61,6 +60,7 @@ class IngestReport(Report):
 
 
 UID_KEYWORDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
+TEMP_FOLDER = ".fastdeid-tmp"
 
 
 def ingest(
@@ -85,71 +85,127 @@ def ingest(
     unless `override_project_profile` is set. Folders the walk could not read (`unreadable`) are
     failures of the report; `progress` shows the run on a terminal. Every output location (DEST, the deid log, the
     mappings folder) is checked before the first file is written; a bad one is a UsageError.
+    A dry run de-identifies into a temporary folder, reports the layout, and removes it.
     """
     dest_path = Path(dest)
     choose(find(dest_path, group, project), profile, override=override_project_profile, where=f"{group}/{project}")
-    # Spec 7.2: a file no `filenames:` input-regex matches is skipped before de-identification
-    # (so it has no log rows either).
-    unnamed = [it for it in items if profile.filenames and not matches(profile.filenames, Path(it.rel).name)]
-    if unnamed:
-        items = [it for it in items if matches(profile.filenames, Path(it.rel).name)]
-    map_keys = subjects.keys if subjects else ()
-    template_keys = tuple(k for t in profile.filenames for k in t.keywords)
-    extra = tuple(dict.fromkeys(LABEL_KEYWORDS + map_keys + ("PatientID",) + template_keys))
-    width = profile.core_log_width
     mappings = Path(save_mappings).expanduser() if save_mappings and not dry_run else None
     if mappings is not None:
         check_writable_folder(mappings, "--save-mappings")
     log = None if dry_run else _open_log(save_deid_logs, profile, dest_path)
+    report = IngestReport()
+    for folder, why in unreadable or ():
+        report.failed += 1
+        report.failures.append(Failure(folder, "io", f"io: {why}", None, None))
+    values: list[tuple[dict[str, str | None], dict[str, str | None]]] = []
     try:
-        with _staging(dest_path, dry_run) as staging:
-            pairs = [(it.src, staging / f"{n}.dcm") for n, it in enumerate(items)]
-            by_src = {str(it.src): (n, it) for n, it in enumerate(items)}
-            values: dict[int, tuple[dict[str, str | None], dict[str, str | None]]] = {}
-
-            def collect(r: _core.FileResult) -> None:
-                n, item = by_src[str(r.src)]
-                if log is not None and r.log_before is not None:
-                    # Spec 8.2: src_path is the input's path below SRC (base names alone collide).
-                    name = Path(item.rel).name
-                    after = profile.log_row(name, r.log_after[:width]) if r.log_after is not None else None
-                    log.write([(item.rel, profile.log_row(name, r.log_before[:width]), after)])
-                if r.status == "ok" and r.log_before is not None and r.log_after is not None:
-                    values[n] = (dict(zip(extra, r.log_before[width:])), dict(zip(extra, r.log_after[width:])))
-
-            base = (
-                run(
-                    Path(items[0].src).parent,
-                    staging,
-                    dataclasses.replace(profile, deid_log=None),  # the log is written here, by Item.rel
-                    jobs,
-                    pairs=pairs,
-                    extra_columns=extra,
-                    on_result=collect,
-                    resume=False,
-                    rename=False,
-                    progress=progress.update if progress else None,
-                    on_plan=progress.planned if progress else None,
-                )
-                if items
-                else Report()
-            )
-            report = IngestReport(**{f: getattr(base, f) for f in Report.__dataclass_fields__})
-            report.skipped += len(unnamed)
-            for folder, why in unreadable or ():
-                report.failed += 1
-                report.failures.append(Failure(folder, "io", f"io: {why}", None, None))
-            report.skips += [(str(it.src), "no filenames input-regex matches the file name") for it in unnamed]
-            _place(items, values, dest_path, group, project, staging, dry_run, subjects, report, profile)
+        with _output_root(dest_path, dry_run) as root:
+            if items:
+                _run(items, root, group, project, profile, jobs, subjects, log, progress, report, values)
     finally:
         if log is not None:
             log.close()
     if log is not None:
         report.written["deid log"] = str(log.path)
     if mappings is not None:
-        _save_mappings(mappings, [values[n] for n in sorted(values)])
+        _save_mappings(mappings, values)
         report.written["mappings"] = str(mappings)
     return report
+
+
+def _run(
+    items: list[Item],
+    root: Path,
+    group: str,
+    project: str,
+    profile: Profile,
+    jobs: int,
+    subjects: SubjectMap | None,
+    log: DeidLog | None,
+    progress: Progress | None,
+    report: IngestReport,
+    values: list[tuple[dict[str, str | None], dict[str, str | None]]],
+) -> None:
+    """The job: chunk after chunk, with the deid log, progress and Ctrl-C between chunks."""
+    threads, note = effective_jobs(jobs, len(items))
+    if note:
+        report.notes.append(note)
+    naming = Hierarchy(group, project, subjects)
+    job = Job(
+        (),
+        profile,
+        root,
+        naming=naming,
+        log=log is not None,
+        jobs=threads,
+        replace=False,
+        temp_folder=root / TEMP_FOLDER,
+    )
+    engine = Engine(job, extra=("PatientID", *UID_KEYWORDS))
+    report.threads = engine.threads
+    inputs = [
+        Input(
+            path=it.src,
+            name=Path(it.rel).name,
+            subject=it.labels.get("subject"),
+            session=it.labels.get("session"),
+            acquisition=it.labels.get("acquisition"),
+        )
+        for it in items
+    ]
+    if progress is not None:
+        progress.planned(len(inputs), True)
+    kept_patient_id = False
+    started = time.perf_counter()
+    with interrupts() as interrupted:
+        for first in range(0, len(inputs), CHUNK):
+            rows: list[Row] = []
+            for r in engine.process(inputs[first : first + CHUNK], first):
+                item = items[r.index]
+                account(report, r, _message(r, items))
+                logged = engine.log_rows(r, Path(item.rel).name)
+                if log is not None and logged is not None:
+                    # Spec 8.2: src_path is the input's path below SRC (base names alone collide).
+                    rows.append((item.rel, *logged))
+                if r.log_before is not None and r.log_after is not None:
+                    before, after = engine.values(r)
+                    values.append((before, after))
+                    if r.status == "ok" and "subject" not in item.labels and subjects is None:
+                        kept_patient_id |= bool(after.get("PatientID")) and after.get("PatientID") == before.get(
+                            "PatientID"
+                        )
+                if r.status == "ok" and r.name is not None:
+                    report.placed.append((item.rel, r.name))
+            if log is not None:
+                try:
+                    log.write(rows)
+                except LogDiskFull as exc:
+                    report.notes.append(str(exc))
+                    report.stopped = "disk-full"
+            report.seconds = time.perf_counter() - started
+            if progress is not None:
+                progress.update(report)
+            if report.disk_full or interrupted():
+                report.stopped = report.stopped or "interrupted"
+                report.not_started += max(0, len(inputs) - first - CHUNK)
+                break
+    report.seconds = time.perf_counter() - started
+    if kept_patient_id:
+        report.layout_warnings.append(
+            "the profile keeps PatientID, and it is used as the subject folder name: the original identifier is in the output paths"
+        )
+
+
+def _message(r: _core.FileResult, items: list[Item]) -> str | None:
+    """Ingest's words for a name two inputs would share, or one another file already has."""
+    if r.code != "duplicate-output":
+        return None
+    if r.other is not None:
+        return (
+            f"duplicate-output: would overwrite the output of {items[r.other].rel} "
+            "(same SOPInstanceUID and Modality); not written"
+        )
+    return f"duplicate-output: {r.name} already exists with other content; not overwritten"
 
 
 STAGING_PREFIX = ".fastdeid-staging-"
@@ -157,43 +213,57 @@ DRY_RUN_PREFIX = "fastdeid-dry-run-"
 
 
 @contextlib.contextmanager
-def _staging(dest: Path, dry_run: bool) -> Iterator[Path]:
-    """A fresh staging folder, locked for as long as this run lives, removed when it ends (Ctrl-C
-    included). First the folders of dead runs are removed: a SIGKILL leaves one behind, and its
-    lock went with the process. A dry run stages in the temporary folder, since it writes nothing
-    into DEST."""
-    parent = Path(tempfile.gettempdir()) if dry_run else dest
-    prefix = DRY_RUN_PREFIX if dry_run else STAGING_PREFIX
-    with contextlib.ExitStack() as cleanup:
+def _output_root(dest: Path, dry_run: bool) -> Iterator[Path]:
+    """DEST, made and cleared of what dead runs left; a dry run gets a temporary folder instead,
+    removed afterwards, since it writes nothing into DEST."""
+    if dry_run:
+        folder = Path(tempfile.mkdtemp(prefix=DRY_RUN_PREFIX))
         try:
-            parent.mkdir(parents=True, exist_ok=True)
-            # Holding the parent's lock while sweeping and creating closes the window between a
-            # new folder's creation and its lock, in which a concurrent sweep would take it for dead.
-            with _held(parent, blocking=True):
-                _sweep(parent, prefix)
-                with _ctrl_c_deferred():  # so that the folder cannot exist without its cleanup
-                    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-                    cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
-                cleanup.enter_context(_held(folder, blocking=False))
-        except OSError as exc:
-            raise UsageError(
-                f"{parent}: not-writable: cannot create the destination or its staging folder ({exc.strerror})"
-            ) from None
-        yield folder
-
-
-@contextlib.contextmanager
-def _ctrl_c_deferred() -> Iterator[None]:
-    """Holds SIGINT back from this thread for a few statements: a KeyboardInterrupt raised between
-    creating a folder and registering its removal would leave the folder behind."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        yield
+        dest.mkdir(parents=True, exist_ok=True)
+        _sweep(dest, STAGING_PREFIX)  # staging folders of ingests before fastdeid 0.2, when killed
+        _remove_dead_temporaries(dest / TEMP_FOLDER)
+        probe = tempfile.mkstemp(prefix=".fastdeid-probe-", dir=dest)
+        os.close(probe[0])
+        os.unlink(probe[1])
+    except OSError as exc:
+        raise UsageError(f"{dest}: not-writable: cannot create the destination ({exc.strerror})") from None
+    try:
+        yield dest
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        with contextlib.suppress(OSError):
+            (dest / TEMP_FOLDER).rmdir()  # empty unless a concurrent run is writing
+
+
+TEMP_NAME = re.compile(r"\.(\d+)-\d+\.fastdeid-tmp$")
+
+
+def _remove_dead_temporaries(folder: Path) -> None:
+    """Removes the temporary files of processes that are gone (a killed ingest's half-written
+    outputs); a live run's are kept."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        m = TEMP_NAME.search(entry.name)
+        if m is not None and not _alive(int(m.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _sweep(parent: Path, prefix: str) -> None:
@@ -265,96 +335,6 @@ def _log_path(path: str | os.PathLike[str]) -> Path:
         candidate = p.with_name(f"{p.stem}({n}){p.suffix}")
         n += 1
     return candidate
-
-
-def _place(
-    items: list[Item],
-    values: dict[int, tuple[dict[str, str | None], dict[str, str | None]]],
-    dest: Path,
-    group: str,
-    project: str,
-    staging: Path,
-    dry_run: bool,
-    subjects: SubjectMap | None,
-    report: IngestReport,
-    profile: Profile,
-) -> None:
-    taken: dict[Path, str] = {}
-    kept_patient_id = False
-    for n, item in enumerate(items):
-        if n not in values:
-            continue  # failed or skipped: already in the report
-        before, after = values[n]
-        labels = dict(item.labels)
-        if "subject" not in labels:
-            if subjects is not None:
-                labels["subject"] = subjects.code([before.get(k) for k in subjects.keys])
-            elif after.get("PatientID"):
-                labels["subject"] = after["PatientID"]  # type: ignore[assignment]
-                kept_patient_id |= after.get("PatientID") == before.get("PatientID")
-        labels.setdefault("session", session_label(after) or "")
-        labels.setdefault("acquisition", acquisition_label(after) or "")
-        missing = [level for level in ("subject", "session", "acquisition") if not labels.get(level)]
-        if missing:
-            hint = " (the profile removes PatientID: give --subject)" if "subject" in missing else ""
-            _fail(report, item, "no-label", f"cannot determine the {' and '.join(missing)} label{hint}")
-            continue
-        folder = (
-            dest
-            / safe(group)
-            / safe(project)
-            / safe(labels["subject"])
-            / safe(labels["session"])
-            / safe(labels["acquisition"])
-        )
-        named = (
-            render(list(profile.filenames), Path(item.rel).name, after, profile.compiled) if profile.filenames else None
-        )
-        # With templates a name always comes back: unmatched names were skipped before the run.
-        target = folder / (safe(named) if named is not None else file_name(after, Path(item.rel).name))
-        if target in taken:
-            _fail(
-                report,
-                item,
-                "duplicate-output",
-                f"would overwrite the output of {taken[target]} (same SOPInstanceUID and Modality); not written",
-            )
-            continue
-        if not dry_run and not _link(staging / f"{n}.dcm", target, report):
-            _fail(
-                report,
-                item,
-                "duplicate-output",
-                f"{target.relative_to(dest)} already exists with other content; not overwritten",
-            )
-            continue
-        taken[target] = item.rel
-        report.placed.append((item.rel, str(target.relative_to(dest))))
-    if kept_patient_id:
-        report.layout_warnings.append(
-            "the profile keeps PatientID, and it is used as the subject folder name: the original identifier is in the output paths"
-        )
-
-
-def _link(staged: Path, target: Path, report: IngestReport) -> bool:
-    """Gives a staged output its final name. A hard link never replaces a file, so an existing
-    output, an earlier or a concurrent run's, is compared instead: the same bytes mean this input
-    is already done (a rerun after an interrupt); other bytes are a collision (False)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(staged, target)
-    except FileExistsError:
-        if not filecmp.cmp(target, staged, shallow=False):
-            return False
-        report.resumed += 1
-    staged.unlink()
-    return True
-
-
-def _fail(report: IngestReport, item: Item, code: str, message: str) -> None:
-    report.ok -= 1
-    report.failed += 1
-    report.failures.append(Failure(str(item.src), code, f"{code}: {message}", None, None))
 
 
 def _save_mappings(folder: Path, rows: list[tuple[dict[str, str | None], dict[str, str | None]]]) -> None:

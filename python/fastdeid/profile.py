@@ -280,7 +280,14 @@ class Profile:
 
     def compiled_with_log(self, extra: tuple[str, ...] = ()) -> _core.CompiledProfile:
         """The profile compiled so that every file also reports its log rows: the log columns,
-        then the `extra` keywords (values an ingest needs for labels and maps)."""
+        then the `extra` keywords (values output names and an ingest's maps are made from).
+        Compiled once per `extra` and kept: a run compiles its profile once."""
+        cache: dict[tuple[str, ...], _core.CompiledProfile] = self.__dict__.setdefault("_compiled_with_log", {})
+        if extra not in cache:
+            cache[extra] = self._compile_with_log(extra)
+        return cache[extra]
+
+    def _compile_with_log(self, extra: tuple[str, ...]) -> _core.CompiledProfile:
         columns: list[dict[str, Any]] = [{**resolve(n, "").target, "flat": True} for n in LOG_UID_COLUMNS]
         seen = set(LOG_UID_COLUMNS)
         for rule in self.rules:

@@ -7,22 +7,20 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import _core
 from .errors import UsageError
-from .filenames import matches, render
-from .labels import file_name, safe
+from .job import BY_UID, CHUNK, Engine, Job, Planned
 from .log import TOOLKIT, DeidLog, LogDiskFull, Row
 from .profile import Profile, load_profile
 from .resume import Manifest, check_destination, file_id, is_finished, remove_stale_temporaries, write_manifest
 from .walk import NO_FILTERS, Filters, entries, has_dicom_name, output_name
 
-CHUNK = 256
 NOT_STARTED = "not started"  # the core's reason for files it did not start once the disk was full
 
 
@@ -167,45 +165,58 @@ def effective_jobs(jobs: int, files: int) -> tuple[int, str | None]:
     return max(1, min(wanted, files)), note
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run goes: the command line's options, and what `deid test` changes."""
+
+    jobs: int = 0  # worker threads, 0 = one per core
+    fsync: bool = True
+    deid_log: str | os.PathLike[str] | None = None  # else the profile's `deid-log:`
+    log_flavour: str = TOOLKIT
+    log_in_output: bool = False  # allow the deid log inside DST (deid test)
+    resume: bool = True
+    force: bool = False  # redo files a previous run finished
+    accept_no_meta: bool = False
+    name_by_uid: bool = False
+    filters: Filters = NO_FILTERS
+    pairs: Sequence[tuple[Any, Any]] | None = None  # (input, output) as str or Path, instead of walking SRC
+
+
 def run(
     src: str | os.PathLike[str],
     dst: str | os.PathLike[str],
     profile: str | os.PathLike[str] | Profile,
     jobs: int = 0,
     *,
-    fsync: bool = True,
+    options: RunOptions | None = None,
     progress: Callable[[Report], None] | None = None,
-    deid_log: str | os.PathLike[str] | None = None,
-    log_flavour: str = TOOLKIT,
-    pairs: list[Any] | None = None,  # (input, output) as str or Path
-    log_in_output: bool = False,
-    extra_columns: tuple[str, ...] = (),
-    on_result: Callable[[_core.FileResult], None] | None = None,
-    resume: bool = True,
-    force: bool = False,
-    accept_no_meta: bool = False,
-    rename: bool = True,
-    name_by_uid: bool = False,
-    filters: Filters = NO_FILTERS,
     on_plan: Callable[[int, bool], None] | None = None,
+    on_result: Callable[[_core.FileResult], None] | None = None,
+    **settings: Any,
 ) -> Report:
     """De-identifies every file under SRC into DST with PROFILE on JOBS threads (0 = all cores).
 
-    The deid log goes to `deid_log`, else to the profile's `deid-log:` path, if either is set.
-    With `filenames:` templates in the profile (and `rename`), each output is named by the first
-    template whose input-regex matches its input name, and inputs no template matches are skipped.
-    Otherwise `name_by_uid` names each output `<SOPInstanceUID>.<Modality>.dcm` from the
+    `options` (or its fields as keyword arguments, e.g. `deid_log=`, `force=True`) say how; see
+    :class:`RunOptions`. The deid log goes to `deid_log`, else to the profile's `deid-log:` path,
+    if either is set. With `filenames:` templates in the profile, each output is named by the
+    first template whose input-regex matches its input name, and inputs no template matches are
+    skipped. Otherwise `name_by_uid` names each output `<SOPInstanceUID>.<Modality>.dcm` from the
     de-identified values (input names often carry identifiers); by default outputs keep the
-    input's relative path. A rerun resumes (see resume.py); `force` redoes every file. Files
-    whose name does not say DICOM and that do not parse as DICOM are skipped as not DICOM.
-    `on_plan(n, done)` is told the number of files found, every 1,000 during the walk and once at its end.
-    Returns a :class:`Report`; a bad file is a failure in the report, never an exception.
+    input's relative path. Names are decided in the core before each output is written. A rerun
+    resumes (see resume.py); `force` redoes every file. Files whose name does not say DICOM and
+    that do not parse as DICOM are skipped as not DICOM. `on_plan(n, done)` is told the number
+    of files found, every 1,000 during the walk and once at its end; `progress(report)` is called
+    after each chunk and `on_result(result)` for each file. Returns a :class:`Report`; a bad file
+    is a failure in the report, never an exception.
     """
+    if jobs:
+        settings["jobs"] = jobs
+    opts = replace(options or RunOptions(), **settings)
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    if pairs is None:
-        the_plan = plan(src, dst, filters, on_plan)
+    if opts.pairs is None:
+        the_plan = plan(src, dst, opts.filters, on_plan)
     else:
-        the_plan = Plan([(os.fspath(s), os.fspath(d)) for s, d in pairs], os.fspath(src))
+        the_plan = Plan([(os.fspath(s), os.fspath(d)) for s, d in opts.pairs], os.fspath(src))
     todo = the_plan.pairs
     if on_plan is not None:
         on_plan(len(todo), True)
@@ -218,61 +229,48 @@ def run(
         message = f"duplicate-output: {os.path.basename(target)} is also the output of another input; not written"
         report.failures.append(Failure(path, "duplicate-output", message, None, None))
 
-    templates = prof.filenames if rename else ()
-    if templates:
-        named = [p for p in todo if matches(templates, os.path.basename(p[0]))]
-        report.skipped += len(todo) - len(named)
-        unnamed = {p[0] for p in named}
-        report.skips += [(p[0], "no filenames input-regex matches the file name") for p in todo if p[0] not in unnamed]
-        todo = named
-        extra_columns = tuple(dict.fromkeys(extra_columns + tuple(k for t in templates for k in t.keywords)))
-    elif name_by_uid:
-        extra_columns = tuple(dict.fromkeys((*extra_columns, "SOPInstanceUID", "Modality")))
-
-    log_path = deid_log if deid_log is not None else prof.deid_log
+    log_path = opts.deid_log if opts.deid_log is not None else prof.deid_log
     # The log re-identifies the output, so it stays out of the output tree unless the caller asks.
     log = (
-        DeidLog(log_path, prof.log_columns(), log_flavour, outside=None if log_in_output else Path(dst))
+        DeidLog(log_path, prof.log_columns(), opts.log_flavour, outside=None if opts.log_in_output else Path(dst))
         if log_path
         else None
     )
     root = the_plan.root
     relative = (lambda s: os.path.basename(s)) if the_plan.single_file else (lambda s: _relative(s, root))
+    out_root = (os.path.dirname(todo[0][1]) or os.curdir) if the_plan.single_file and todo else os.fspath(dst)
     try:
         if log is not None:
             log.open()  # a bad log path stops the run before anything is written
             report.written["deid log"] = str(log.path)
-        if resume and not the_plan.single_file and Path(src).is_dir():
-            todo, done = _resume(Path(src), Path(dst), prof, todo, log, relative, force)
+        if opts.resume and not the_plan.single_file and Path(src).is_dir():
+            todo, done = _resume(Path(src), Path(dst), prof, todo, log, relative, opts.force)
             report.ok = report.resumed = len(done)
-        threads, note = effective_jobs(jobs, len(todo))
+        threads, note = effective_jobs(opts.jobs, len(todo))
         if note:
             report.notes.append(note)
-        reporting = log is not None or bool(extra_columns)
-        compiled = prof.compiled_with_log(extra_columns) if reporting else prof.compiled
-        batch = _core.Batch(compiled, jobs=threads, fsync=fsync, accept_no_meta=accept_no_meta)
-        report.threads = batch.threads
-        width = prof.core_log_width
-        renaming = bool(templates) or name_by_uid
+        engine = Engine(
+            Job(
+                (),
+                prof,
+                out_root,
+                naming=BY_UID if opts.name_by_uid else None,
+                log=log is not None,
+                jobs=threads,
+                fsync=opts.fsync,
+                accept_no_meta=opts.accept_no_meta,
+            )
+        )
+        report.threads = engine.threads
+        inputs: list[Planned] = [(s, _name_below(d, out_root), None) for s, d in todo]
         started = time.perf_counter()
-        with _interrupts() as interrupted:
-            for i in range(0, len(todo), CHUNK):
+        with interrupts() as interrupted:
+            for i in range(0, len(inputs), CHUNK):
                 rows: list[Row] = []
-                for r in batch.process(todo[i : i + CHUNK]):
-                    _account(report, r)
-                    if renaming and r.status == "ok" and r.log_after is not None:
-                        values = dict(zip(extra_columns, r.log_after[width:]))
-                        planned = Path(r.dst).name
-                        name = (
-                            render(list(templates), Path(r.src).name, values, prof.compiled)
-                            if templates
-                            else file_name(values, planned)
-                        )
-                        _rename(r, safe(name or planned), report)
-                    if log is not None and r.log_before is not None:
-                        name = os.path.basename(r.src)
-                        after = prof.log_row(name, r.log_after[:width]) if r.log_after is not None else None
-                        rows.append((relative(r.src), prof.log_row(name, r.log_before[:width]), after))
+                for r in engine.process_planned(inputs[i : i + CHUNK], i):
+                    account(report, r, _collision(r))
+                    if log is not None and (logged := engine.log_rows(r)) is not None:
+                        rows.append((relative(r.src), *logged))
                     if on_result is not None:
                         on_result(r)
                 if log is not None:
@@ -295,8 +293,22 @@ def run(
     return report
 
 
+def _collision(r: _core.FileResult) -> str | None:
+    """`run`'s words for an output name another input of the run has."""
+    if r.code != "duplicate-output" or r.name is None:
+        return None
+    return f"duplicate-output: would overwrite {os.path.basename(r.name)}; not written"
+
+
+def _name_below(path: str, root: str) -> str:
+    """PATH as a `/`-separated name relative to ROOT (where the plan put it)."""
+    prefix = root.rstrip(os.sep) + os.sep
+    rel = path[len(prefix) :].lstrip(os.sep) if path.startswith(prefix) else os.path.relpath(path, root)
+    return rel.replace(os.sep, "/")
+
+
 @contextmanager
-def _interrupts() -> Iterator[Callable[[], bool]]:
+def interrupts() -> Iterator[Callable[[], bool]]:
     """Ctrl-C during a run: the files being processed are finished and logged, then the run stops
     (a rerun resumes). The core holds no Python state, so the chunk in flight always completes."""
     if threading.current_thread() is not threading.main_thread():
@@ -339,40 +351,16 @@ def _resume(
     return [p for p in pairs if p not in done], finished
 
 
-def _rename(r: _core.FileResult, name: str, report: Report) -> None:
-    """Gives a finished output its new name, in the same folder. The name is taken with a hard
-    link, which never replaces an existing file: a different file already there is a collision
-    (reported; neither is overwritten), an identical one is a resumed run's output."""
-    planned = Path(r.dst)
-    final = planned.parent / name
-    if final == planned:
-        return
-    try:
-        os.link(planned, final)
-    except FileExistsError:
-        if final.read_bytes() != planned.read_bytes():
-            report.ok -= 1
-            report.failed += 1
-            report.failures.append(
-                Failure(
-                    str(r.src),
-                    "duplicate-output",
-                    f"duplicate-output: would overwrite {final.name}; not written",
-                    None,
-                    None,
-                )
-            )
-    planned.unlink()
-
-
 def _relative(path: str, root: str) -> str:
     rel = path[len(root) :].lstrip(os.sep) if path.startswith(root) else os.path.basename(path)
     return rel.replace(os.sep, "/")
 
 
-def _account(report: Report, r: _core.FileResult) -> None:
+def account(report: Report, r: _core.FileResult, message: str | None = None) -> None:
+    """Counts one result into the report; `message` replaces the core's for a failure."""
     if r.status == "ok":
         report.ok += 1
+        report.resumed += r.already_done  # an identical output was already there (ingest reruns)
         report.bytes_in += r.bytes_in
         report.bytes_out += r.bytes_out
         report.warnings += [(r.src, w) for w in r.warnings]
@@ -392,4 +380,4 @@ def _account(report: Report, r: _core.FileResult) -> None:
         report.not_started += 1
     else:
         report.failed += 1
-        report.failures.append(Failure(str(r.src), r.code or "io", r.message or "", r.offset, r.tag_path))
+        report.failures.append(Failure(str(r.src), r.code or "io", message or r.message or "", r.offset, r.tag_path))

@@ -28,16 +28,22 @@
 pub mod actions;
 pub mod basic;
 pub mod batch;
+pub mod destination;
 pub mod dicom;
 pub mod error;
 #[doc(hidden)]
 pub mod invariants;
+pub mod job;
+pub mod naming;
 pub mod profile;
 pub mod rewrite;
 
 pub use actions::uid::UidOptions;
 pub use batch::{FileResult, Options, Runner, Status};
+pub use destination::{Destination, LocalTree, Placed};
 pub use dicom::Limits;
 pub use error::{Error, ErrorKind, Result};
+pub use job::{Input, Job, Source};
+pub use naming::Naming;
 pub use profile::Profile;
-pub use rewrite::{rewrite, Rewritten};
+pub use rewrite::{rewrite, rewrite_to, Rewritten};

@@ -195,45 +195,71 @@ pub struct Rewritten {
 /// De-identifies one object: parses `input`, runs `profile`, and writes the result to `out`.
 /// When nothing changes the input is copied byte for byte. A gzip-compressed input is written
 /// plain, and a repaired one (see [`crate::dicom::repair`]) as repaired, with its warnings.
+///
+/// # Errors
+/// The input does not parse, a rule fails, or writing fails.
 pub fn rewrite<I: Input + ?Sized, W: Sink>(
     input: &I,
     profile: &Profile,
     limits: &Limits,
     out: &mut W,
 ) -> Result<Rewritten> {
+    rewrite_to(input, profile, limits, |_| Ok(out)).map(|(done, _)| done)
+}
+
+/// Like [`rewrite`], but the output is opened only after the rules ran: `open` gets the log rows
+/// (the captured values, when the profile has log columns) and returns the writer, so the
+/// output's name can be decided from de-identified values before any byte is written. Returns
+/// what was done and the writer, everything written into it.
+///
+/// # Errors
+/// The input does not parse, a rule fails, `open` fails, or writing fails.
+pub fn rewrite_to<I, W, F>(input: &I, profile: &Profile, limits: &Limits, open_output: F) -> Result<(Rewritten, W)>
+where
+    I: Input + ?Sized,
+    W: Sink,
+    F: FnOnce(Option<&LogRows>) -> Result<W>,
+{
     let cached = Cached::new(input, HEAD_BYTES).map_err(|e| Error::at(ErrorKind::of_io(&e), 0, e.to_string()))?;
-    let mut done = open(&cached, limits, Rewrite { profile, out })?;
+    let (mut done, out) = open(&cached, limits, Rewrite { profile, open_output })?;
     done.bytes_in = input.len();
-    Ok(done)
+    Ok((done, out))
+}
+
+/// A writer borrowed for one rewrite.
+impl<W: Sink + ?Sized> Sink for &mut W {
+    fn file(&mut self) -> std::io::Result<Option<&mut std::fs::File>> {
+        (**self).file()
+    }
 }
 
 /// The first bytes of a file kept in memory while it is rewritten: the header of most files.
 const HEAD_BYTES: u64 = 64 * 1024;
 
-/// [`rewrite`] once the file is open.
-struct Rewrite<'p, 'w, W> {
+/// [`rewrite_to`] once the file is open.
+struct Rewrite<'p, F> {
     profile: &'p Profile,
-    out: &'w mut W,
+    open_output: F,
 }
 
-impl<W: Sink> Visit for Rewrite<'_, '_, W> {
-    type Output = Rewritten;
+impl<W: Sink, F: FnOnce(Option<&LogRows>) -> Result<W>> Visit for Rewrite<'_, F> {
+    type Output = (Rewritten, W);
 
-    fn document<I: Input + ?Sized>(self, input: &I, doc: &Document, notes: Notes) -> Result<Rewritten> {
-        let mut done = rewrite_document(input, doc, self.profile, self.out)?;
+    fn document<I: Input + ?Sized>(self, input: &I, doc: &Document, notes: Notes) -> Result<(Rewritten, W)> {
+        let (mut done, out) = rewrite_document(input, doc, self.profile, self.open_output)?;
         // A repaired or inflated file is not the input byte for byte, even when no rule changed it.
         done.changed |= notes.gzipped || !notes.warnings.is_empty();
         done.warnings = notes.warnings;
-        Ok(done)
+        Ok((done, out))
     }
 }
 
-fn rewrite_document<I: Input + ?Sized, W: Sink>(
-    input: &I,
-    doc: &Document,
-    profile: &Profile,
-    out: &mut W,
-) -> Result<Rewritten> {
+fn rewrite_document<I, W, F>(input: &I, doc: &Document, profile: &Profile, open_output: F) -> Result<(Rewritten, W)>
+where
+    I: Input + ?Sized,
+    W: Sink,
+    F: FnOnce(Option<&LogRows>) -> Result<W>,
+{
     let bytes_in = input.len();
     let (plan, log) = if let Some(buf) = &doc.inflated {
         let (state, log) = apply(profile, doc, buf.as_slice())?;
@@ -242,21 +268,24 @@ fn rewrite_document<I: Input + ?Sized, W: Sink>(
         let (state, log) = apply(profile, doc, input)?;
         (splices(&state, input)?, log)
     };
+    // Everything about the output is known now: it is opened only here.
+    let mut out = open_output(log.as_ref())?;
     if plan.is_empty() {
-        input.copy_to(0, bytes_in, out)?;
-        return Ok(Rewritten { bytes_in, bytes_out: bytes_in, changed: false, log, warnings: Vec::new() });
+        input.copy_to(0, bytes_in, &mut out)?;
+        let done = Rewritten { bytes_in, bytes_out: bytes_in, changed: false, log, warnings: Vec::new() };
+        return Ok((done, out));
     }
     let growth = |meta_only: bool| -> i64 {
         plan.iter().filter(|s| !meta_only || s.in_meta).map(|s| s.bytes.len() as i64 - (s.end - s.start) as i64).sum()
     };
     let bytes_out = match &doc.inflated {
         None => {
-            write_range(input, &plan, 0, bytes_in, out)?;
+            write_range(input, &plan, 0, bytes_in, &mut out)?;
             bytes_in.saturating_add_signed(growth(false))
         }
         Some(buf) => {
             let meta_end = doc.meta.end;
-            write_range(buf.as_slice(), plan.iter().filter(|s| s.in_meta), 0, meta_end, out)?;
+            write_range(buf.as_slice(), plan.iter().filter(|s| s.in_meta), 0, meta_end, &mut out)?;
             let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
             write_range(buf.as_slice(), plan.iter().filter(|s| !s.in_meta), meta_end, buf.len() as u64, &mut deflater)?;
             let mut stream = deflater.finish()?;
@@ -268,5 +297,5 @@ fn rewrite_document<I: Input + ?Sized, W: Sink>(
             meta_end.saturating_add_signed(growth(true)) + stream.len() as u64
         }
     };
-    Ok(Rewritten { bytes_in, bytes_out, changed: true, log, warnings: Vec::new() })
+    Ok((Rewritten { bytes_in, bytes_out, changed: true, log, warnings: Vec::new() }, out))
 }

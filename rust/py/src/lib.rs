@@ -1,13 +1,16 @@
 //! The thin `PyO3` binding of fastdeid-core: owned values cross, the GIL is released for all file
 //! work, and core errors become the exception classes of `fastdeid.errors` in one place.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fastdeid_core::dicom::dump::{dump_input, DumpOptions};
 use fastdeid_core::dicom::{FileInput, Tag};
-use fastdeid_core::{rewrite, Error, ErrorKind, Limits, Options, Profile, Runner, Status};
+use fastdeid_core::job::{self, Input, Source};
+use fastdeid_core::naming::{Hierarchy, Labels, NameTemplate, Naming, Piece, SubjectCodes};
+use fastdeid_core::{rewrite, Error, ErrorKind, Limits, LocalTree, Options, Placed, Profile, Runner};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -48,11 +51,17 @@ impl PyProfile {
     }
 }
 
-/// The outcome for one file of a batch.
+/// The outcome for one input of a job.
 #[pyclass(frozen, get_all, module = "fastdeid._core")]
 struct FileResult {
+    /// The input's position in the job.
+    index: usize,
+    /// The input's path, or its planned name when it came as bytes.
     src: String,
-    dst: String,
+    /// The output's relative name at the destination, once decided.
+    name: Option<String>,
+    /// The output's full path (destination + name), once decided.
+    dst: Option<String>,
     status: &'static str,
     code: Option<&'static str>,
     message: Option<String>,
@@ -61,18 +70,24 @@ struct FileResult {
     bytes_in: u64,
     bytes_out: u64,
     changed: bool,
+    /// The destination already held exactly this output (a rerun); nothing was written.
+    already_done: bool,
+    /// For `duplicate-output`: the index of the input whose output has the name.
+    other: Option<usize>,
     log_before: Option<Vec<Option<String>>>,
     log_after: Option<Vec<Option<String>>>,
     /// `code: message` for each repair the file needed (no patient values).
     warnings: Vec<String>,
 }
 
-impl From<fastdeid_core::FileResult> for FileResult {
-    fn from(r: fastdeid_core::FileResult) -> Self {
+impl FileResult {
+    fn new(r: job::FileResult, src: String, root: &Path) -> Self {
         // Plain strings: building a pathlib.Path per file costs more than the file's rewrite.
         let base = FileResult {
-            src: r.src.to_string_lossy().into_owned(),
-            dst: r.dst.to_string_lossy().into_owned(),
+            index: r.index,
+            src,
+            dst: r.name.as_ref().map(|n| root.join(n).to_string_lossy().into_owned()),
+            name: r.name,
             status: "ok",
             code: None,
             message: None,
@@ -81,25 +96,28 @@ impl From<fastdeid_core::FileResult> for FileResult {
             bytes_in: 0,
             bytes_out: 0,
             changed: false,
+            already_done: false,
+            other: None,
             log_before: None,
             log_after: None,
             warnings: Vec::new(),
         };
         match r.status {
-            Status::Ok(w) => {
+            job::Status::Ok(w, placed) => {
                 let (log_before, log_after) = w.log.map_or((None, None), |l| (Some(l.before), Some(l.after)));
                 FileResult {
                     bytes_in: w.bytes_in,
                     bytes_out: w.bytes_out,
                     changed: w.changed,
+                    already_done: placed == Placed::AlreadyThere,
                     log_before,
                     log_after,
                     warnings: w.warnings.iter().map(ToString::to_string).collect(),
                     ..base
                 }
             }
-            Status::Skipped(why) => FileResult { status: "skipped", message: Some(why.to_string()), ..base },
-            Status::Failed(e) => FileResult {
+            job::Status::Skipped(why) => FileResult { status: "skipped", message: Some(why.to_string()), ..base },
+            job::Status::Failed(e) => FileResult {
                 status: "failed",
                 code: Some(e.kind.code()),
                 message: Some(e.to_string()),
@@ -108,32 +126,100 @@ impl From<fastdeid_core::FileResult> for FileResult {
                 log_before: e.log_before,
                 ..base
             },
+            job::Status::Refused(refusal, log) => {
+                let (log_before, log_after) = log.map_or((None, None), |l| (Some(l.before), Some(l.after)));
+                FileResult {
+                    status: "failed",
+                    code: Some(refusal.code),
+                    message: Some(format!("{}: {}", refusal.code, refusal.message)),
+                    other: refusal.other,
+                    log_before,
+                    log_after,
+                    ..base
+                }
+            }
         }
     }
 }
 
-/// A worker pool bound to one profile, reused for every chunk of a run.
+/// One `filenames:` template as it crosses: input-regex, output pieces (`text`, `group` or
+/// `value`, with their text), and group name -> the group's rule as JSON.
+type TemplateArgs = (String, Vec<(String, String)>, HashMap<String, String>);
+
+/// A subject map as it crosses: keys, code prefix, zero-padded width, suffix, known (values, code).
+type SubjectArgs = (Vec<String>, String, usize, String, Vec<(Vec<String>, String)>);
+
+fn templates(py: Python<'_>, args: Vec<TemplateArgs>) -> PyResult<Vec<NameTemplate>> {
+    args.into_iter()
+        .map(|(regex, pieces, groups)| {
+            let pieces = pieces
+                .into_iter()
+                .map(|(kind, text)| match kind.as_str() {
+                    "text" => Ok(Piece::Text(text)),
+                    "group" => Ok(Piece::Group(text)),
+                    "value" => Ok(Piece::Value(text)),
+                    other => Err(pyo3::exceptions::PyValueError::new_err(format!("unknown template piece {other:?}"))),
+                })
+                .collect::<PyResult<Vec<_>>>()?;
+            NameTemplate::new(&regex, pieces, groups).map_err(|e| to_py(py, &e))
+        })
+        .collect()
+}
+
+/// A de-identification job into a local folder: one profile, one naming policy, a worker pool;
+/// inputs are given chunk after chunk, in order.
 #[pyclass(frozen, module = "fastdeid._core")]
-struct Batch {
+struct Job {
     runner: Runner,
-    profile: Arc<Profile>,
+    job: fastdeid_core::Job<LocalTree>,
 }
 
 #[pymethods]
-impl Batch {
+impl Job {
     #[new]
-    #[pyo3(signature = (profile, jobs=0, fsync=true, max_depth=64, accept_no_meta=false))]
+    #[pyo3(signature = (profile, destination, *, naming="as-given", columns=Vec::new(), templates=Vec::new(),
+                        group=String::new(), project=String::new(), subjects=None, replace=true, temp_folder=None, jobs=0,
+                        fsync=true, max_depth=64, accept_no_meta=false))]
+    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // keyword arguments from Python
     fn new(
         py: Python<'_>,
         profile: &PyProfile,
+        destination: PathBuf,
+        naming: &str,
+        columns: Vec<String>,
+        templates: Vec<TemplateArgs>,
+        group: String,
+        project: String,
+        subjects: Option<SubjectArgs>,
+        replace: bool,
+        temp_folder: Option<PathBuf>,
         jobs: usize,
         fsync: bool,
         max_depth: u32,
         accept_no_meta: bool,
     ) -> PyResult<Self> {
-        let options = Options { limits: Limits { max_depth, accept_no_meta, ..Limits::default() }, fsync };
-        let runner = Runner::new(jobs, options).map_err(|e| to_py(py, &e))?;
-        Ok(Batch { runner, profile: Arc::clone(&profile.inner) })
+        let templates = self::templates(py, templates)?;
+        let naming = match naming {
+            "as-given" => Naming::AsGiven,
+            "by-uid" => Naming::ByUid,
+            "templates" => Naming::Templates(templates),
+            "hierarchy" => Naming::Hierarchy(Box::new(Hierarchy {
+                group,
+                project,
+                subjects: subjects
+                    .map(|(keys, prefix, width, suffix, known)| SubjectCodes::new(keys, prefix, width, suffix, known)),
+                templates,
+            })),
+            other => return Err(pyo3::exceptions::PyValueError::new_err(format!("unknown naming policy {other:?}"))),
+        };
+        let limits = Limits { max_depth, accept_no_meta, ..Limits::default() };
+        let runner = Runner::new(jobs, Options { limits, fsync }).map_err(|e| to_py(py, &e))?;
+        let tree = match temp_folder {
+            Some(temp) => LocalTree::with_temp_folder(destination, fsync, temp),
+            None => LocalTree::new(destination, fsync),
+        };
+        let job = fastdeid_core::Job::new(Arc::clone(&profile.inner), naming, tree, limits, replace, &columns);
+        Ok(Job { runner, job })
     }
 
     #[getter]
@@ -141,13 +227,56 @@ impl Batch {
         self.runner.threads()
     }
 
-    /// De-identifies each (src, dst) pair in parallel with the GIL released.
+    /// The header keywords the naming policy reads (the job's `columns` must name them).
+    #[getter]
+    fn keywords(&self) -> Vec<String> {
+        self.job.naming().keywords()
+    }
+
+    /// De-identifies inputs `first`, `first + 1`, ... of the job in parallel with the GIL
+    /// released. Each input is (path or bytes, planned relative name, (subject, session,
+    /// acquisition) labels or None).
     #[allow(clippy::needless_pass_by_value)] // PyO3 extracts arguments into owned values
-    fn process(&self, py: Python<'_>, pairs: Vec<(PathBuf, PathBuf)>) -> Vec<FileResult> {
-        let results = py.detach(|| self.runner.process(&self.profile, &pairs));
-        results.into_iter().map(FileResult::from).collect()
+    fn process(
+        &self,
+        py: Python<'_>,
+        inputs: Vec<(Bound<'_, PyAny>, String, Option<LabelArgs>)>,
+        first: usize,
+    ) -> PyResult<Vec<FileResult>> {
+        let mut owned = Vec::with_capacity(inputs.len());
+        for (source, name, labels) in inputs {
+            let source = match source.cast::<PyBytes>() {
+                Ok(bytes) => Source::Bytes(bytes.as_bytes().to_vec()),
+                Err(_) => Source::Path(source.extract::<PathBuf>()?),
+            };
+            let labels = labels.map(|(subject, session, acquisition)| Labels { subject, session, acquisition });
+            owned.push(Input { source, name, labels: labels.unwrap_or_default() });
+        }
+        let results = py.detach(|| self.runner.process_job(&self.job, &owned, first));
+        let root = self.job.destination().root().to_path_buf();
+        Ok(results
+            .into_iter()
+            .map(|r| {
+                let src = match &owned[r.index - first].source {
+                    Source::Path(p) => p.to_string_lossy().into_owned(),
+                    Source::Bytes(_) => owned[r.index - first].name.clone(),
+                };
+                FileResult::new(r, src, &root)
+            })
+            .collect())
+    }
+
+    /// The subject map's codes, known and new, in the order they were made (empty without one).
+    fn subject_codes(&self) -> Vec<(Vec<String>, String)> {
+        match self.job.naming() {
+            Naming::Hierarchy(h) => h.subjects.as_ref().map(SubjectCodes::codes).unwrap_or_default(),
+            _ => Vec::new(),
+        }
     }
 }
+
+/// Labels fixed for one input: subject, session, acquisition.
+type LabelArgs = (Option<String>, Option<String>, Option<String>);
 
 /// De-identifies one Part 10 file held in memory.
 #[pyfunction]
@@ -233,6 +362,6 @@ mod _core {
     #[pymodule_export]
     use super::{
         apply_group_rule, deidentify_bytes, dictionary_entry, dictionary_keywords, dump, dump_partial, tag_for_keyword,
-        Batch, FileResult, PyProfile,
+        FileResult, Job, PyProfile,
     };
 }

@@ -1,0 +1,259 @@
+"""The job API: de-identify a list of inputs (files, or bytes with a name) with one profile into one
+destination, each output named by one naming policy decided in the core before the output is
+opened. `fastdeid run`, `deid test` and `ingest` are front ends over the same :class:`Engine`.
+
+    import fastdeid
+    from fastdeid.job import Input, Job
+
+    results = fastdeid.process(Job(
+        inputs=["in/a.dcm", Input(data=open("b.dcm", "rb").read(), name="sub/b.dcm")],
+        profile="minimal",
+        destination="out/",
+    ))
+    for r in results:
+        print(r.src, r.status, r.name, r.code)   # "in/a.dcm ok a.dcm None", "sub/b.dcm ok sub/b.dcm None"
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import _core
+from .errors import ProfileError
+from .labels import LABEL_KEYWORDS
+from .profile import Profile, load_profile
+from .subjects import SubjectMap
+from .walk import output_name
+
+FileResult = _core.FileResult
+# An input as the core takes it: path or bytes, planned relative name, (subject, session, acquisition).
+Planned = tuple[str | bytes, str, tuple[str | None, str | None, str | None] | None]
+CHUNK = 256  # inputs per core call: progress and Ctrl-C are handled between chunks
+
+AS_GIVEN = "as-given"  # the input's relative path (`a.dcm.gz` -> `a.dcm`)
+BY_UID = "by-uid"  # `<SOPInstanceUID>.<Modality>.dcm` from de-identified values, in the input's folder
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input: a file (`path`) or a Part 10 file in memory (`data`), and the relative name its
+    output is planned under (default: the file's name, `.gz` dropped). `subject`, `session` and
+    `acquisition` fix those labels of a :class:`Hierarchy`."""
+
+    path: str | os.PathLike[str] | None = None
+    data: bytes | None = None
+    name: str | None = None
+    subject: str | None = None
+    session: str | None = None
+    acquisition: str | None = None
+
+    def planned(self) -> str:
+        if self.name is not None:
+            return self.name
+        if self.path is None:
+            raise ValueError("an Input with data needs a name")
+        return output_name(os.path.basename(os.fspath(self.path)))
+
+    def labels(self) -> tuple[str | None, str | None, str | None] | None:
+        if self.subject is None and self.session is None and self.acquisition is None:
+            return None
+        return (self.subject, self.session, self.acquisition)
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """An ingest layout, `group/project/subject/session/acquisition/<file>`, with labels made from
+    de-identified values (subject = PatientID, or a code from `subjects` keyed by original values).
+    With a subject map the job runs on one worker, so that new codes are numbered in input order;
+    the map holds the new codes afterwards."""
+
+    group: str
+    project: str
+    subjects: SubjectMap | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """What to de-identify, with what, to where.
+
+    `naming`: None (the profile's `filenames:` templates if it has any, else the input's relative
+    name), `"by-uid"`, or a :class:`Hierarchy`. `log`: report each file's deid log rows.
+    `replace`: an output may replace a file already at its name (a `run` destination is the run's
+    own); otherwise an existing file is kept, and counts as this output when it has the same bytes.
+    `temp_folder`: where outputs are written before they get their names (on the destination's
+    file system); by default beside each output.
+    """
+
+    inputs: Sequence[Input | str | os.PathLike[str]]
+    profile: Profile | str | os.PathLike[str]
+    destination: str | os.PathLike[str]
+    naming: str | Hierarchy | None = None
+    log: bool = False
+    jobs: int = 0
+    fsync: bool = True
+    accept_no_meta: bool = False
+    replace: bool = True
+    temp_folder: str | os.PathLike[str] | None = None
+
+
+def process(job: Job) -> list[FileResult]:
+    """De-identifies every input of JOB and returns one result per input, in order.
+
+    Each result has `status` ("ok", "failed", "skipped"), `code` and `message` for failures (never
+    a patient value), `name` (the output's relative name) and `dst` (its path), `bytes_in`,
+    `bytes_out`, `warnings` (repairs), `already_done`, and with `log=True` the deid log's
+    `log_before`/`log_after` cells (see :meth:`Engine.log_rows` for full rows). A bad file is a
+    failed result, never an exception.
+
+    >>> import fastdeid
+    >>> results = fastdeid.process(fastdeid.Job(["in/a.dcm"], "minimal", "out/"))  # doctest: +SKIP
+    >>> [(r.status, r.name) for r in results]  # doctest: +SKIP
+    [('ok', 'a.dcm')]
+    """
+    engine = Engine(job)
+    inputs = [i if isinstance(i, Input) else Input(path=i) for i in job.inputs]
+    results: list[FileResult] = []
+    for chunk in engine.chunks(inputs):
+        results += chunk
+    return results
+
+
+class Engine:
+    """A job's compiled profile, naming policy and worker pool in the core, fed chunk after chunk."""
+
+    def __init__(self, job: Job, extra: tuple[str, ...] = ()) -> None:
+        self.profile = job.profile if isinstance(job.profile, Profile) else load_profile(job.profile)
+        prof = self.profile
+        naming, templates, keywords, kwargs = _naming(prof, job.naming)
+        extra = tuple(dict.fromkeys(keywords + extra))
+        self.width = prof.core_log_width
+        capture = job.log or bool(extra)
+        compiled = prof.compiled_with_log(extra) if capture else prof.compiled
+        # Cells are named so the core reads the values it names outputs by; the log's own cells
+        # are the first `width`, and their names never match a keyword.
+        columns = [f"\0log{i}" for i in range(self.width)] + list(extra) if capture else []
+        self.extra = extra
+        self.core = _core.Job(
+            compiled,
+            os.fspath(job.destination),
+            naming=naming,
+            columns=columns,
+            templates=templates,
+            replace=job.replace,
+            temp_folder=None if job.temp_folder is None else os.fspath(job.temp_folder),
+            # New subject codes are numbered in input order, as without a worker pool.
+            jobs=1 if isinstance(job.naming, Hierarchy) and job.naming.subjects is not None else job.jobs,
+            fsync=job.fsync,
+            accept_no_meta=job.accept_no_meta,
+            **kwargs,
+        )
+        self.subjects = job.naming.subjects if isinstance(job.naming, Hierarchy) else None
+
+    @property
+    def threads(self) -> int:
+        return self.core.threads
+
+    def process(self, inputs: Sequence[Input], first: int) -> list[FileResult]:
+        """De-identifies inputs `first`, `first + 1`, ... of the job (call in order)."""
+        return self.process_planned([(_source(i), i.planned(), i.labels()) for i in inputs], first)
+
+    def process_planned(self, inputs: Sequence[Planned], first: int) -> list[FileResult]:
+        """:meth:`process` for inputs already in the core's form (path or bytes, planned name,
+        labels): a front end with many small files builds these once, without an Input each."""
+        results = self.core.process(inputs, first)
+        if self.subjects is not None:
+            self.subjects.codes = {tuple(k): code for k, code in self.core.subject_codes()}
+        return results
+
+    def chunks(self, inputs: Sequence[Input], size: int = CHUNK) -> Iterator[list[FileResult]]:
+        for i in range(0, len(inputs), size):
+            yield self.process(inputs[i : i + size], i)
+
+    def values(self, r: FileResult) -> tuple[dict[str, str | None], dict[str, str | None]]:
+        """The extra keywords' values of a result, before and after the rules."""
+        before = dict(zip(self.extra, (r.log_before or [])[self.width :]))
+        after = dict(zip(self.extra, (r.log_after or [])[self.width :]))
+        return before, after
+
+    def log_rows(
+        self, r: FileResult, file_name: str | None = None
+    ) -> tuple[list[str | None], list[str | None] | None] | None:
+        """The deid log's before and after rows of a result (the after row is None for a file a
+        rule failed), or None when it has none. `file_name` is what `filenames:` groups match."""
+        if r.log_before is None:
+            return None
+        name = file_name if file_name is not None else os.path.basename(r.src)
+        before = self.profile.log_row(name, r.log_before[: self.width])
+        after = self.profile.log_row(name, r.log_after[: self.width]) if r.log_after is not None else None
+        return before, after
+
+
+def _source(i: Input) -> str | bytes:
+    if i.data is not None:
+        return i.data
+    if i.path is None:
+        raise ValueError("an Input needs a path or data")
+    return os.fspath(i.path)
+
+
+def _naming(
+    prof: Profile, naming: str | Hierarchy | None
+) -> tuple[str, list[tuple[str, list[tuple[str, str]], dict[str, str]]], tuple[str, ...], dict[str, Any]]:
+    """The core's naming arguments: policy, templates, keywords to capture, and its other options."""
+    templates = [_template(t) for t in prof.filenames]
+    template_keys = tuple(k for t in prof.filenames for k in t.keywords)
+    if isinstance(naming, Hierarchy):
+        kwargs: dict[str, Any] = {"group": naming.group, "project": naming.project}
+        keys: tuple[str, ...] = LABEL_KEYWORDS + template_keys
+        if naming.subjects is not None:
+            kwargs["subjects"] = _subjects(naming.subjects)
+            keys += naming.subjects.keys
+        return "hierarchy", templates, keys, kwargs
+    if templates:  # a profile's templates name the outputs whatever else is asked (as the reference)
+        return "templates", templates, template_keys, {}
+    if naming == BY_UID:
+        return BY_UID, [], ("SOPInstanceUID", "Modality"), {}
+    if naming in (None, AS_GIVEN):
+        return AS_GIVEN, [], (), {}
+    raise ValueError(f"unknown naming policy {naming!r}: None, {BY_UID!r} or a Hierarchy")
+
+
+def _template(t: Any) -> tuple[str, list[tuple[str, str]], dict[str, str]]:
+    """A `filenames:` template as the core takes it: input-regex, output pieces, group rules."""
+    import json
+
+    captures = set(t.regex.groupindex)
+    pieces: list[tuple[str, str]] = []
+    for literal, field, spec, conversion in string.Formatter().parse(t.output):
+        if literal:
+            pieces.append(("text", literal))
+        if field is None:
+            continue
+        if spec or conversion:
+            raise ProfileError(f"filenames output {t.output!r}: format specs and conversions are not supported")
+        pieces.append(("group" if field in captures else "value", field))
+    return t.regex.pattern, pieces, {name: json.dumps(rule) for name, rule in t.groups.items()}
+
+
+def _subjects(m: SubjectMap) -> tuple[list[str], str, int, str, list[tuple[list[str], str]]]:
+    """A subject map as the core takes it: keys, the code format as prefix + zero-padded width +
+    suffix, and the known codes."""
+    parsed = list(string.Formatter().parse(m.code_format))
+    fields = [(lit, f, spec) for lit, f, spec, _ in parsed if f is not None]
+    if len(fields) != 1 or fields[0][1] != "SubjectCode" or not _simple_int_spec(fields[0][2] or ""):
+        raise ProfileError(f"subject code format {m.code_format!r}: one {{SubjectCode}} with a width such as :04d")
+    head = "".join(lit for lit, f, _, _ in parsed[: [p[1] for p in parsed].index("SubjectCode") + 1])
+    tail = "".join(lit for lit, _, _, _ in parsed[[p[1] for p in parsed].index("SubjectCode") + 1 :])
+    spec = (fields[0][2] or "").removesuffix("d")
+    width = int(spec) if spec else 0
+    return list(m.keys), head, width, tail, [(list(k), code) for k, code in m.codes.items()]
+
+
+def _simple_int_spec(spec: str) -> bool:
+    """`d`, `0Nd` or nothing: the integer formats a subject code can be made with here."""
+    return re.fullmatch(r"(0\d+)?d?", spec) is not None
