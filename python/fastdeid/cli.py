@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from . import __version__, _core
 from .api import deidentify_bytes
 from .errors import DicomError, ProfileError, UsageError
-from .profile import builtin_names, load_profile
+from .profile import BASIC_OPTIONS, BasicOverrides, Profile, builtin_names, load_profile, require_key
 from .progress import Progress
 from .runner import Report, run
 from .walk import Filters
@@ -79,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="name outputs <SOPInstanceUID>.<Modality>.dcm from the de-identified values instead of keeping input names",
     )
+    _basic_options(p)
     _quiet_option(p)
     p.set_defaults(handler=_cmd_run)
 
@@ -98,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--session", help="session label (accepted for compatibility; outputs mirror SRC)")
     q.add_argument("--log-only", action="store_true", help="write only the log, as `fw deid test` does")
     _jobs_option(q)
+    _basic_options(q)
     _quiet_option(q)
     q.set_defaults(handler=_cmd_deid_test)
     q = dsub.add_parser("create", help="write a commented starter profile")
@@ -186,6 +189,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also apply it, in memory, to every DICOM file under DIR (default: pydicom's test files) and report the files it fails on",
     )
+    _basic_options(q)
     q.set_defaults(handler=_cmd_profile_validate)
     return parser
 
@@ -219,6 +223,42 @@ def _quiet_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress display (there is none when not a terminal)")
 
 
+def _basic_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("the Basic Profile (`--profile basic` or `base: basic`; docs/basic-profile.md)")
+    g.add_argument(
+        "--key-file",
+        metavar="PATH",
+        help="the project's secret key for pseudonyms, UIDs and date shifts (else $FASTDEID_KEY_FILE, else the"
+        " profile's key-file:; make one with `fastdeid key new PATH`)",
+    )
+    g.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME",
+        choices=BASIC_OPTIONS,
+        help="a PS3.15 option, repeatable: " + ", ".join(BASIC_OPTIONS),
+    )
+    g.add_argument(
+        "--allow-burned-in",
+        action="store_true",
+        help="also write files that may carry burned-in text (otherwise they are quarantined: not written, listed)",
+    )
+
+
+def _load(args: argparse.Namespace, name: str | os.PathLike[str], *, for_run: bool = True) -> Profile:
+    """Loads a profile with the command line's Basic Profile settings; a run needs the key now."""
+    overrides = BasicOverrides(
+        key_file=getattr(args, "key_file", None),
+        options=tuple(getattr(args, "option", None) or ()),
+        allow_burned_in=getattr(args, "allow_burned_in", False),
+    )
+    profile = load_profile(name, overrides)
+    if for_run:
+        require_key(profile)
+    return profile
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     if not args.de_identify and args.profile is None:
         raise UsageError(
@@ -227,7 +267,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             + " (`--profile none` copies files unchanged)"
         )
     profile_name = "minimal" if args.de_identify else args.profile
-    profile = load_profile(profile_name)
+    profile = _load(args, profile_name)
     if profile_name == "none":
         print("warning: --profile none: files are copied without de-identification", file=sys.stderr)
     progress = Progress.for_terminal(args.quiet)
@@ -293,7 +333,7 @@ def _cmd_deid_test(args: argparse.Namespace) -> int:
     src, dst = Path(args.src), Path(args.dst)
     if not src.is_dir():
         raise UsageError(f"{src}: not a folder")
-    profile = dataclasses.replace(load_profile(args.profile), deid_log=None, name="custom")
+    profile = dataclasses.replace(_load(args, args.profile), deid_log=None, name="custom")
     out = Path(tempfile.mkdtemp(prefix="fastdeid-deid-test-")) if args.log_only else dst
     try:
         found = plan(src, out)  # refuses DST inside SRC before anything is created
@@ -574,7 +614,9 @@ def _cmd_profile_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_profile_validate(args: argparse.Namespace) -> int:
-    prof = load_profile(Path(args.file))
+    if args.enhanced and not Path(args.enhanced).is_dir():
+        raise UsageError(f"{args.enhanced}: no such folder (--enhanced takes a folder of DICOM files)")
+    prof = _load(args, Path(args.file), for_run=args.enhanced is not None)
     print(f"{args.file}: valid profile {prof.name!r} with {len(prof.rules)} field rule(s)")
     if args.enhanced is None:
         return EXIT_OK
