@@ -20,9 +20,35 @@ pub use compile::{compile_document, Compiled, FilenameTemplate, RuleSummary};
 pub use keys::known_keys;
 pub use problem::{PathPart, Problem};
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+
+use crate::actions::strptime::{self, DateTime};
+
+/// Every problem as a JSON list of `{code, message, path, anchor}`.
+#[must_use]
+pub fn problems_json(problems: &[Problem]) -> String {
+    serde_json::to_string(problems).unwrap_or_default()
+}
+
+/// The current UTC time as `YYYYMMDDHHMMSS.ffffff`: the default moment relative date bounds are
+/// taken from.
+#[must_use]
+pub fn now_text() -> String {
+    let micros = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(0));
+    let epoch = strptime::days_from_civil(1970, 1, 1).unwrap_or(0);
+    let t = DateTime { days: epoch + micros.div_euclid(86_400_000_000), micros: micros.rem_euclid(86_400_000_000) };
+    strptime::format(t, defaults::DATETIME_FORMAT).unwrap_or_default()
+}
+
+/// Parses a moment written as [`now_text`] writes it.
+#[must_use]
+pub fn parse_now(text: &str) -> Option<DateTime> {
+    strptime::parse(text, defaults::DATETIME_FORMAT)
+}
 
 /// A value of the document, kept even when it does not have the type `T` the format wants, so that
 /// every problem of a document is found in one pass.

@@ -36,6 +36,14 @@ pub struct Problem {
     pub anchor: Anchor,
 }
 
+impl Problem {
+    /// A problem about the whole document.
+    #[must_use]
+    pub fn at_root(code: &'static str, message: impl Into<String>) -> Self {
+        Problem { code, message: message.into(), path: Vec::new(), anchor: Anchor::Value }
+    }
+}
+
 /// A path under construction, and the problems found so far.
 #[derive(Debug, Default)]
 pub struct Problems {
