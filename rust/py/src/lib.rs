@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use fastdeid_core::dicom::dump::{dump_input, DumpOptions};
 use fastdeid_core::dicom::{FileInput, Tag};
+use fastdeid_core::profile::document::{self, Problem};
 use fastdeid_core::{rewrite, Error, ErrorKind, Limits, Options, Profile, Runner, Status};
 use pyo3::prelude::*;
-use fastdeid_core::profile::document::{self, Problem};
 use pyo3::types::{PyBytes, PyTuple};
 
 /// Maps a core error to `fastdeid.errors.ProfileError` or `fastdeid.errors.DicomError`.
@@ -73,10 +73,7 @@ impl PyProfile {
     fn from_document(py: Python<'_>, doc_json: &str, name: &str, now: Option<&str>) -> PyResult<Self> {
         let now_text = now.map_or_else(document::now_text, str::to_string);
         let Some(moment) = document::parse_now(&now_text) else {
-            return Err(problems_to_py(
-                py,
-                &[Problem::at_root("bad-argument", "now must be YYYYMMDDHHMMSS.ffffff")],
-            ));
+            return Err(problems_to_py(py, &[Problem::at_root("bad-argument", "now must be YYYYMMDDHHMMSS.ffffff")]));
         };
         let compiled = document::compile_document(doc_json, name, moment).map_err(|p| problems_to_py(py, &p))?;
         let inner = compiled.profile().map_err(|e| to_py(py, &e))?;
@@ -138,7 +135,10 @@ fn document_keys() -> Vec<(&'static str, Vec<&'static str>)> {
 /// addresses nothing.
 #[pyfunction]
 #[allow(clippy::type_complexity)]
-fn resolve_name(py: Python<'_>, name: &str) -> PyResult<(String, &'static str, String, Option<u32>, Option<&'static str>)> {
+fn resolve_name(
+    py: Python<'_>,
+    name: &str,
+) -> PyResult<(String, &'static str, String, Option<u32>, Option<&'static str>)> {
     let a = document::resolve_name(name).map_err(|m| problems_to_py(py, &[Problem::at_root("bad-name", m)]))?;
     Ok((a.name.clone(), a.kind.as_str(), a.target_json(), a.tag, a.vr.map(fastdeid_core::dicom::Vr::as_str)))
 }

@@ -102,7 +102,8 @@ pub fn regex_address(pattern: &str) -> Result<Address, String> {
     if pattern.is_empty() {
         return Err("regex must be a non-empty string".into());
     }
-    Regex::new(&format!("^(?:{pattern})")).map_err(|e| format!("regex {pattern:?} does not compile: {}", one_line(&e)))?;
+    Regex::new(&format!("^(?:{pattern})"))
+        .map_err(|e| format!("regex {pattern:?} does not compile: {}", one_line(&e)))?;
     Ok(Address { name: pattern.to_string(), kind: AddressKind::Regex, steps: None, tag: None, vr: None })
 }
 
@@ -115,6 +116,9 @@ pub fn one_line(e: &regex::Error) -> String {
 
 /// Parses a field's `name:`.
 ///
+/// # Panics
+/// Never: the numbers parsed are the hex digits the patterns matched.
+///
 /// # Errors
 /// A one-line message when the name addresses nothing.
 pub fn resolve_name(raw: &str) -> Result<Address, String> {
@@ -122,10 +126,8 @@ pub fn resolve_name(raw: &str) -> Result<Address, String> {
     static TUPLE: OnceLock<Regex> = OnceLock::new();
     static PRIVATE: OnceLock<Regex> = OnceLock::new();
     let name = raw.trim();
-    let repeater = re(
-        &REPEATER,
-        r"^(?:0x)?([56]0)[Xx]{2}([0-9a-fA-F]{4})$|^\(\s*([56]0)[Xx]{2}\s*,\s*([0-9a-fA-F]{4})\s*\)$",
-    );
+    let repeater =
+        re(&REPEATER, r"^(?:0x)?([56]0)[Xx]{2}([0-9a-fA-F]{4})$|^\(\s*([56]0)[Xx]{2}\s*,\s*([0-9a-fA-F]{4})\s*\)$");
     if let Some(m) = repeater.captures(name) {
         let (high, element) = match m.get(1) {
             Some(h) => (h.as_str(), &m[2]),
@@ -146,8 +148,7 @@ pub fn resolve_name(raw: &str) -> Result<Address, String> {
     if let Some(m) = re(&TUPLE, r"^\(\s*([0-9a-fA-F]{4})\s*,\s*([0-9a-fA-F]{4})\s*\)$").captures(name) {
         return Ok(flat(name, AddressKind::Tag, hex(&format!("{}{}", &m[1], &m[2]))));
     }
-    let private =
-        re(&PRIVATE, r#"^\(\s*([0-9a-fA-F]{4})\s*,\s*"?([^\\"()]{0,64}?)"?\s*,\s*([0-9a-fA-F]{2})\s*\)$"#);
+    let private = re(&PRIVATE, r#"^\(\s*([0-9a-fA-F]{4})\s*,\s*"?([^\\"()]{0,64}?)"?\s*,\s*([0-9a-fA-F]{2})\s*\)$"#);
     if let Some(m) = private.captures(name) {
         let group = u16::try_from(hex(&m[1])).expect("four hex digits");
         let offset = u8::try_from(hex(&m[3])).expect("two hex digits");
@@ -209,7 +210,13 @@ fn path_address(name: &str) -> Result<Address, String> {
     if parts.len() % 2 == 0 {
         return Err(format!("{name}: a path must end on an element, not an item index"));
     }
-    Ok(Address { name: name.to_string(), kind: AddressKind::Path, steps: Some(steps), tag: Some(tag), vr: dict_vr(tag) })
+    Ok(Address {
+        name: name.to_string(),
+        kind: AddressKind::Path,
+        steps: Some(steps),
+        tag: Some(tag),
+        vr: dict_vr(tag),
+    })
 }
 
 /// The tag of a keyword, exact or in another case (as the reference corrects it).
@@ -229,7 +236,10 @@ mod tests {
     #[test]
     fn every_addressing_form_resolves() {
         let a = resolve_name("patientname").unwrap();
-        assert_eq!((a.name.as_str(), a.kind, a.tag, a.vr), ("PatientName", AddressKind::Keyword, Some(0x0010_0010), Some(Vr::PN)));
+        assert_eq!(
+            (a.name.as_str(), a.kind, a.tag, a.vr),
+            ("PatientName", AddressKind::Keyword, Some(0x0010_0010), Some(Vr::PN))
+        );
         assert_eq!(resolve_name("(0010,0020)").unwrap().tag, Some(0x0010_0020));
         assert_eq!(resolve_name("0x00100020").unwrap().kind, AddressKind::Tag);
         assert_eq!(resolve_name("60xx3000").unwrap().kind, AddressKind::Repeater);

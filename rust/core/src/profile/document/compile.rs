@@ -76,6 +76,9 @@ pub struct Compiled {
 
 impl Compiled {
     /// The canonical specification as JSON.
+    ///
+    /// # Panics
+    /// Never: the specification holds only strings, numbers and lists.
     #[must_use]
     pub fn spec_json(&self) -> String {
         serde_json::to_string(&self.spec).expect("the specification serialises")
@@ -149,7 +152,12 @@ fn flag(v: Option<&Lax<bool>>, name: &str, path: &[PathPart], p: &mut Problems) 
 pub fn compile_document(doc_json: &str, default_name: &str, now: DateTime) -> Result<Compiled, Vec<Problem>> {
     let mut p = Problems::default();
     let raw: Value = serde_json::from_str(doc_json).map_err(|e| {
-        vec![Problem { code: "bad-document", message: format!("not a JSON document: {e}"), path: Vec::new(), anchor: super::problem::Anchor::Value }]
+        vec![Problem {
+            code: "bad-document",
+            message: format!("not a JSON document: {e}"),
+            path: Vec::new(),
+            anchor: super::problem::Anchor::Value,
+        }]
     })?;
     let out = compile_value(&raw, default_name, now, &mut p);
     match out {
@@ -179,7 +187,11 @@ fn compile_value(raw: &Value, default_name: &str, now: DateTime, p: &mut Problem
     let dicom_path = key(&[], "dicom");
     let dicom = match &doc.dicom {
         None | Some(Lax::Bad(Value::Null)) => {
-            p.add("missing-key", &[], "a profile needs a `dicom:` section (use `dicom: {fields: []}` for one that changes nothing)");
+            p.add(
+                "missing-key",
+                &[],
+                "a profile needs a `dicom:` section (use `dicom: {fields: []}` for one that changes nothing)",
+            );
             None
         }
         Some(Lax::Bad(_)) => {
@@ -198,7 +210,8 @@ fn compile_value(raw: &Value, default_name: &str, now: DateTime, p: &mut Problem
 
 type DicomOut = (ProfileSpec, Vec<RuleSummary>, Vec<FilenameTemplate>, usize);
 
-fn compile_dicom(d: &Dicom, name: String, now: DateTime, path: &[PathPart], p: &mut Problems) -> Option<DicomOut> {
+/// What the field rules inherit from the section, checked.
+fn section<'a>(d: &'a Dicom, now: DateTime, path: &[PathPart], p: &mut Problems) -> Section<'a> {
     let insert = match &d.replace_with_insert {
         None => defaults::REPLACE_WITH_INSERT,
         Some(_) => flag(d.replace_with_insert.as_ref(), "replace-with-insert", path, p),
@@ -224,7 +237,7 @@ fn compile_dicom(d: &Dicom, name: String, now: DateTime, path: &[PathPart], p: &
         None => None,
         Some(r) => super::dates::range(r, "jitter-range", &key(path, "jitter-range"), false, p),
     };
-    let section = Section {
+    Section {
         insert,
         recurse,
         jitter_type,
@@ -235,12 +248,16 @@ fn compile_dicom(d: &Dicom, name: String, now: DateTime, path: &[PathPart], p: &
             increment: d.date_increment.as_ref(),
             now,
         },
-    };
+    }
+}
+
+fn compile_dicom(d: &Dicom, name: String, now: DateTime, path: &[PathPart], p: &mut Problems) -> Option<DicomOut> {
+    let section = section(d, now, path, p);
+    let recurse = section.recurse;
     let fields_path = key(path, "fields");
     let fields: &[Value] = match &d.fields {
-        None => &[],
+        None | Some(Lax::Bad(Value::Null)) => &[],
         Some(Lax::Ok(f)) => f,
-        Some(Lax::Bad(Value::Null)) => &[],
         Some(Lax::Bad(_)) => {
             p.add("bad-type", &fields_path, "`fields:` must be a list");
             &[]
@@ -283,8 +300,20 @@ fn compile_dicom(d: &Dicom, name: String, now: DateTime, path: &[PathPart], p: &
         name,
         salt: lax_string(d.salt.as_ref(), "salt", path, p).filter(|s| !s.is_empty()),
         hash_digits: whole(d.hash_digits.as_ref(), "hash-digits", defaults::HASH_DIGITS, true, path, p),
-        uid_prefix_fields: count(d.uid_prefix_fields.as_ref(), "uid-prefix-fields", defaults::UID_PREFIX_FIELDS, path, p),
-        uid_suffix_fields: count(d.uid_suffix_fields.as_ref(), "uid-suffix-fields", defaults::UID_SUFFIX_FIELDS, path, p),
+        uid_prefix_fields: count(
+            d.uid_prefix_fields.as_ref(),
+            "uid-prefix-fields",
+            defaults::UID_PREFIX_FIELDS,
+            path,
+            p,
+        ),
+        uid_suffix_fields: count(
+            d.uid_suffix_fields.as_ref(),
+            "uid-suffix-fields",
+            defaults::UID_SUFFIX_FIELDS,
+            path,
+            p,
+        ),
         uid_numeric_name: None,
         recurse_sequence: recurse,
         jitter_seed: jitter_seed(d.jitter_seed.as_ref(), path, p),
@@ -321,7 +350,11 @@ fn jitter_seed(v: Option<&Lax<String>>, path: &[PathPart], p: &mut Problems) -> 
         Lax::Bad(Value::Null) => None,
         _ => {
             let n = defaults::JITTER_SEED_MIN_CHARS;
-            p.add("bad-value", &key(path, "jitter-seed"), format!("jitter-seed must be a secret text of at least {n} characters"));
+            p.add(
+                "bad-value",
+                &key(path, "jitter-seed"),
+                format!("jitter-seed must be a secret text of at least {n} characters"),
+            );
             None
         }
     }
@@ -338,12 +371,18 @@ fn numeric_name(v: Option<&Lax<String>>, prefix_fields: usize, path: &[PathPart]
         }
     };
     let nodes: Vec<&str> = text.split('.').collect();
-    let valid = nodes.iter().all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n.len() == 1 || !n.starts_with('0')));
+    let valid = nodes
+        .iter()
+        .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n.len() == 1 || !n.starts_with('0')));
     let root = defaults::UID_ROOT_FLYWHEEL;
     if !valid {
         p.add("bad-value", &at, "uid-numeric-name must be a UID root such as '2.16.840.1.114570.2.2' (quoted)");
     } else if nodes.len() != prefix_fields {
-        p.add("bad-value", &at, format!("uid-numeric-name must have exactly uid-prefix-fields ({prefix_fields}) nodes"));
+        p.add(
+            "bad-value",
+            &at,
+            format!("uid-numeric-name must have exactly uid-prefix-fields ({prefix_fields}) nodes"),
+        );
     } else if text.starts_with(root) && *text != format!("{root}.2.2") {
         p.add("bad-value", &at, format!("a uid-numeric-name under {root} must be {root}.2.2"));
     } else {
@@ -372,7 +411,12 @@ fn patient_age(d: &Dicom, path: &[PathPart], p: &mut Problems) -> Option<AgeSpec
     Some(AgeSpec { format, units })
 }
 
-fn filename_templates(raw: &Lax<Vec<Value>>, dates: &SectionDates<'_>, path: &[PathPart], p: &mut Problems) -> Vec<FilenameTemplate> {
+fn filename_templates(
+    raw: &Lax<Vec<Value>>,
+    dates: &SectionDates<'_>,
+    path: &[PathPart],
+    p: &mut Problems,
+) -> Vec<FilenameTemplate> {
     let Lax::Ok(items) = raw else {
         p.add("bad-type", path, "filenames must be a list of {output, input-regex, groups} items");
         return Vec::new();
@@ -393,17 +437,29 @@ fn filename_templates(raw: &Lax<Vec<Value>>, dates: &SectionDates<'_>, path: &[P
         let Some(captures) = capture_names(regex, "filenames", &key(&at, "input-regex"), p) else { continue };
         for name in &captures {
             if dict::keywords().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
-                p.add("bad-regex", &key(&at, "input-regex"), format!("filenames input-regex group '{name}' is colliding with Dicom keywords"));
+                p.add(
+                    "bad-regex",
+                    &key(&at, "input-regex"),
+                    format!("filenames input-regex group '{name}' is colliding with Dicom keywords"),
+                );
             }
         }
-        let groups: Vec<GroupSpec> = group_rules(t.groups.as_ref(), &captures, "filenames", dates, &key(&at, "groups"), p);
+        let groups: Vec<GroupSpec> =
+            group_rules(t.groups.as_ref(), &captures, "filenames", dates, &key(&at, "groups"), p);
         let mut keywords = Vec::new();
         match template_vars(output) {
-            Err(m) => p.add("bad-template", &key(&at, "output"), format!("filenames output '{output}' is not a valid template: {m}")),
+            Err(m) => p.add(
+                "bad-template",
+                &key(&at, "output"),
+                format!("filenames output '{output}' is not a valid template: {m}"),
+            ),
             Ok(vars) => {
                 for var in vars.into_iter().filter(|v| !v.is_empty() && !captures.contains(v)) {
                     if dict::tag_for_keyword(&var).is_none() {
-                        let hint = did_you_mean(&var, captures.iter().map(String::as_str).chain(dict::keywords().map(|(k, _)| k)));
+                        let hint = did_you_mean(
+                            &var,
+                            captures.iter().map(String::as_str).chain(dict::keywords().map(|(k, _)| k)),
+                        );
                         p.add("bad-template", &key(&at, "output"), format!("filenames output variable {{{var}}} is neither a DICOM keyword nor a group of input-regex{hint}"));
                     } else {
                         keywords.push(var);
@@ -459,7 +515,9 @@ mod tests {
 
     #[test]
     fn defaults_are_applied() {
-        let c = compile_document(r#"{"dicom": {"fields": [{"name": "PatientID", "hash": true}]}}"#, "t", now()).ok().unwrap();
+        let c = compile_document(r#"{"dicom": {"fields": [{"name": "PatientID", "hash": true}]}}"#, "t", now())
+            .ok()
+            .unwrap();
         assert_eq!(c.spec.hash_digits, defaults::HASH_DIGITS);
         assert_eq!(c.spec.uid_prefix_fields, defaults::UID_PREFIX_FIELDS);
         assert_eq!(c.name, "t");

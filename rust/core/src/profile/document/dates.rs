@@ -99,13 +99,11 @@ fn bound(value: Option<&Value>, name: &str, path: &[PathPart], now: DateTime, p:
         Some(_) => "",
     };
     let when = if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
-        match strptime::parse(text, "%Y%m%d") {
-            Some(t) => t,
-            None => {
-                p.add("bad-value", path, format!("{name} '{text}' is not a valid date"));
-                return None;
-            }
-        }
+        let Some(t) = strptime::parse(text, "%Y%m%d") else {
+            p.add("bad-value", path, format!("{name} '{text}' is not a valid date"));
+            return None;
+        };
+        t
     } else if let Some(m) = relative.captures(text) {
         let amount: f64 = m[1].parse::<i64>().map_or(f64::NAN, |n| n as f64);
         let per = match &m[2] {
@@ -120,7 +118,11 @@ fn bound(value: Option<&Value>, name: &str, path: &[PathPart], now: DateTime, p:
         t
     } else {
         // An unquoted 20200301 is a YAML number: say how to write it, as the reference does.
-        p.add("bad-value", path, format!("{name} must be in either yyyymmdd or [+-]<amount><unit> format (quote it: '20200301')"));
+        p.add(
+            "bad-value",
+            path,
+            format!("{name} must be in either yyyymmdd or [+-]<amount><unit> format (quote it: '20200301')"),
+        );
         return None;
     };
     strptime::format(when, defaults::DATETIME_FORMAT)
@@ -151,13 +153,14 @@ pub fn range(value: &Lax<f64>, name: &str, path: &[PathPart], integer: bool, p: 
     Some(*v)
 }
 
-fn date_jitter(o: &DateOptions<'_>, path: &[PathPart], p: &mut Problems) -> Option<Option<DateJitterSpec>> {
+/// `jitter-date`'s parameters; `Ok(None)` without jitter, `Err` when a problem was recorded.
+fn date_jitter(o: &DateOptions<'_>, path: &[PathPart], p: &mut Problems) -> Result<Option<DateJitterSpec>, ()> {
     match o.jitter_date {
-        None | Some(Value::Bool(false) | Value::Null) => return Some(None),
+        None | Some(Value::Bool(false) | Value::Null) => return Ok(None),
         Some(Value::Bool(true)) => {}
         Some(_) => {
             p.add("bad-type", &key(path, "jitter-date"), "jitter-date must be true");
-            return None;
+            return Err(());
         }
     }
     let unit = match o.jitter_unit {
@@ -168,13 +171,14 @@ fn date_jitter(o: &DateOptions<'_>, path: &[PathPart], p: &mut Problems) -> Opti
     let Some(unit) = unit else {
         let names: Vec<&str> = JITTER_UNITS_MICROS.iter().map(|(n, _)| *n).collect();
         p.add("bad-value", &key(path, "jitter-unit"), format!("jitter-unit must be one of {}", names.join(", ")));
-        return None;
+        return Err(());
     };
     let default = Lax::Ok(defaults::DATE_JITTER_RANGE);
-    let rng = range(o.jitter_range.unwrap_or(&default), "jitter-range", &key(path, "jitter-range"), true, p)?;
-    let micros = JITTER_UNITS_MICROS.iter().find(|(n, _)| *n == unit).map(|(_, m)| *m)?;
+    let rng =
+        range(o.jitter_range.unwrap_or(&default), "jitter-range", &key(path, "jitter-range"), true, p).ok_or(())?;
+    let micros = JITTER_UNITS_MICROS.iter().find(|(n, _)| *n == unit).map_or(1, |(_, m)| *m);
     #[allow(clippy::cast_possible_truncation)] // whole units, as the reference takes them
-    Some(Some(DateJitterSpec { range: rng as i64, unit_micros: micros }))
+    Ok(Some(DateJitterSpec { range: rng as i64, unit_micros: micros }))
 }
 
 /// The canonical shift of an `increment-date` (`datetime == false`) or `increment-datetime` rule.
@@ -205,7 +209,9 @@ pub fn shift(
             p.add(
                 "missing-key",
                 path,
-                format!("{action} needs `date-increment` in the dicom section or `date-increment-override` on the field"),
+                format!(
+                    "{action} needs `date-increment` in the dicom section or `date-increment-override` on the field"
+                ),
             );
             None
         }
@@ -216,5 +222,5 @@ pub fn shift(
     if p.list.len() > before {
         return None;
     }
-    Some(ShiftSpec { format: format?, days: offset?, min, max, jitter: jitter? })
+    Some(ShiftSpec { format: format?, days: offset?, min, max, jitter: jitter.ok()? })
 }

@@ -89,7 +89,7 @@ pub fn did_you_mean<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) ->
     for k in known {
         let c: Vec<char> = k.chars().collect();
         let score = similarity(&w, &c);
-        if score >= 0.6 && best.is_none_or(|(b, _)| score > b) {
+        if score >= 0.6 && best.map_or(true, |(b, _)| score > b) {
             best = Some((score, k));
         }
     }

@@ -56,8 +56,26 @@ const UNWRITABLE_VRS: &[Vr] = &[Vr::SQ, Vr::AT, Vr::OB, Vr::OW, Vr::OF, Vr::OD, 
 /// `hash` is refused for these VRs (`docs/profiles.md#hash`); DS and IS too, because a hex digest
 /// is not a number and the reference crashes writing it (E14).
 const UNHASHABLE_VRS: &[Vr] = &[
-    Vr::AT, Vr::FL, Vr::FD, Vr::OB, Vr::OW, Vr::OF, Vr::OD, Vr::OL, Vr::OV, Vr::SL, Vr::SQ, Vr::SS, Vr::UL, Vr::UN,
-    Vr::US, Vr::UI, Vr::SV, Vr::UV, Vr::DS, Vr::IS,
+    Vr::AT,
+    Vr::FL,
+    Vr::FD,
+    Vr::OB,
+    Vr::OW,
+    Vr::OF,
+    Vr::OD,
+    Vr::OL,
+    Vr::OV,
+    Vr::SL,
+    Vr::SQ,
+    Vr::SS,
+    Vr::UL,
+    Vr::UN,
+    Vr::US,
+    Vr::UI,
+    Vr::SV,
+    Vr::UV,
+    Vr::DS,
+    Vr::IS,
 ];
 /// Study/Series/SOP Instance UID: `hashuid`, never `hash`.
 const UNHASHABLE_TAGS: &[u32] = &[0x0020_000D, 0x0020_000E, 0x0008_0018];
@@ -66,7 +84,20 @@ const UNHASHABLE_TAGS: &[u32] = &[0x0020_000D, 0x0020_000E, 0x0008_0018];
 const DATE_VRS: &[Vr] = &[Vr::DA, Vr::DT, Vr::LO, Vr::SH, Vr::CS, Vr::ST, Vr::LT, Vr::UT, Vr::UC];
 /// VRs numeric jitter cannot change (`docs/profiles.md#jitter`).
 const NOT_JITTERABLE_VRS: &[Vr] = &[
-    Vr::SQ, Vr::AT, Vr::OB, Vr::OW, Vr::OF, Vr::OD, Vr::OL, Vr::OV, Vr::UN, Vr::UI, Vr::DA, Vr::DT, Vr::TM, Vr::PN,
+    Vr::SQ,
+    Vr::AT,
+    Vr::OB,
+    Vr::OW,
+    Vr::OF,
+    Vr::OD,
+    Vr::OL,
+    Vr::OV,
+    Vr::UN,
+    Vr::UI,
+    Vr::DA,
+    Vr::DT,
+    Vr::TM,
+    Vr::PN,
     Vr::AS,
 ];
 
@@ -95,18 +126,31 @@ pub struct CompiledRule {
 /// Refuses unknown keys (with a suggestion) and keys not applied yet, at one level.
 pub fn check_keys(obj: &Map<String, Value>, level: &str, pending: &[&str], path: &[PathPart], p: &mut Problems) {
     let known = level_keys(level);
+    let label = if level == "document" { "top-level" } else { level };
     for k in obj.keys() {
         let at = key(path, k);
         if pending.contains(&k.as_str()) {
-            p.add_key("not-supported", &at, format!("{level} key '{k}' is not supported by this version of fastdeid yet"));
+            p.add_key(
+                "not-supported",
+                &at,
+                format!("{label} key '{k}' is not supported by this version of fastdeid yet"),
+            );
         } else if !known.contains(&k.as_str()) {
-            let elsewhere = if level == "document" { None } else { ["dicom", "document"].into_iter().find(|l| level_keys(l).contains(&k.as_str())) };
+            let elsewhere = if level == "document" {
+                None
+            } else {
+                ["dicom", "document"].into_iter().find(|l| level_keys(l).contains(&k.as_str()))
+            };
             match elsewhere {
                 Some(l) if l != level => {
                     let home = if l == "dicom" { "the `dicom:` level" } else { "the top level" };
-                    p.add_key("misplaced-key", &at, format!("'{k}' is not a {level} key: it belongs at {home}"));
+                    p.add_key("misplaced-key", &at, format!("'{k}' is not a {label} key: it belongs at {home}"));
                 }
-                _ => p.add_key("unknown-key", &at, format!("unknown {level} key '{k}'{}", did_you_mean(k, known.iter().copied()))),
+                _ => p.add_key(
+                    "unknown-key",
+                    &at,
+                    format!("unknown {label} key '{k}'{}", did_you_mean(k, known.iter().copied())),
+                ),
             }
         }
     }
@@ -120,7 +164,7 @@ fn type_name(v: &Value) -> String {
 }
 
 fn is_structural(tag: u32) -> bool {
-    tag == 0x0002_0010 || tag & 0xFFFF == 0 || tag >> 16 == 0xFFFE
+    tag == 0x0002_0010 || tag.trailing_zeros() >= 16 || tag >> 16 == 0xFFFE
 }
 
 /// The action keys present in a rule, in the reference's order.
@@ -137,108 +181,170 @@ pub fn field_rule(raw: &Value, s: &Section<'_>, path: &[PathPart], p: &mut Probl
     let before = p.list.len();
     check_keys(obj, "field", PENDING_FIELD_KEYS, path, p);
     let f: Field = serde_json::from_value(raw.clone()).ok()?;
-    let address = match (&f.name, &f.regex) {
-        (Some(name), None) => match name {
-            // YAML turns unquoted all-digit names into numbers, which the reference then applies to
-            // the wrong tag: refuse them.
-            Value::String(text) => resolve_name(text).map_err(|m| p.add("bad-name", &key(path, "name"), m)).ok(),
-            other => {
-                p.add("bad-name", &key(path, "name"), format!("field name {} is not a string; quote tag numbers, e.g. name: '00100030'", type_name(other)));
-                None
-            }
-        },
-        (None, Some(pattern)) => match pattern {
-            Value::String(text) => regex_address(text).map_err(|m| p.add("bad-regex", &key(path, "regex"), m)).ok(),
-            _ => {
-                p.add("bad-regex", &key(path, "regex"), "regex must be a non-empty string");
-                None
-            }
-        },
+    let address = rule_address(&f, path, p);
+    let shown = address.as_ref().map_or_else(|| "this rule".to_string(), |a| a.name.clone());
+    if let Some(a) = &address {
+        if s.recurse && matches!(a.kind, AddressKind::Path | AddressKind::Regex) {
+            p.add(
+                "bad-combination",
+                path,
+                format!("recurse-sequence cannot be combined with sequence paths or regex fields ({})", a.name),
+            );
+        }
+    }
+    let action = rule_action(obj, &shown, path, p)?;
+    let insert = match &f.replace_with_insert {
+        None => s.insert,
+        Some(Lax::Ok(b)) => *b,
+        Some(Lax::Bad(_)) => {
+            p.add(
+                "bad-type",
+                &key(path, "replace-with-insert"),
+                format!("replace-with-insert on {shown} must be true or false"),
+            );
+            s.insert
+        }
+    };
+    let address = address?;
+    if action != "keep" && address.tag.is_some_and(is_structural) {
+        p.add(
+            "structural",
+            path,
+            format!(
+                "{shown} defines the file's structure (transfer syntax, group length or item) and cannot be changed"
+            ),
+        );
+    }
+    let spec = action_spec(&f, &obj[action_key(obj, action)], action, &address, insert, s, path, p);
+    (p.list.len() == before).then_some(CompiledRule { spec, address })
+}
+
+/// The key a canonical action was written with (`keep` may have been written `identity`).
+fn action_key<'a>(obj: &Map<String, Value>, action: &'a str) -> &'a str {
+    if action == "keep" && !obj.contains_key("keep") {
+        "identity"
+    } else {
+        action
+    }
+}
+
+/// The element a rule addresses, from `name:` or `regex:`.
+fn rule_address(f: &Field, path: &[PathPart], p: &mut Problems) -> Option<Address> {
+    match (&f.name, &f.regex) {
+        // YAML turns unquoted all-digit names into numbers, which the reference then applies to
+        // the wrong tag: refuse them.
+        (Some(Value::String(text)), None) => {
+            resolve_name(text).map_err(|m| p.add("bad-name", &key(path, "name"), m)).ok()
+        }
+        (Some(other), None) => {
+            let shown = type_name(other);
+            let message = format!("field name {shown} is not a string; quote tag numbers, e.g. name: '00100030'");
+            p.add("bad-name", &key(path, "name"), message);
+            None
+        }
+        (None, Some(Value::String(text))) => {
+            regex_address(text).map_err(|m| p.add("bad-regex", &key(path, "regex"), m)).ok()
+        }
+        (None, Some(_)) => {
+            p.add("bad-regex", &key(path, "regex"), "regex must be a non-empty string");
+            None
+        }
         _ => {
             p.add("bad-name", path, "a field needs exactly one of `name:` or `regex:`");
             None
         }
-    };
-    let shown = address.as_ref().map_or_else(|| "this rule".to_string(), |a| a.name.clone());
-    if let Some(a) = &address {
-        if s.recurse && matches!(a.kind, AddressKind::Path | AddressKind::Regex) {
-            p.add("bad-combination", path, format!("recurse-sequence cannot be combined with sequence paths or regex fields ({})", a.name));
-        }
     }
+}
+
+/// The rule's one action (`identity` read as `keep`), and whether its options fit it.
+fn rule_action(obj: &Map<String, Value>, shown: &str, path: &[PathPart], p: &mut Problems) -> Option<&'static str> {
     let actions = present(obj, ACTIONS);
     let action = match actions.as_slice() {
         [] => {
-            p.add("no-action", path, format!("the rule for {shown} has no action; give one of {}", ACTIONS[..10].join(", ")));
+            let message = format!("the rule for {shown} has no action; give one of {}", ACTIONS[..10].join(", "));
+            p.add("no-action", path, message);
             None
         }
         [one] => Some(*one),
         several => {
-            p.add("several-actions", &key(path, several[1]), format!("the rule for {shown} has {} actions ({}); give exactly one", several.len(), several.join(", ")));
+            let (n, all) = (several.len(), several.join(", "));
+            let message = format!("the rule for {shown} has {n} actions ({all}); give exactly one");
+            p.add("several-actions", &key(path, several[1]), message);
             None
         }
     };
     for (option, users) in DATE_OPTIONS {
         if obj.contains_key(*option) && action.is_some_and(|a| !users.contains(&a)) {
-            p.add_key("bad-option", &key(path, option), format!("{option} on {shown} only applies to {}", users.join(" or ")));
+            let message = format!("{option} on {shown} only applies to {}", users.join(" or "));
+            p.add_key("bad-option", &key(path, option), message);
         }
     }
     let action = action?;
-    let value = &obj[action];
     if PENDING_ACTIONS.contains(&action) {
-        p.add_key("not-supported", &key(path, action), format!("action '{action}' on {shown} is not supported by this version of fastdeid yet"));
+        let message = format!("action '{action}' on {shown} is not supported by this version of fastdeid yet");
+        p.add_key("not-supported", &key(path, action), message);
         return None;
     }
-    if !matches!(action, "replace-with" | "regex-sub") && value != &Value::Bool(true) {
+    if !matches!(action, "replace-with" | "regex-sub") && obj[action] != Value::Bool(true) {
         p.add("bad-value", &key(path, action), format!("{action} on {shown} must be `true`"));
     }
-    let insert = match &f.replace_with_insert {
-        None => s.insert,
-        Some(Lax::Ok(b)) => *b,
-        Some(Lax::Bad(_)) => {
-            p.add("bad-type", &key(path, "replace-with-insert"), format!("replace-with-insert on {shown} must be true or false"));
-            s.insert
-        }
-    };
-    let address = address?;
-    let action = if action == "identity" { "keep" } else { action };
-    if action != "keep" && address.tag.is_some_and(is_structural) {
-        p.add("structural", path, format!("{shown} defines the file's structure (transfer syntax, group length or item) and cannot be changed"));
-    }
+    Some(if action == "identity" { "keep" } else { action })
+}
+
+/// The canonical rule for one action, with the checks of the action against the element's VR.
+#[allow(clippy::too_many_arguments)]
+fn action_spec(
+    f: &Field,
+    value: &Value,
+    action: &str,
+    address: &Address,
+    insert: bool,
+    s: &Section<'_>,
+    path: &[PathPart],
+    p: &mut Problems,
+) -> FieldSpec {
+    let shown = &address.name;
     let vr = address.vr;
     let vr_text = vr.map_or_else(|| "unknown".to_string(), |v| v.as_str().to_string());
     let here = key(path, action);
-    let mut spec = FieldSpec::new(&address, action);
+    let mut spec = FieldSpec::new(address, action);
     match action {
-        "hash" if vr.is_some_and(|v| UNHASHABLE_VRS.contains(&v)) || address.tag.is_some_and(|t| UNHASHABLE_TAGS.contains(&t)) => {
+        "hash"
+            if vr.is_some_and(|v| UNHASHABLE_VRS.contains(&v))
+                || address.tag.is_some_and(|t| UNHASHABLE_TAGS.contains(&t)) =>
+        {
             let hint = if vr == Some(Vr::UI) { "; use hashuid for UIDs" } else { "" };
             p.add("vr-mismatch", &here, format!("hash cannot be applied to {shown} (VR {vr_text}){hint}"));
         }
         "hashuid" if vr.is_some_and(|v| v != Vr::UI) => {
-            p.add("vr-mismatch", &here, format!("hashuid needs a UID (VR UI); {shown} has VR {vr_text}: use hash, replace-with or remove"));
+            let message =
+                format!("hashuid needs a UID (VR UI); {shown} has VR {vr_text}: use hash, replace-with or remove");
+            p.add("vr-mismatch", &here, message);
         }
         "increment-date" | "increment-datetime" => {
             if vr.is_some_and(|v| !DATE_VRS.contains(&v)) {
                 p.add("vr-mismatch", &here, format!("{action} needs a date (VR DA or DT); {shown} has VR {vr_text}"));
             }
-            spec.shift = dates::shift(action, &date_options(&f), &s.dates, path, p);
+            spec.shift = dates::shift(action, &date_options(f), &s.dates, path, p);
         }
         "jitter" => {
             if vr.is_some_and(|v| NOT_JITTERABLE_VRS.contains(&v)) {
                 p.add("vr-mismatch", &here, format!("jitter cannot be applied to {shown} (VR {vr_text})"));
             }
-            spec.jitter = jitter(&f, s, path, p);
+            spec.jitter = jitter(f, s, path, p);
         }
         "regex-sub" => spec.cases = regex_sub(value, &s.dates, &here, p),
-        "replace-with" if value.is_null() => spec.action = "keep".into(), // the reference does nothing for `replace-with: null`
+        // The reference does nothing for `replace-with: null`.
+        "replace-with" if value.is_null() => spec.action = "keep".into(),
         "replace-with" => {
-            check_replacement(&address, value, insert, &here, p);
+            check_replacement(address, value, insert, &here, p);
             spec.action = "replace".into();
             spec.value = Some(value.clone());
             spec.insert = insert;
         }
         _ => {}
     }
-    (p.list.len() == before).then_some(CompiledRule { spec, address })
+    spec
 }
 
 fn date_options(f: &Field) -> DateOptions<'_> {
@@ -267,7 +373,13 @@ fn jitter(f: &Field, s: &Section<'_>, path: &[PathPart], p: &mut Problems) -> Op
     };
     let default = Lax::Ok(s.jitter_range.unwrap_or(defaults::JITTER_RANGE));
     let integer = jtype == Some("int");
-    let range = dates::range(f.jitter_range.as_ref().unwrap_or(&default), "jitter-range", &key(path, "jitter-range"), integer, p);
+    let range = dates::range(
+        f.jitter_range.as_ref().unwrap_or(&default),
+        "jitter-range",
+        &key(path, "jitter-range"),
+        integer,
+        p,
+    );
     let mut bound = |v: &Option<Lax<f64>>, name: &str| match v {
         None => Some(None),
         Some(Lax::Ok(x)) => Some(Some(*x)),
@@ -320,11 +432,19 @@ fn check_replacement(address: &Address, value: &Value, insert: bool, path: &[Pat
     if UNWRITABLE_VRS.contains(&vr) {
         p.add("vr-mismatch", path, format!("replace-with on {name} (VR {vr}) is not supported", vr = vr.as_str()));
     } else if BINARY_NUMBER_VRS.contains(&vr) && !values.iter().all(|v| is_number(v)) {
-        p.add("vr-mismatch", path, format!("Incorrect value type for Dicom element {name} (VR={}): needs a number", vr.as_str()));
+        p.add(
+            "vr-mismatch",
+            path,
+            format!("Incorrect value type for Dicom element {name} (VR={}): needs a number", vr.as_str()),
+        );
     } else if let Some(limit) = max_len(vr) {
         // The reference writes such values with a warning only; they make the file invalid (E6).
         if values.iter().any(|v| value_text(v).chars().count() > limit) {
-            p.add("too-long", path, format!("replace-with on {name}: a {} value is at most {limit} characters", vr.as_str()));
+            p.add(
+                "too-long",
+                path,
+                format!("replace-with on {name}: a {} value is at most {limit} characters", vr.as_str()),
+            );
         }
     }
 }
@@ -398,11 +518,19 @@ fn regex_sub(raw: &Value, dates: &SectionDates<'_>, path: &[PathPart], p: &mut P
         let groups = group_rules(case.groups.as_ref(), &captures, "regex-sub", dates, &key(&at, "groups"), p);
         let rule_names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
         match template_vars(output) {
-            Err(m) => p.add("bad-template", &key(&at, "output"), format!("regex-sub output '{output}' is not a valid template: {m}")),
+            Err(m) => p.add(
+                "bad-template",
+                &key(&at, "output"),
+                format!("regex-sub output '{output}' is not a valid template: {m}"),
+            ),
             Ok(vars) => {
                 for var in vars {
                     if !captures.contains(&var) && !rule_names.contains(&var.as_str()) {
-                        p.add("bad-template", &key(&at, "output"), format!("regex-sub output variable {{{var}}} is neither a named group nor a group rule"));
+                        p.add(
+                            "bad-template",
+                            &key(&at, "output"),
+                            format!("regex-sub output variable {{{var}}} is neither a named group nor a group rule"),
+                        );
                     }
                 }
             }
@@ -433,7 +561,14 @@ pub fn group_rules(
     items.iter().enumerate().filter_map(|(i, g)| group_rule(g, captures, what, dates, &index(path, i), p)).collect()
 }
 
-fn group_rule(raw: &Value, captures: &[String], what: &str, dates: &SectionDates<'_>, path: &[PathPart], p: &mut Problems) -> Option<GroupSpec> {
+fn group_rule(
+    raw: &Value,
+    captures: &[String],
+    what: &str,
+    dates: &SectionDates<'_>,
+    path: &[PathPart],
+    p: &mut Problems,
+) -> Option<GroupSpec> {
     let rule: Option<GroupRule> = match raw {
         Value::Object(obj) => {
             check_keys(obj, "group", &[], path, p);
@@ -454,7 +589,15 @@ fn group_rule(raw: &Value, captures: &[String], what: &str, dates: &SectionDates
             return None;
         }
         several => {
-            p.add("several-actions", &key(path, several[1]), format!("{what} group '{name}' has {} actions ({}); give exactly one", several.len(), several.join(", ")));
+            p.add(
+                "several-actions",
+                &key(path, several[1]),
+                format!(
+                    "{what} group '{name}' has {} actions ({}); give exactly one",
+                    several.len(),
+                    several.join(", ")
+                ),
+            );
             return None;
         }
     };
@@ -468,7 +611,14 @@ fn group_rule(raw: &Value, captures: &[String], what: &str, dates: &SectionDates
         // Not a capture group: the rule reads the record's field of that name (a dry run).
         spec.field = dict::tag_for_keyword(&name).map(|t: Tag| t.0);
         if spec.field.is_none() {
-            p.add("bad-name", &key(path, "name"), format!("{what} group '{name}' is neither a named group of input-regex nor a DICOM keyword{}", did_you_mean(&name, captures.iter().map(String::as_str).chain(dict::keywords().map(|(k, _)| k)))));
+            p.add(
+                "bad-name",
+                &key(path, "name"),
+                format!(
+                    "{what} group '{name}' is neither a named group of input-regex nor a DICOM keyword{}",
+                    did_you_mean(&name, captures.iter().map(String::as_str).chain(dict::keywords().map(|(k, _)| k)))
+                ),
+            );
             return None;
         }
     }
@@ -477,7 +627,11 @@ fn group_rule(raw: &Value, captures: &[String], what: &str, dates: &SectionDates
             Value::String(s) => spec.value = Some(s.clone()),
             Value::Number(n) => spec.value = Some(n.to_string()),
             _ => {
-                p.add("bad-type", &key(path, action), format!("replace-with on {what} group '{name}' must be text or a number"));
+                p.add(
+                    "bad-type",
+                    &key(path, action),
+                    format!("replace-with on {what} group '{name}' must be text or a number"),
+                );
                 return None;
             }
         },
