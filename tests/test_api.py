@@ -59,7 +59,10 @@ def test_deidentify_dataset_returns_a_new_dataset() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("dicom:\n  fields:\n    - name: PatientID\n      remove: false\n", ":4:15: remove on PatientID must be `true`"),
+        (
+            "dicom:\n  fields:\n    - name: PatientID\n      remove: false\n",
+            ":4:15: remove on PatientID must be `true`",
+        ),
         (
             "dicom:\n  fields:\n    - name: 00100030\n      remove: true\n",
             ":3:13: field name 32792 is not a string; quote tag numbers",

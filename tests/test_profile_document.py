@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import pickle
-import typing
 from pathlib import Path
 
 import pytest
-from conftest import PYDICOM_FILES
 
 import fastdeid
+from conftest import PYDICOM_FILES
 from fastdeid import _core
 from fastdeid.profile import DOCUMENT_TYPES
 
@@ -25,7 +24,7 @@ def test_the_python_document_types_are_the_core_definition() -> None:
     core = dict(_core.document_keys())
     assert set(core) == set(DOCUMENT_TYPES)
     for level, typed in DOCUMENT_TYPES.items():
-        assert set(typing.get_type_hints(typed)) == set(core[level]), level
+        assert set(typed.__annotations__) == set(core[level]), level
 
 
 def test_a_key_missing_from_the_definition_is_refused(tmp_path: Path) -> None:
@@ -45,9 +44,17 @@ def test_a_pickled_profile_gives_identical_outputs(name: str) -> None:
     assert compiled.summary() == profile.compiled.summary()
     for file in FILES:
         data = (PYDICOM_FILES / file).read_bytes()
-        expected = fastdeid.deidentify_bytes(data, profile)
-        assert fastdeid.deidentify_bytes(data, again) == expected
-        assert _core.deidentify_bytes(data, compiled) == expected
+        expected = _outcome(data, profile.compiled)
+        assert _outcome(data, again.compiled) == expected
+        assert _outcome(data, compiled) == expected
+
+
+def _outcome(data: bytes, compiled: _core.CompiledProfile) -> bytes | str:
+    """The output, or the error (a file the profile cannot de-identify fails the same way)."""
+    try:
+        return _core.deidentify_bytes(data, compiled)
+    except fastdeid.DicomError as exc:
+        return str(exc)
 
 
 def test_a_profile_built_from_a_specification_pickles_too() -> None:

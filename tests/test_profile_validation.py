@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import profile_error
 
+from conftest import profile_error
 from fastdeid import ProfileError, load_profile
 from fastdeid.cli import main
 

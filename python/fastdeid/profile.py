@@ -48,9 +48,7 @@ GroupRuleDoc = TypedDict(
     },
     total=False,
 )
-RegexSubDoc = TypedDict(
-    "RegexSubDoc", {"input-regex": str, "output": str, "groups": "list[GroupRuleDoc]"}, total=False
-)
+RegexSubDoc = TypedDict("RegexSubDoc", {"input-regex": str, "output": str, "groups": "list[GroupRuleDoc]"}, total=False)
 FilenamesDoc = TypedDict(
     "FilenamesDoc", {"output": str, "input-regex": str, "groups": "list[GroupRuleDoc]"}, total=False
 )
@@ -348,7 +346,7 @@ def _load_yaml(text: str) -> tuple[Any, Marks]:
         marks[()] = (start, start)
         return _node_value(loader, node, (), marks), marks
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
 
 
 def _place(node: yaml.Node) -> tuple[int, int]:
@@ -360,7 +358,7 @@ def _node_value(loader: yaml.SafeLoader, node: yaml.Node, path: tuple[str | int,
         loader.flatten_mapping(node)  # `<<:` merge keys
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = _json_key(loader.construct_object(key_node, deep=True))  # type: ignore[no-untyped-call]
+            key = _json_key(loader.construct_object(key_node, deep=True))
             marks[(*path, key)] = (_place(key_node), _place(value_node))
             out[key] = _node_value(loader, value_node, (*path, key), marks)
         return out
@@ -370,7 +368,7 @@ def _node_value(loader: yaml.SafeLoader, node: yaml.Node, path: tuple[str | int,
             marks[(*path, i)] = (_place(item), _place(item))
             items.append(_node_value(loader, item, (*path, i), marks))
         return items
-    value = loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    value = loader.construct_object(node, deep=True)
     if isinstance(value, (date, datetime)):
         return value.isoformat()  # an unquoted date: the core sees the text
     if isinstance(value, bytes):
@@ -426,10 +424,9 @@ def _compile(doc: Any, source: str, marks: Marks | None = None) -> Profile:
 
 def _field_rule(spec: dict[str, Any], rule: dict[str, Any]) -> FieldRule:
     target = {"path": spec["path"]} if "path" in spec else {"regex": spec["regex"]}
-    action = {"replace": "replace-with"}.get(spec["action"], spec["action"])
     return FieldRule(
         Address(rule["name"], rule["kind"], target, rule["tag"], rule["vr"]),
-        action,
+        rule["action"],
         value=spec["value"],
         insert=spec["insert"],
         shift=spec["shift"],

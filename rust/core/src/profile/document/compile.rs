@@ -24,7 +24,7 @@ pub struct RuleSummary {
     pub tag: Option<u32>,
     /// The leaf's dictionary VR, when known.
     pub vr: Option<&'static str>,
-    /// The canonical action.
+    /// The action as the document names it (`keep` for `identity` and `replace-with: null`).
     pub action: String,
 }
 
@@ -293,7 +293,8 @@ fn compile_dicom(d: &Dicom, name: String, now: DateTime, path: &[PathPart], p: &
             kind: a.kind.as_str(),
             tag: a.tag,
             vr: a.vr.map(crate::dicom::Vr::as_str),
-            action: s.action.clone(),
+            // The action as the document names it.
+            action: if s.action == "replace" { "replace-with".into() } else { s.action.clone() },
         })
         .collect();
     let spec = ProfileSpec {

@@ -269,7 +269,7 @@ fn rule_action(obj: &Map<String, Value>, shown: &str, path: &[PathPart], p: &mut
         several => {
             let (n, all) = (several.len(), several.join(", "));
             let message = format!("the rule for {shown} has {n} actions ({all}); give exactly one");
-            p.add("several-actions", &key(path, several[1]), message);
+            p.add_key("several-actions", &key(path, several[1]), message);
             None
         }
     };
@@ -589,7 +589,7 @@ fn group_rule(
             return None;
         }
         several => {
-            p.add(
+            p.add_key(
                 "several-actions",
                 &key(path, several[1]),
                 format!(
