@@ -83,7 +83,14 @@ def test_document_problems_carry_their_paths() -> None:
     assert problem["path"] == ["dicom", "fields", 0, "hashuid"]
 
 
-def test_pass_through_keys_are_accepted_and_stored() -> None:
+def test_pass_through_keys_are_accepted_and_stored(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("base: basic\noptions: [retain-dates]\nkey-file: k.txt\ndicom:\n  fields: []\n")
+    profile = fastdeid.load_profile(path)
+    assert (profile.base, profile.options, profile.key_file) == ("basic", ("retain-dates",), "k.txt")
+
+
+def test_pass_through_keys_reach_the_summary() -> None:
     doc = '{"base": "basic", "options": ["retain-dates"], "key-file": "k.txt", "dicom": {"fields": []}}'
     summary = _core.CompiledProfile.from_document(doc, "t").summary() or ""
     assert '"base":"basic"' in summary and '"options":["retain-dates"]' in summary and '"key_file":"k.txt"' in summary

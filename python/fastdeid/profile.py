@@ -212,6 +212,10 @@ class Profile:
     spec: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     filenames: tuple[Any, ...] = ()  # output-name templates (fastdeid.filenames.FilenameTemplate)
     implicit_keeps: int = 0  # keep rules added for keywords only `filenames:` outputs use (the last rules)
+    # Accepted and stored, not acted on here: the front end that supports them applies them.
+    base: str | None = None  # `base:`, a built-in profile this one extends
+    options: tuple[str, ...] = ()  # `options:` of the base profile
+    key_file: str | None = None  # `key-file:`
 
     @property
     def digest(self) -> str:
@@ -419,6 +423,9 @@ def _compile(doc: Any, source: str, marks: Marks | None = None) -> Profile:
         spec=spec,
         filenames=tuple(_filename_template(t) for t in summary["filenames"]),
         implicit_keeps=summary["implicit_keeps"],
+        base=summary["base"],
+        options=tuple(summary["options"]),
+        key_file=summary["key_file"],
     )
 
 
