@@ -29,5 +29,5 @@ def resolve(raw: str, where: str) -> Address:
     try:
         name, kind, target, tag, vr = _core.resolve_name(raw)
     except ProfileError as exc:
-        raise ProfileError(f"{where}: {exc}" if where else str(exc)) from None
+        raise ProfileError(f"{where}: {exc}" if where else str(exc), exc.code) from None
     return Address(name, kind, json.loads(target), tag, vr)

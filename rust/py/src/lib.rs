@@ -43,12 +43,13 @@ struct PyProfile {
 
 /// Raises `fastdeid.errors.ProfileError` listing `problems` (each with its path in the document).
 fn problems_to_py(py: Python<'_>, problems: &[Problem]) -> PyErr {
-    let message = problems.iter().map(|p| format!("{}: {}", p.code, p.message)).collect::<Vec<_>>().join("\n");
+    let message = problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("\n");
+    let code = problems.first().map_or("profile", |p| p.code);
     let listed = document::problems_json(problems);
     let made = py
         .import("fastdeid.errors")
         .and_then(|m| m.getattr("ProfileError"))
-        .and_then(|cls| cls.call1((message, "profile", py.None(), py.None(), listed)));
+        .and_then(|cls| cls.call1((message, code, py.None(), py.None(), listed)));
     match made {
         Ok(obj) => PyErr::from_value(obj),
         Err(err) => err,
