@@ -85,12 +85,13 @@ def test_document_problems_carry_their_paths() -> None:
 
 def test_pass_through_keys_are_accepted_and_stored(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
-    path.write_text("base: basic\noptions: [retain-dates]\nkey-file: k.txt\ndicom:\n  fields: []\n")
+    path.write_text("dicom:\n  base: basic\n  options: [retain-uids]\n  fields: []\n")  # keyless: loads, cannot run
     profile = fastdeid.load_profile(path)
-    assert (profile.base, profile.options, profile.key_file) == ("basic", ("retain-dates",), "k.txt")
+    assert (profile.base, profile.options, profile.key_file) == ("basic", ("retain-uids",), None)
+    assert profile.spec["base"]["options"] == ["retain-uids"]
 
 
 def test_pass_through_keys_reach_the_summary() -> None:
-    doc = '{"base": "basic", "options": ["retain-dates"], "key-file": "k.txt", "dicom": {"fields": []}}'
+    doc = '{"dicom": {"base": "basic", "options": ["retain-dates"], "key-file": "k.txt", "fields": []}}'
     summary = _core.CompiledProfile.from_document(doc, "t").summary() or ""
     assert '"base":"basic"' in summary and '"options":["retain-dates"]' in summary and '"key_file":"k.txt"' in summary

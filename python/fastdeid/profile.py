@@ -8,6 +8,7 @@ itself (keys, addressing, actions, defaults, checks) lives in the core, once.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -19,7 +20,7 @@ from typing import Any, TypedDict
 
 import yaml
 
-from . import _core
+from . import _core, keys
 from .addressing import Address, resolve
 from .errors import ProfileError
 
@@ -107,6 +108,12 @@ DicomDoc = TypedDict(
         "jitter-type": str,
         "filenames": "list[FilenamesDoc]",
         "jitter-seed": str,
+        # The PS3.15 Basic Profile as a base (docs/basic-profile.md; applied in basic_base below).
+        "base": str,
+        "options": "list[str]",
+        "key-file": str,
+        "pseudonym": "dict[str, Any]",
+        "date-shift-days": "list[int]",
         # The reference's keys this version refuses.
         "decode": Any,
         "retain": Any,
@@ -129,9 +136,6 @@ ProfileDoc = TypedDict(
         "deid-log": str,
         "secret-key": Any,
         "map-subjects": Any,
-        "base": str,  # stored; applied by the front end
-        "options": "list[str]",  # stored; applied by the front end
-        "key-file": str,  # stored; applied by the front end
         "dicom": DicomDoc,
         # Sections for other file types of the reference: accepted and ignored.
         "filename": Any,
@@ -212,8 +216,8 @@ class Profile:
     spec: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     filenames: tuple[Any, ...] = ()  # output-name templates (fastdeid.filenames.FilenameTemplate)
     implicit_keeps: int = 0  # keep rules added for keywords only `filenames:` outputs use (the last rules)
-    # Accepted and stored, not acted on here: the front end that supports them applies them.
-    base: str | None = None  # `base:`, a built-in profile this one extends
+    # `dicom:` keys of a base profile as written (the compiled form, with the key, is spec["base"]).
+    base: str | None = None  # `base:`, the profile applied before the rules (`basic`)
     options: tuple[str, ...] = ()  # `options:` of the base profile
     key_file: str | None = None  # `key-file:`
 
@@ -278,14 +282,16 @@ def builtin_names() -> list[str]:
     )
 
 
-def load_profile(path_or_name: str | os.PathLike[str]) -> Profile:
-    """Loads a profile from a YAML/JSON file, or a built-in profile by name (`none`, `minimal`).
-    A name given as text is a built-in first; a path is a file first, then a built-in name."""
+def load_profile(path_or_name: str | os.PathLike[str], basic: BasicOverrides | None = None) -> Profile:
+    """Loads a profile from a YAML/JSON file, or a built-in profile by name (`none`, `minimal`, `basic`).
+    A name given as text is a built-in first; a path is a file first, then a built-in name.
+
+    `basic` carries the command line's Basic Profile settings (key file, options, burned-in)."""
     text_name = str(path_or_name)
     path = Path(path_or_name).expanduser()
     if text_name in builtin_names() and (isinstance(path_or_name, str) or not path.is_file()):
         res = resources.files("fastdeid.profiles").joinpath(f"{text_name}.yaml")
-        return profile_from_text(res.read_text(encoding="utf-8"), f"<built-in {text_name}>", "yaml")
+        return profile_from_text(res.read_text(encoding="utf-8"), f"<built-in {text_name}>", "yaml", basic)
     if not path.is_file():
         known = ", ".join(builtin_names())
         raise ProfileError(f"{text_name}: no such profile file, and not a built-in profile ({known})")
@@ -298,7 +304,7 @@ def load_profile(path_or_name: str | os.PathLike[str]) -> Profile:
         raise ProfileError(f"{path}: cannot read the profile: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise ProfileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    prof = profile_from_text(text, str(path), "json" if suffix == ".json" else "yaml")
+    prof = profile_from_text(text, str(path), "json" if suffix == ".json" else "yaml", basic, path.parent)
     if prof.deid_log and not Path(prof.deid_log).expanduser().is_absolute():
         # A relative deid-log is taken from the profile's folder, not from wherever the command runs.
         prof = replace(prof, deid_log=str(path.parent / prof.deid_log))
@@ -309,7 +315,13 @@ def load_profile(path_or_name: str | os.PathLike[str]) -> Profile:
 Marks = dict[tuple[str | int, ...], tuple[tuple[int, int], tuple[int, int]]]
 
 
-def profile_from_text(text: str, source: str, fmt: str = "yaml") -> Profile:
+def profile_from_text(
+    text: str,
+    source: str,
+    fmt: str = "yaml",
+    basic: BasicOverrides | None = None,
+    profile_dir: Path | None = None,
+) -> Profile:
     """Parses a profile document given as text, keeping the place of every node, and compiles it."""
     if fmt == "json":
         try:
@@ -326,7 +338,7 @@ def profile_from_text(text: str, source: str, fmt: str = "yaml") -> Profile:
             doc, marks = _load_yaml(text)
         except yaml.YAMLError as exc:
             raise ProfileError(_yaml_error(exc, source)) from None
-    return _compile(doc, source, marks)
+    return _compile(doc, source, marks, basic, profile_dir)
 
 
 def _yaml_error(exc: yaml.YAMLError, source: str) -> str:
@@ -398,7 +410,13 @@ def _problem_line(problem: dict[str, Any], source: str, marks: Marks) -> str:
     return f"{where}: {problem['message']}{at} [{problem['code']}]"
 
 
-def _compile(doc: Any, source: str, marks: Marks | None = None) -> Profile:
+def _compile(
+    doc: Any,
+    source: str,
+    marks: Marks | None = None,
+    basic: BasicOverrides | None = None,
+    profile_dir: Path | None = None,
+) -> Profile:
     """Hands the document to the core and builds the Profile from what it compiled; every problem
     is raised at once, one line each, placed at its `file:line:col` when the places are known."""
     if not isinstance(doc, dict):
@@ -412,6 +430,14 @@ def _compile(doc: Any, source: str, marks: Marks | None = None) -> Profile:
         raise ProfileError("\n".join(lines), problems=exc.problems) from None
     summary = json.loads(compiled.summary() or "{}")
     spec = summary["spec"]
+    dicom_place = (marks or {}).get(("dicom",))
+    where = f"{source}:{dicom_place[1][0]}:{dicom_place[1][1]}" if dicom_place else source
+    base = basic_base(doc["dicom"], where, basic or BasicOverrides(), profile_dir)
+    if base:
+        # The Basic Profile's settings need the key, which the front end reads: the core gets the
+        # specification with them.
+        spec = {**spec, **base}
+        compiled = _core.CompiledProfile(json.dumps(spec))
     rules = tuple(_field_rule(s, r) for s, r in zip(spec["fields"], summary["rules"], strict=True))
     return Profile(
         name=summary["name"],
@@ -454,3 +480,90 @@ def _filename_template(t: dict[str, Any]) -> Any:
         raise ProfileError(f"filenames input-regex does not compile in Python: {exc}") from None
     groups = {g["name"]: g["rule"] for g in t["groups"]}
     return FilenameTemplate(t["output"], regex, groups, tuple(t["keywords"]))
+
+
+def _did_you_mean(key: Any, known: set[str]) -> str:
+    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+@dataclass(frozen=True)
+class BasicOverrides:
+    """The command line's Basic Profile settings: `--key-file`, `--option` (repeatable), `--allow-burned-in`."""
+
+    key_file: str | None = None
+    options: tuple[str, ...] = ()
+    allow_burned_in: bool = False
+
+
+BASIC_OPTIONS = (
+    "retain-safe-private",
+    "retain-uids",
+    "retain-device-identity",
+    "retain-institution-identity",
+    "retain-patient-characteristics",
+    "retain-longitudinal-full-dates",
+    "retain-longitudinal-modified-dates",
+    "clean-descriptors",
+    "clean-structured-content",
+    "clean-graphics",
+)
+
+
+def basic_base(
+    dicom: dict[str, Any], where: str, overrides: BasicOverrides, profile_dir: Path | None
+) -> dict[str, Any]:
+    """The core's `base` object for `base: basic` (docs/basic-profile.md, "Using the Basic Profile"), or {}.
+
+    The key is read here, before any file is: `--key-file`, else $FASTDEID_KEY_FILE, else the
+    profile's `key-file:` (relative to the profile's folder). Without one the profile still loads
+    (to be listed or validated); `require_key` refuses it before a run, and the core fails every
+    file it is given."""
+    base = dicom.get("base")
+    if base is None:
+        for key in ("options", "key-file", "pseudonym", "date-shift-days"):
+            if key in dicom:
+                raise ProfileError(f"{where}: {key} applies only with `base: basic`")
+        if overrides.options or overrides.allow_burned_in:
+            raise ProfileError(f"{where}: --option and --allow-burned-in need a profile with `base: basic`")
+        return {}
+    if base != "basic":
+        raise ProfileError(f"{where}: base must be `basic` (the DICOM PS3.15 Basic Profile), not {base!r}")
+    options = dicom.get("options") or []
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        raise ProfileError(f"{where}: options must be a list of option names")
+    options = list(dict.fromkeys([*options, *overrides.options]))
+    for name in options:
+        if name not in BASIC_OPTIONS:
+            raise ProfileError(
+                f"{where}: unknown basic option {name!r}{_did_you_mean(name, set(BASIC_OPTIONS))}"
+                f" (choose from {', '.join(BASIC_OPTIONS)})"
+            )
+    key_file = dicom.get("key-file")
+    if key_file is not None and not isinstance(key_file, str):
+        raise ProfileError(f"{where}: key-file must be a path")
+    path = keys.key_path(overrides.key_file, key_file, profile_dir)
+    spec: dict[str, Any] = {"name": "basic", "options": options, "allow_burned_in": overrides.allow_burned_in}
+    if path is not None:
+        spec["key_hex"] = keys.load_key(path).hex()
+    pseudonym = dicom.get("pseudonym")
+    if pseudonym is not None:
+        if not isinstance(pseudonym, dict) or set(pseudonym) - {"prefix", "alphabet", "length"}:
+            raise ProfileError(f"{where}: pseudonym takes prefix, alphabet (base32 or decimal) and length")
+        spec["pseudonym"] = dict(pseudonym)
+    shift = dicom.get("date-shift-days")
+    if shift is not None:
+        if not (isinstance(shift, list) and len(shift) == 2 and all(type(d) is int for d in shift)):
+            raise ProfileError(f"{where}: date-shift-days must be [low, high] in whole days, e.g. [-1095, -1]")
+        spec["date_shift_days"] = shift
+    return {"base": spec}
+
+
+def require_key(profile: Profile) -> None:
+    """Refuses a `base: basic` profile that has no key; call it before a run reads any file."""
+    base = profile.spec.get("base")
+    if base is not None and not base.get("key_hex"):
+        raise ProfileError(
+            f"{profile.source}: the basic profile needs a secret key: give --key-file PATH, set {keys.ENV_VAR},"
+            " or add `key-file:` to the profile (make one with `fastdeid key new PATH`)"
+        )

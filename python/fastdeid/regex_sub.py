@@ -1,5 +1,5 @@
 """`regex-sub` and `filenames:` group rules are compiled by the core with the rest of the profile
-document (`docs/profiles.md#regex`). What remains here only keeps an old import working."""
+document (`docs/profiles.md#regex-sub`). What remains here only keeps an old import working."""
 
 from __future__ import annotations
 

@@ -47,6 +47,11 @@ pub enum ErrorKind {
     DiskFull,
     /// The profile specification is not valid.
     Profile,
+    /// Under the Basic Profile: the pixel data may show identifying text (BurnedInAnnotation YES,
+    /// or a class where burned-in text is common without BurnedInAnnotation NO); not written.
+    BurnedIn,
+    /// Under the Basic Profile: a DICOMDIR, whose records copy patient data; not written.
+    Dicomdir,
 }
 
 impl ErrorKind {
@@ -83,6 +88,8 @@ impl ErrorKind {
             ErrorKind::Io => "io",
             ErrorKind::DiskFull => "disk-full",
             ErrorKind::Profile => "profile",
+            ErrorKind::BurnedIn => "burned-in",
+            ErrorKind::Dicomdir => "dicomdir",
         }
     }
 }

@@ -4,15 +4,23 @@
 //! docs/basic-profile.md explains the table and the rules applied here.
 
 pub mod action;
+pub mod config;
+pub mod conformance;
 pub mod dateshift;
+pub mod dummy;
+pub mod engine;
+pub mod hazards;
 pub mod iod;
 mod iod_table;
 pub mod keyed;
 pub mod options;
+pub mod private;
 pub mod rows;
 mod table;
+pub mod values;
 
 pub use action::{Action, AttrType};
+pub use config::{BaseSpec, BasicConfig};
 pub use iod::{action_for, attr_type, iod_of};
 pub use options::{BasicOption, OptionSet, ALL_OPTIONS, BASIC_PROFILE_CODE};
 pub use rows::{lookup, rows, safe_private, Row, SafePrivate, TagPattern};

@@ -40,7 +40,8 @@ pub fn apply<'a, I: Input + ?Sized>(
     let mut draws = Randomness::new(profile, &state, input)?;
     super::passes::run(profile, &mut state, input)?;
     let before = if profile.log_columns.is_empty() { None } else { Some(snapshot(profile, &state, input)?) };
-    if let Err(mut e) = run_rules(profile, &mut state, input, &mut draws) {
+    let ruled = run_base(profile, &mut state, input).and_then(|()| run_rules(profile, &mut state, input, &mut draws));
+    if let Err(mut e) = ruled {
         e.log_before = before;
         return Err(e);
     }
@@ -50,6 +51,19 @@ pub fn apply<'a, I: Input + ?Sized>(
         None => None,
     };
     Ok((state, log))
+}
+
+/// The Basic Profile (`base`), before the rules: it leaves alone every element a rule addresses,
+/// so the rules override it there.
+fn run_base<I: Input + ?Sized>(profile: &Profile, state: &mut State<'_>, input: &I) -> Result<()> {
+    let Some(base) = &profile.base else { return Ok(()) };
+    let mut named = crate::basic::engine::Named::default();
+    for rule in &profile.rules {
+        for place in places(&rule.target, profile.recurse_sequence, state, input)? {
+            named.insert(place.level, place.tag);
+        }
+    }
+    crate::basic::engine::run(base, state, input, &named)
 }
 
 fn run_rules<I: Input + ?Sized>(

@@ -50,6 +50,9 @@ pub struct Profile {
     pub jitter_seed: Option<String>,
     /// Columns of the de-identification log; empty when no log is kept.
     pub log_columns: Vec<log::LogColumn>,
+    /// The PS3.15 Basic Profile applied before the rules (`base`); the rules override it for the
+    /// elements they name.
+    pub base: Option<crate::basic::BasicConfig>,
 }
 
 /// One step of an element address (spec 4.1).
@@ -144,6 +147,9 @@ pub(crate) struct ProfileSpec {
     pub(crate) fields: Vec<FieldSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     log: Vec<LogSpec>,
+    /// Set by the front end, which reads the key (`docs/basic-profile.md`); never serialised.
+    #[serde(default, skip_serializing)]
+    pub(crate) base: Option<crate::basic::BaseSpec>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -379,6 +385,7 @@ impl Profile {
                 .into_iter()
                 .map(|c| Ok(log::LogColumn { target: compile_target(c.path, c.regex)?, flat: c.flat }))
                 .collect::<Result<_>>()?,
+            base: spec.base.map(crate::basic::BaseSpec::compile).transpose()?,
         })
     }
 
@@ -397,6 +404,7 @@ impl Profile {
             patient_age: None,
             jitter_seed: None,
             log_columns: Vec::new(),
+            base: None,
         }
     }
 }

@@ -66,11 +66,11 @@ pub struct Compiled {
     pub description: String,
     /// `deid-log:` as written.
     pub deid_log: Option<String>,
-    /// `base:` (stored; applied by the front end).
+    /// `dicom: base:` (stored; applied by the front end).
     pub base: Option<String>,
-    /// `options:` (stored; applied by the front end).
+    /// `dicom: options:` (stored; applied by the front end).
     pub options: Vec<String>,
-    /// `key-file:` (stored; applied by the front end).
+    /// `dicom: key-file:` (stored; applied by the front end).
     pub key_file: Option<String>,
 }
 
@@ -174,16 +174,6 @@ fn compile_value(raw: &Value, default_name: &str, now: DateTime, p: &mut Problem
     check_keys(obj, "document", &[], &[], p);
     let doc: Document = serde_json::from_value(raw.clone()).ok()?;
     let deid_log = lax_string(doc.deid_log.as_ref(), "deid-log", &[], p);
-    let base = lax_string(doc.base.as_ref(), "base", &[], p);
-    let key_file = lax_string(doc.key_file.as_ref(), "key-file", &[], p);
-    let options = match &doc.options {
-        None | Some(Lax::Bad(Value::Null)) => Vec::new(),
-        Some(Lax::Ok(o)) => o.clone(),
-        Some(Lax::Bad(_)) => {
-            p.add("bad-type", &key(&[], "options"), "options must be a list of option names");
-            Vec::new()
-        }
-    };
     let dicom_path = key(&[], "dicom");
     let dicom = match &doc.dicom {
         None | Some(Lax::Bad(Value::Null)) => {
@@ -204,6 +194,16 @@ fn compile_value(raw: &Value, default_name: &str, now: DateTime, p: &mut Problem
     let description = string_of(doc.description.as_ref()).unwrap_or_default();
     let dicom = dicom?;
     check_keys(raw["dicom"].as_object()?, "dicom", DICOM_KEYS_PENDING, &dicom_path, p);
+    let base = lax_string(dicom.base.as_ref(), "base", &dicom_path, p);
+    let key_file = lax_string(dicom.key_file.as_ref(), "key-file", &dicom_path, p);
+    let options = match &dicom.options {
+        None | Some(Lax::Bad(Value::Null)) => Vec::new(),
+        Some(Lax::Ok(o)) => o.clone(),
+        Some(Lax::Bad(_)) => {
+            p.add("bad-type", &key(&dicom_path, "options"), "options must be a list of option names");
+            Vec::new()
+        }
+    };
     let (spec, rules, filenames, implicit_keeps) = compile_dicom(dicom, name.clone(), now, &dicom_path, p)?;
     Some(Compiled { spec, rules, filenames, implicit_keeps, name, description, deid_log, base, options, key_file })
 }
@@ -283,7 +283,7 @@ fn compile_dicom(d: &Dicom, name: String, now: DateTime, path: &[PathPart], p: &
         compiled.push((FieldSpec::new(&address, "keep"), address));
         implicit += 1;
     }
-    // Every regex-sub rule runs first, in reverse list order (`docs/profiles.md#regex`).
+    // Every regex-sub rule runs first, in reverse list order (`docs/profiles.md#regex-sub`).
     let (subs, others): (Vec<_>, Vec<_>) = compiled.into_iter().partition(|(s, _)| s.action == "regex-sub");
     let ordered: Vec<(FieldSpec, Address)> = subs.into_iter().rev().chain(others).collect();
     let rules = ordered
@@ -323,6 +323,7 @@ fn compile_dicom(d: &Dicom, name: String, now: DateTime, path: &[PathPart], p: &
         patient_age: patient_age(d, path, p),
         fields: ordered.into_iter().map(|(s, _)| s).collect(),
         log: Vec::new(),
+        base: None,
     };
     let uid_numeric_name = numeric_name(d.uid_numeric_name.as_ref(), spec.uid_prefix_fields, path, p);
     Some((ProfileSpec { uid_numeric_name, ..spec }, rules, filenames, implicit))

@@ -84,7 +84,7 @@ mod tests {
         let dicom = level_keys("dicom");
         assert!(dicom.contains(&"hash-digits") && dicom.contains(&"fields") && dicom.contains(&"alter_pixels"));
         assert!(level_keys("field").contains(&"replace-with-insert"));
-        assert!(level_keys("document").contains(&"key-file"));
+        assert!(level_keys("dicom").contains(&"key-file") && !level_keys("document").contains(&"key-file"));
         assert!(level_keys("nothing").is_empty());
     }
 }

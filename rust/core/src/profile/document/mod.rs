@@ -87,13 +87,6 @@ pub struct Document {
     /// Accepted for compatibility (subject mapping is configured by `ingest`).
     #[serde(rename = "map-subjects")]
     pub map_subjects: Option<Value>,
-    /// A built-in profile this one extends (stored, applied by the front end).
-    pub base: Option<Lax<String>>,
-    /// Named options of the base profile (stored, applied by the front end).
-    pub options: Option<Lax<Vec<String>>>,
-    /// A file holding the keys (stored, applied by the front end).
-    #[serde(rename = "key-file")]
-    pub key_file: Option<Lax<String>>,
     /// The DICOM section: the only file type this tool de-identifies.
     pub dicom: Option<Lax<Dicom>>,
     /// Sections for other file types of the reference: accepted and ignored.
@@ -180,6 +173,19 @@ pub struct Dicom {
     /// fastdeid's key for per-patient jitter draws.
     #[serde(rename = "jitter-seed")]
     pub jitter_seed: Option<Lax<String>>,
+    /// A base profile applied before the rules: `basic`, the PS3.15 Basic Profile (stored; the
+    /// front end, which reads the key, applies it: `docs/basic-profile.md`).
+    pub base: Option<Lax<String>>,
+    /// Options of the base profile (stored, applied by the front end).
+    pub options: Option<Lax<Vec<String>>>,
+    /// The file holding the base profile's key (stored, applied by the front end).
+    #[serde(rename = "key-file")]
+    pub key_file: Option<Lax<String>>,
+    /// The base profile's pseudonym form (checked and applied by the front end).
+    pub pseudonym: Option<Value>,
+    /// The base profile's date shift range (checked and applied by the front end).
+    #[serde(rename = "date-shift-days")]
+    pub date_shift_days: Option<Value>,
     /// Keys of the reference not applied by this version: refused (ignoring them would leave
     /// identity in the output).
     pub decode: Option<Value>,
@@ -227,7 +233,7 @@ pub const DICOM_KEYS_PENDING: &[&str] = &[
 /// One field rule of `dicom: fields:`.
 #[derive(Debug, Deserialize)]
 pub struct Field {
-    /// The element it addresses (`docs/profiles.md#addressing`).
+    /// The element it addresses (`docs/profiles.md#addressing-elements`).
     pub name: Option<Value>,
     /// A regular expression over keyword and hex paths, instead of `name:`.
     pub regex: Option<Value>,
@@ -283,15 +289,15 @@ pub struct Field {
     pub hash: Option<Value>,
     /// Action: hashed UID (`docs/profiles.md#hashuid`).
     pub hashuid: Option<Value>,
-    /// Action: shift a date (`docs/profiles.md#dates`).
+    /// Action: shift a date (`docs/profiles.md#date-formats-and-bounds`).
     #[serde(rename = "increment-date")]
     pub increment_date: Option<Value>,
     /// Action: add a random offset to a number (`docs/profiles.md#jitter`).
     pub jitter: Option<Value>,
-    /// Action: shift a datetime (`docs/profiles.md#dates`).
+    /// Action: shift a datetime (`docs/profiles.md#date-formats-and-bounds`).
     #[serde(rename = "increment-datetime")]
     pub increment_datetime: Option<Value>,
-    /// Action: rebuild the value from a pattern (`docs/profiles.md#regex`).
+    /// Action: rebuild the value from a pattern (`docs/profiles.md#regex-sub`).
     #[serde(rename = "regex-sub")]
     pub regex_sub: Option<Value>,
     /// Action of the reference not applied by this version: refused.
