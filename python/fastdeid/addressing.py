@@ -1,4 +1,4 @@
-"""Field names -> element addresses, as the core resolves them (`docs/profiles.md#addressing-elements`):
+"""Field names -> element addresses, as the core resolves them (`docs/profiles.md#addressing`):
 keywords, hex and tuple tags, private `(gggg, "Creator", ee)`, nested paths with indices and `*`,
 50xx/60xx repeaters, and `regex:`."""
 

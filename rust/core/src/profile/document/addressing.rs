@@ -1,4 +1,4 @@
-//! Field names to element addresses (`docs/profiles.md#addressing-elements`): keywords (case corrected),
+//! Field names to element addresses (`docs/profiles.md#addressing`): keywords (case corrected),
 //! hex and `(gggg,eeee)` tags, private `(gggg,"Creator",ee)`, 50xx/60xx repeaters, dotted sequence
 //! paths with item indices and `*`, and `regex:`.
 

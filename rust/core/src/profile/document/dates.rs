@@ -1,4 +1,4 @@
-//! Date options of a rule (`docs/profiles.md#date-formats-and-bounds`, `#jitter`): formats, offsets, bounds and
+//! Date options of a rule (`docs/profiles.md#dates`, `#jitter`): formats, offsets, bounds and
 //! date jitter, checked and turned into the canonical shift parameters.
 
 use std::sync::OnceLock;

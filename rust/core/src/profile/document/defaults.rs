@@ -10,9 +10,9 @@ pub const UID_SUFFIX_FIELDS: usize = 1;
 /// The UID root of the reference: a `uid-numeric-name` under it must be exactly
 /// `<root>.2.2` (`docs/profiles.md#hashuid`).
 pub const UID_ROOT_FLYWHEEL: &str = "2.16.840.1.114570";
-/// strptime format of DA values (`date-format`, `docs/profiles.md#date-formats-and-bounds`).
+/// strptime format of DA values (`date-format`, `docs/profiles.md#dates`).
 pub const DATE_FORMAT: &str = "%Y%m%d";
-/// strptime format of DT values (`datetime-format`, `docs/profiles.md#date-formats-and-bounds`); also the form in
+/// strptime format of DT values (`datetime-format`, `docs/profiles.md#dates`); also the form in
 /// which `datetime-min`/`datetime-max` bounds are stored in the compiled profile.
 pub const DATETIME_FORMAT: &str = "%Y%m%d%H%M%S.%f";
 /// `jitter-range` of numeric jitter (`docs/profiles.md#jitter`).

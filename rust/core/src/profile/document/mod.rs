@@ -233,7 +233,7 @@ pub const DICOM_KEYS_PENDING: &[&str] = &[
 /// One field rule of `dicom: fields:`.
 #[derive(Debug, Deserialize)]
 pub struct Field {
-    /// The element it addresses (`docs/profiles.md#addressing-elements`).
+    /// The element it addresses (`docs/profiles.md#addressing`).
     pub name: Option<Value>,
     /// A regular expression over keyword and hex paths, instead of `name:`.
     pub regex: Option<Value>,
@@ -289,12 +289,12 @@ pub struct Field {
     pub hash: Option<Value>,
     /// Action: hashed UID (`docs/profiles.md#hashuid`).
     pub hashuid: Option<Value>,
-    /// Action: shift a date (`docs/profiles.md#date-formats-and-bounds`).
+    /// Action: shift a date (`docs/profiles.md#dates`).
     #[serde(rename = "increment-date")]
     pub increment_date: Option<Value>,
     /// Action: add a random offset to a number (`docs/profiles.md#jitter`).
     pub jitter: Option<Value>,
-    /// Action: shift a datetime (`docs/profiles.md#date-formats-and-bounds`).
+    /// Action: shift a datetime (`docs/profiles.md#dates`).
     #[serde(rename = "increment-datetime")]
     pub increment_datetime: Option<Value>,
     /// Action: rebuild the value from a pattern (`docs/profiles.md#regex-sub`).

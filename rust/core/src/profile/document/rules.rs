@@ -1,4 +1,4 @@
-//! One field rule of `dicom: fields:` (`docs/profiles.md#addressing-elements` and the action sections):
+//! One field rule of `dicom: fields:` (`docs/profiles.md#addressing` and the action sections):
 //! its address, exactly one action, the action's options and whether they fit the element's VR,
 //! turned into the canonical rule.
 
@@ -79,7 +79,7 @@ const UNHASHABLE_VRS: &[Vr] = &[
 ];
 /// Study/Series/SOP Instance UID: `hashuid`, never `hash`.
 const UNHASHABLE_TAGS: &[u32] = &[0x0020_000D, 0x0020_000E, 0x0008_0018];
-/// VRs a date shift can read (`docs/profiles.md#date-formats-and-bounds`): dates, datetimes, and free text that may
+/// VRs a date shift can read (`docs/profiles.md#dates`): dates, datetimes, and free text that may
 /// hold a date in the rule's format.
 const DATE_VRS: &[Vr] = &[Vr::DA, Vr::DT, Vr::LO, Vr::SH, Vr::CS, Vr::ST, Vr::LT, Vr::UT, Vr::UC];
 /// VRs numeric jitter cannot change (`docs/profiles.md#jitter`).
