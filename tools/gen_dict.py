@@ -73,8 +73,7 @@ def write_private_table() -> None:
         for creator, entries in private_dictionaries.items()
         for key, entry in entries.items()
     )
-    lines += [f"    ({rust_str(c)}, {rust_str(k)}, Vr::{vr}),"
-              for c, k, vr in rows]
+    lines += [f"    ({rust_str(c)}, {rust_str(k)}, Vr::{vr})," for c, k, vr in rows]
     lines.append("];")
     PRIVATE_OUT.write_text("\n".join(lines) + "\n")
     print(f"wrote {PRIVATE_OUT}")
