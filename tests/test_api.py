@@ -59,15 +59,18 @@ def test_deidentify_dataset_returns_a_new_dataset() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("dicom:\n  fields:\n    - name: PatientID\n      remove: false\n", ":3: remove on PatientID must be `true`"),
+        (
+            "dicom:\n  fields:\n    - name: PatientID\n      remove: false\n",
+            ":4:15: remove on PatientID must be `true`",
+        ),
         (
             "dicom:\n  fields:\n    - name: 00100030\n      remove: true\n",
-            ":3: field name 32792 is not a string; quote tag numbers",
+            ":3:13: field name 32792 is not a string; quote tag numbers",
         ),
         ("dicom:\n  retain: true\n", "dicom key 'retain' is not supported by this version"),
         (
             "dicom:\n  fields:\n    - name: PatientID\n      remove: true\n      hash-salt: x\n",
-            "unknown key 'hash-salt' in field rule",
+            "unknown field key 'hash-salt'",
         ),
         ("dicom:\n  hash-salt: x\n", "unknown dicom key 'hash-salt'; did you mean 'salt'?"),
         ("dicom:\n  sallt: x\n", "unknown dicom key 'sallt'; did you mean 'salt'?"),

@@ -64,7 +64,7 @@ def test_profile_errors_and_usage_errors_exit_two(tmp_path: Path) -> None:
     bad.write_text("dicom:\n  fields:\n    - name: PatientNmae\n      remove: true\n")
     result = fastdeid("run", PYDICOM_FILES / "CT_small.dcm", tmp_path / "o.dcm", "--profile", bad)
     assert result.returncode == 2
-    assert f"{bad}:3: Not in DICOM keyword list: PatientNmae" in result.stderr
+    assert f"{bad}:3:13: Not in DICOM keyword list: PatientNmae; did you mean 'PatientName'?" in result.stderr
     assert not (tmp_path / "o.dcm").exists()
 
     src = tmp_path / "tree"

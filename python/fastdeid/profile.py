@@ -1,8 +1,9 @@
-"""Profile loading: YAML or JSON -> validated -> compiled into the Rust core's canonical form.
+"""Profile loading: YAML or JSON -> one document -> the Rust core, which validates and compiles it.
 
-Profiles use Flywheel's de-identification profile format, as flywheel-migration 13.10.11 reads it (README, Profiles).
-Everything is checked here, once, with errors that name the file, the line and the rule; the core
-receives tags, never keywords, and never has to guess.
+Profiles use Flywheel's de-identification profile format, as flywheel-migration 13.10.11 reads it
+(`docs/profiles.md`). This module only reads the text, keeping the line and column of every node,
+and places the core's problems (each with its path in the document) at `file:line:col`. The format
+itself (keys, addressing, actions, defaults, checks) lives in the core, once.
 """
 
 from __future__ import annotations
@@ -11,180 +12,155 @@ import difflib
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
 
 from . import _core, keys
-from .addressing import Address, regex_address, resolve
-from .dates import DEFAULT_DATE_FORMAT, check_format, jitter_spec, shift_spec
+from .addressing import Address, resolve
 from .errors import ProfileError
-from .filenames import compile_filenames
-from .regex_sub import regex_sub_cases
 
-# The action keys in the order the reference picks the first one present (spec section 3.1).
-ACTION_ORDER = (
-    "identity",
-    "keep",
-    "remove",
-    "replace-with",
-    "hash",
-    "hashuid",
-    "increment-date",
-    "jitter",
-    "increment-datetime",
-    "regex-sub",
-    "encrypt",
-    "decrypt",
-)
-SUPPORTED_ACTIONS = {
-    "identity",
-    "keep",
-    "remove",
-    "replace-with",
-    "hash",
-    "hashuid",
-    "increment-date",
-    "increment-datetime",
-    "jitter",
-    "regex-sub",
-}
-BOOLEAN_ACTIONS = {
-    "identity",
-    "keep",
-    "remove",
-    "hash",
-    "hashuid",
-    "jitter",
-    "increment-date",
-    "increment-datetime",
-    "encrypt",
-    "decrypt",
-}
-
-TOP_LEVEL_KEYS = {"name", "description", "deid-log", "secret-key", "map-subjects", "dicom"}
-OTHER_FILE_TYPES = {
-    "filename",
-    "json",
-    "key-value-text-file",
-    "nifti",
-    "zip",
-    "jpg",
-    "png",
-    "csv",
-    "tsv",
-    "table",
-    "tiff",
-    "xml",
-}
-DICOM_KEYS_SUPPORTED = {
-    "fields",
-    "replace-with-insert",
-    "salt",
-    "hash-digits",
-    "uid-prefix-fields",
-    "uid-suffix-fields",
-    "uid-numeric-name",
-    "recurse-sequence",
-    "date-increment",
-    "date-format",
-    "datetime-format",
-    "remove-private-tags",
-    "remove-undefined",
-    "patient-age-from-birthdate",
-    "patient-age-units",
-    "jitter-range",
-    "jitter-type",
-    "filenames",
-    "jitter-seed",  # fastdeid extension: jitter drawn per patient from this key (docs/compatibility.md)
-    *("base", "options", "key-file", "pseudonym", "date-shift-days"),  # the Basic Profile (basic_base below)
-}
-# Keys of the reference's dicom section that this version does not apply yet. Ignoring them would
-# silently leave identity in the output, so a profile using them is refused.
-DICOM_KEYS_PENDING = {
-    "decode",
-    "retain",
-    "secret-key",
-    "asymmetric-encryption",
-    "public-key",
-    "private-key",
-    "force-nonce",
-    "file-filter",
-    "enforce-file-filter",
-    "alter_pixels",
-}
-FIELD_KEYS = {
-    "name",
-    "regex",
-    "replace-with-insert",
-    "date-format",
-    "datetime-format",
-    "date-increment-override",
-    "datetime-min",
-    "datetime-max",
-    "jitter-date",
-    "jitter-range",
-    "jitter-unit",
-    "jitter-type",
-    "jitter-min",
-    "jitter-max",
-    *ACTION_ORDER,
-}
-FIELD_KEYS_PENDING = {"force-nonce"}
-
-TRANSFER_SYNTAX_UID = 0x00020010
 LOG_UID_COLUMNS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
-BINARY_NUMBER_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "SV", "UV"}
-UNWRITABLE_VRS = {"SQ", "AT", "OB", "OW", "OF", "OD", "OL", "OV", "UN"}
-# Spec 1.5: hash is refused for these VRs; DS and IS are added because a hex digest is not a
-# number and the reference crashes writing it (E14).
-UNHASHABLE_VRS = {
-    "AT",
-    "FL",
-    "FD",
-    "OB",
-    "OW",
-    "OF",
-    "OD",
-    "OL",
-    "OV",
-    "SL",
-    "SQ",
-    "SS",
-    "UL",
-    "UN",
-    "US",
-    "UI",
-    "SV",
-    "UV",
-    "DS",
-    "IS",
+
+# The document's shape, for type checkers and readers. The core's serde types are the definition;
+# tests/test_profile_document.py keeps these keys equal to them (`_core.document_keys()`).
+GroupRuleDoc = TypedDict(
+    "GroupRuleDoc",
+    {
+        "name": str,
+        "keep": bool,
+        "replace-with": "str | int | float",
+        "hash": bool,
+        "hashuid": bool,
+        "increment-date": bool,
+        "increment-datetime": bool,
+        "date-format": str,
+        "datetime-format": str,
+        "date-increment-override": float,
+        "datetime-min": str,
+        "datetime-max": str,
+        "jitter-date": bool,
+        "jitter-range": float,
+        "jitter-unit": str,
+    },
+    total=False,
+)
+RegexSubDoc = TypedDict("RegexSubDoc", {"input-regex": str, "output": str, "groups": "list[GroupRuleDoc]"}, total=False)
+FilenamesDoc = TypedDict(
+    "FilenamesDoc", {"output": str, "input-regex": str, "groups": "list[GroupRuleDoc]"}, total=False
+)
+FieldDoc = TypedDict(
+    "FieldDoc",
+    {
+        "name": str,
+        "regex": str,
+        "replace-with-insert": bool,
+        "date-format": str,
+        "datetime-format": str,
+        "date-increment-override": float,
+        "datetime-min": str,
+        "datetime-max": str,
+        "jitter-date": bool,
+        "jitter-range": float,
+        "jitter-unit": str,
+        "jitter-type": str,
+        "jitter-min": float,
+        "jitter-max": float,
+        "force-nonce": Any,  # refused: not applied by this version
+        "identity": bool,
+        "keep": bool,
+        "remove": bool,
+        "replace-with": "str | int | float | list[str | int | float] | None",
+        "hash": bool,
+        "hashuid": bool,
+        "increment-date": bool,
+        "jitter": bool,
+        "increment-datetime": bool,
+        "regex-sub": "list[RegexSubDoc]",
+        "encrypt": Any,  # refused
+        "decrypt": Any,  # refused
+    },
+    total=False,
+)
+DicomDoc = TypedDict(
+    "DicomDoc",
+    {
+        "fields": "list[FieldDoc]",
+        "replace-with-insert": bool,
+        "salt": str,
+        "hash-digits": int,
+        "uid-prefix-fields": int,
+        "uid-suffix-fields": int,
+        "uid-numeric-name": str,
+        "recurse-sequence": bool,
+        "date-increment": float,
+        "date-format": str,
+        "datetime-format": str,
+        "remove-private-tags": bool,
+        "remove-undefined": bool,
+        "patient-age-from-birthdate": bool,
+        "patient-age-units": str,
+        "jitter-range": float,
+        "jitter-type": str,
+        "filenames": "list[FilenamesDoc]",
+        "jitter-seed": str,
+        # The PS3.15 Basic Profile as a base (docs/basic-profile.md; applied in basic_base below).
+        "base": str,
+        "options": "list[str]",
+        "key-file": str,
+        "pseudonym": "dict[str, Any]",
+        "date-shift-days": "list[int]",
+        # The reference's keys this version refuses.
+        "decode": Any,
+        "retain": Any,
+        "secret-key": Any,
+        "asymmetric-encryption": Any,
+        "public-key": Any,
+        "private-key": Any,
+        "force-nonce": Any,
+        "file-filter": Any,
+        "enforce-file-filter": Any,
+        "alter_pixels": Any,
+    },
+    total=False,
+)
+ProfileDoc = TypedDict(
+    "ProfileDoc",
+    {
+        "name": str,
+        "description": str,
+        "deid-log": str,
+        "secret-key": Any,
+        "map-subjects": Any,
+        "dicom": DicomDoc,
+        # Sections for other file types of the reference: accepted and ignored.
+        "filename": Any,
+        "json": Any,
+        "key-value-text-file": Any,
+        "nifti": Any,
+        "zip": Any,
+        "jpg": Any,
+        "png": Any,
+        "csv": Any,
+        "tsv": Any,
+        "table": Any,
+        "tiff": Any,
+        "xml": Any,
+    },
+    total=False,
+)
+DOCUMENT_TYPES: dict[str, Any] = {
+    "document": ProfileDoc,
+    "dicom": DicomDoc,
+    "field": FieldDoc,
+    "regex-sub": RegexSubDoc,
+    "filenames": FilenamesDoc,
+    "group": GroupRuleDoc,
 }
-UNHASHABLE_NAMES = {0x0020000D, 0x0020000E, 0x00080018}  # Study/Series/SOPInstanceUID: use hashuid
-UID_ROOT_FLYWHEEL = "2.16.840.1.114570"
-# Maximum characters of one value (PS3.5 6.2).
-MAX_LENGTH = {
-    "AE": 16,
-    "AS": 4,
-    "CS": 16,
-    "DA": 8,
-    "DS": 16,
-    "DT": 26,
-    "IS": 12,
-    "LO": 64,
-    "PN": 64,
-    "SH": 16,
-    "TM": 14,
-    "UI": 64,
-    "ST": 1024,
-    "LT": 10240,
-}
-NOT_JITTERABLE_VRS = {"SQ", "AT", "OB", "OW", "OF", "OD", "OL", "OV", "UN", "UI", "DA", "DT", "TM", "PN", "AS"}
 
 
 class _LineDict(dict):  # type: ignore[type-arg]
@@ -240,6 +216,10 @@ class Profile:
     spec: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     filenames: tuple[Any, ...] = ()  # output-name templates (fastdeid.filenames.FilenameTemplate)
     implicit_keeps: int = 0  # keep rules added for keywords only `filenames:` outputs use (the last rules)
+    # `dicom:` keys of a base profile as written (the compiled form, with the key, is spec["base"]).
+    base: str | None = None  # `base:`, the profile applied before the rules (`basic`)
+    options: tuple[str, ...] = ()  # `options:` of the base profile
+    key_file: str | None = None  # `key-file:`
 
     @property
     def digest(self) -> str:
@@ -311,13 +291,14 @@ def builtin_names() -> list[str]:
 
 def load_profile(path_or_name: str | os.PathLike[str], basic: BasicOverrides | None = None) -> Profile:
     """Loads a profile from a YAML/JSON file, or a built-in profile by name (`none`, `minimal`, `basic`).
+    A name given as text is a built-in first; a path is a file first, then a built-in name.
 
     `basic` carries the command line's Basic Profile settings (key file, options, burned-in)."""
     text_name = str(path_or_name)
-    if isinstance(path_or_name, str) and text_name in builtin_names():
+    path = Path(path_or_name).expanduser()
+    if text_name in builtin_names() and (isinstance(path_or_name, str) or not path.is_file()):
         res = resources.files("fastdeid.profiles").joinpath(f"{text_name}.yaml")
         return profile_from_text(res.read_text(encoding="utf-8"), f"<built-in {text_name}>", "yaml", basic)
-    path = Path(path_or_name).expanduser()
     if not path.is_file():
         known = ", ".join(builtin_names())
         raise ProfileError(f"{text_name}: no such profile file, and not a built-in profile ({known})")
@@ -337,6 +318,10 @@ def load_profile(path_or_name: str | os.PathLike[str], basic: BasicOverrides | N
     return prof
 
 
+# Where each node of a document starts: path -> (line, column) of its key and of its value, 1-based.
+Marks = dict[tuple[str | int, ...], tuple[tuple[int, int], tuple[int, int]]]
+
+
 def profile_from_text(
     text: str,
     source: str,
@@ -344,261 +329,169 @@ def profile_from_text(
     basic: BasicOverrides | None = None,
     profile_dir: Path | None = None,
 ) -> Profile:
-    """Parses, validates and compiles a profile document given as text."""
+    """Parses a profile document given as text, keeping the place of every node, and compiles it."""
+    if fmt == "json":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProfileError(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        # JSON is YAML: read it again for the places (a document YAML cannot read has none).
+        try:
+            _, marks = _load_yaml(text)
+        except yaml.YAMLError:
+            marks = {}
+    else:
+        try:
+            doc, marks = _load_yaml(text)
+        except yaml.YAMLError as exc:
+            raise ProfileError(_yaml_error(exc, source)) from None
+    return _compile(doc, source, marks, basic, profile_dir)
+
+
+def _yaml_error(exc: yaml.YAMLError, source: str) -> str:
+    """One line: the file, the line and column of the fault, and what is wrong there."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    place = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
+    what = " ".join(str(getattr(exc, "problem", None) or exc).split())
+    context = getattr(exc, "context", None)
+    return f"{place}: not valid YAML: {what}" + (f" ({' '.join(str(context).split())})" if context else "")
+
+
+def _load_yaml(text: str) -> tuple[Any, Marks]:
+    """The document (with keys as JSON would write them) and the place of each of its nodes."""
+    loader = yaml.SafeLoader(text)
+    marks: Marks = {}
     try:
-        doc = json.loads(text) if fmt == "json" else yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise ProfileError(f"{source}: not valid {fmt.upper()}: {exc}") from None
+        node = loader.get_single_node()
+        if node is None:
+            return None, marks
+        start = (node.start_mark.line + 1, node.start_mark.column + 1)
+        marks[()] = (start, start)
+        return _node_value(loader, node, (), marks), marks
+    finally:
+        loader.dispose()
+
+
+def _place(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _node_value(loader: yaml.SafeLoader, node: yaml.Node, path: tuple[str | int, ...], marks: Marks) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)  # `<<:` merge keys
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = _json_key(loader.construct_object(key_node, deep=True))
+            marks[(*path, key)] = (_place(key_node), _place(value_node))
+            out[key] = _node_value(loader, value_node, (*path, key), marks)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            marks[(*path, i)] = (_place(item), _place(item))
+            items.append(_node_value(loader, item, (*path, i), marks))
+        return items
+    value = loader.construct_object(node, deep=True)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()  # an unquoted date: the core sees the text
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value
+
+
+def _json_key(key: Any) -> str:
+    """A mapping key as `json.dumps` writes it (YAML allows numbers and booleans as keys)."""
+    return key if isinstance(key, str) else json.dumps(key, default=str).strip('"')
+
+
+def _problem_line(problem: dict[str, Any], source: str, marks: Marks) -> str:
+    path = tuple(problem["path"])
+    while path and path not in marks:
+        path = path[:-1]
+    where = source
+    if path in marks:
+        line, col = marks[path][0 if problem["anchor"] == "key" else 1]
+        where = f"{source}:{line}:{col}"
+    shown = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(problem["path"]))
+    at = f" (at {shown})" if shown else ""
+    return f"{where}: {problem['message']}{at} [{problem['code']}]"
+
+
+def _compile(
+    doc: Any,
+    source: str,
+    marks: Marks | None = None,
+    basic: BasicOverrides | None = None,
+    profile_dir: Path | None = None,
+) -> Profile:
+    """Hands the document to the core and builds the Profile from what it compiled; every problem
+    is raised at once, one line each, placed at its `file:line:col` when the places are known."""
     if not isinstance(doc, dict):
         raise ProfileError(f"{source}: a profile must be a mapping with at least a `dicom:` section")
-    return _compile(doc, source, basic, profile_dir)
+    try:
+        compiled = _core.CompiledProfile.from_document(json.dumps(doc, default=str), Path(source).stem)
+    except ProfileError as exc:
+        if not exc.problems:
+            raise
+        lines = [_problem_line(p, source, marks or {}) for p in exc.problems]
+        raise ProfileError("\n".join(lines), problems=exc.problems) from None
+    summary = json.loads(compiled.summary() or "{}")
+    spec = summary["spec"]
+    dicom_place = (marks or {}).get(("dicom",))
+    where = f"{source}:{dicom_place[1][0]}:{dicom_place[1][1]}" if dicom_place else source
+    base = basic_base(doc["dicom"], where, basic or BasicOverrides(), profile_dir)
+    if base:
+        # The Basic Profile's settings need the key, which the front end reads: the core gets the
+        # specification with them.
+        spec = {**spec, **base}
+        compiled = _core.CompiledProfile(json.dumps(spec))
+    rules = tuple(_field_rule(s, r) for s, r in zip(spec["fields"], summary["rules"], strict=True))
+    return Profile(
+        name=summary["name"],
+        description=summary["description"],
+        source=source,
+        rules=rules,
+        deid_log=summary["deid_log"],
+        compiled=compiled,
+        spec=spec,
+        filenames=tuple(_filename_template(t) for t in summary["filenames"]),
+        implicit_keeps=summary["implicit_keeps"],
+        base=summary["base"],
+        options=tuple(summary["options"]),
+        key_file=summary["key_file"],
+    )
 
 
-def _check_keys(
-    mapping: dict[str, Any], where: str, known: set[str], pending: set[str], pending_msg: str, unknown_msg: str
-) -> None:
-    """Refuses keys this version does not apply yet and keys nobody knows (with a suggestion):
-    the reference ignores both silently (E3)."""
-    for key in mapping:
-        if key in pending:
-            raise ProfileError(
-                f"{where}: {pending_msg.format(key=key)} is not supported by this version of fastdeid yet"
-            )
-        if key not in known:
-            raise ProfileError(f"{where}: {unknown_msg.format(key=key)}{_did_you_mean(key, known | pending)}")
+def _field_rule(spec: dict[str, Any], rule: dict[str, Any]) -> FieldRule:
+    target = {"path": spec["path"]} if "path" in spec else {"regex": spec["regex"]}
+    return FieldRule(
+        Address(rule["name"], rule["kind"], target, rule["tag"], rule["vr"]),
+        rule["action"],
+        value=spec["value"],
+        insert=spec["insert"],
+        shift=spec["shift"],
+        jitter=spec["jitter"],
+        cases=spec["cases"],
+    )
+
+
+def _filename_template(t: dict[str, Any]) -> Any:
+    import re
+
+    from .filenames import FilenameTemplate
+
+    try:
+        regex = re.compile(t["input_regex"])
+    except re.error as exc:
+        # The core's engine accepted it; the names are matched with Python's.
+        raise ProfileError(f"filenames input-regex does not compile in Python: {exc}") from None
+    groups = {g["name"]: g["rule"] for g in t["groups"]}
+    return FilenameTemplate(t["output"], regex, groups, tuple(t["keywords"]))
 
 
 def _did_you_mean(key: Any, known: set[str]) -> str:
     close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _where(source: str, node: Any) -> str:
-    line = getattr(node, "line", None)
-    return f"{source}:{line}" if line else source
-
-
-def _compile(
-    doc: dict[str, Any], source: str, basic: BasicOverrides | None = None, profile_dir: Path | None = None
-) -> Profile:
-    for key in doc:
-        if key not in TOP_LEVEL_KEYS and key not in OTHER_FILE_TYPES:
-            raise ProfileError(
-                f"{_where(source, doc)}: unknown top-level key {key!r}{_did_you_mean(key, TOP_LEVEL_KEYS | OTHER_FILE_TYPES)}"
-            )
-    dicom = doc.get("dicom") or {}
-    if not isinstance(dicom, dict):
-        raise ProfileError(f"{_where(source, doc)}: `dicom:` must be a mapping")
-    _check_keys(
-        dicom,
-        _where(source, dicom),
-        DICOM_KEYS_SUPPORTED,
-        DICOM_KEYS_PENDING,
-        "dicom key {key!r}",
-        "unknown dicom key {key!r}",
-    )
-    insert_default = dicom.get("replace-with-insert", True)
-    if not isinstance(insert_default, bool):
-        raise ProfileError(f"{_where(source, dicom)}: replace-with-insert must be true or false")
-    fields = dicom.get("fields") or []
-    if not isinstance(fields, list):
-        raise ProfileError(f"{_where(source, dicom)}: `fields:` must be a list")
-    recurse = dicom.get("recurse-sequence", False)
-    if not isinstance(recurse, bool):
-        raise ProfileError(f"{_where(source, dicom)}: recurse-sequence must be true or false")
-    for key in ("date-format", "datetime-format"):
-        if key in dicom:
-            check_format(dicom[key], key, _where(source, dicom))
-    now = datetime.now()
-    in_order = [_field_rule(f, source, insert_default, recurse, dicom, now) for f in fields]
-    templates = (
-        tuple(compile_filenames(dicom["filenames"], dicom, _where(source, dicom), now)) if "filenames" in dicom else ()
-    )
-    # Spec 7.2: keywords used only by output names become keep rules (and so log columns).
-    named = {r.name for r in in_order}
-    implicit = [kw for kw in dict.fromkeys(k for t in templates for k in t.keywords) if kw not in named]
-    in_order += [FieldRule(resolve(kw, _where(source, dicom)), "keep") for kw in implicit]
-    # Spec 3.2: every regex-sub rule runs first, in reverse list order.
-    subs = [r for r in in_order if r.action == "regex-sub"]
-    rules = tuple(subs[::-1] + [r for r in in_order if r.action != "regex-sub"])
-    name = str(doc.get("name") or Path(source).stem)
-    spec = {
-        "name": name,
-        **_hash_options(dicom, _where(source, dicom)),
-        "recurse_sequence": recurse,
-        "jitter_seed": _jitter_seed(dicom, _where(source, dicom)),
-        **_passes(dicom, _where(source, dicom)),
-        **basic_base(dicom, _where(source, dicom), basic or BasicOverrides(), profile_dir),
-        "fields": [
-            {
-                **r.address.target,
-                "vr": r.address.vr,
-                "action": {"replace-with": "replace"}.get(r.action, r.action),
-                "value": r.value,
-                "insert": r.insert,
-                "shift": r.shift,
-                "jitter": r.jitter,
-                "cases": r.cases,
-            }
-            # Keep rules are sent too: remove-private-tags and remove-undefined keep what they name.
-            for r in rules
-        ],
-    }
-    return Profile(
-        name=name,
-        description=str(doc.get("description") or ""),
-        source=source,
-        rules=rules,
-        deid_log=doc.get("deid-log"),
-        compiled=_core.CompiledProfile(json.dumps(spec)),
-        spec=spec,
-        filenames=templates,
-        implicit_keeps=len(implicit),
-    )
-
-
-def _jitter_seed(dicom: dict[str, Any], where: str) -> str | None:
-    seed = dicom.get("jitter-seed")
-    if seed is not None and (not isinstance(seed, str) or len(seed) < 8):
-        raise ProfileError(f"{where}: jitter-seed must be a secret text of at least 8 characters")
-    return seed
-
-
-def _passes(dicom: dict[str, Any], where: str) -> dict[str, Any]:
-    """The profile-level passes (spec 6.12-6.14)."""
-    flags = {}
-    for key in ("remove-private-tags", "remove-undefined", "patient-age-from-birthdate"):
-        value = dicom.get(key, False)
-        if not isinstance(value, bool):
-            raise ProfileError(f"{where}: {key} must be true or false")
-        flags[key] = value
-    units = dicom.get("patient-age-units")
-    if units is not None and units not in ("D", "M", "Y"):
-        # The reference silently treats any other value as automatic; a typo should not pass unseen.
-        raise ProfileError(f"{where}: patient-age-units must be D, M or Y")
-    age = None
-    if flags["patient-age-from-birthdate"]:
-        age = {"format": dicom.get("date-format", DEFAULT_DATE_FORMAT), "units": units}
-    return {
-        "remove_private_tags": flags["remove-private-tags"],
-        "remove_undefined": flags["remove-undefined"],
-        "patient_age": age,
-    }
-
-
-def _hash_options(dicom: dict[str, Any], where: str) -> dict[str, Any]:
-    salt = dicom.get("salt")
-    if salt is not None and not isinstance(salt, str):
-        raise ProfileError(f"{where}: salt must be text (quote it if it looks like a number)")
-    opts: dict[str, Any] = {"salt": salt or None}
-    for key, default in (("hash-digits", 16), ("uid-prefix-fields", 4), ("uid-suffix-fields", 1)):
-        value = dicom.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or (value < 0 and key != "hash-digits"):
-            raise ProfileError(
-                f"{where}: {key} must be a whole number" + ("" if key == "hash-digits" else " of at least 0")
-            )
-        opts[key.replace("-", "_")] = value
-    numeric_name = dicom.get("uid-numeric-name")
-    if numeric_name is not None:
-        if not isinstance(numeric_name, str) or not re.fullmatch(r"(0|[1-9]\d*)(\.(0|[1-9]\d*))*", numeric_name):
-            raise ProfileError(f"{where}: uid-numeric-name must be a UID root such as '2.16.840.1.114570.2.2' (quoted)")
-        if len(numeric_name.split(".")) != opts["uid_prefix_fields"]:
-            raise ProfileError(
-                f"{where}: uid-numeric-name must have exactly uid-prefix-fields ({opts['uid_prefix_fields']}) nodes"
-            )
-        if numeric_name.startswith(UID_ROOT_FLYWHEEL) and numeric_name != UID_ROOT_FLYWHEEL + ".2.2":
-            raise ProfileError(f"{where}: a uid-numeric-name under {UID_ROOT_FLYWHEEL} must be {UID_ROOT_FLYWHEEL}.2.2")
-    opts["uid_numeric_name"] = numeric_name
-    return opts
-
-
-def _field_rule(
-    f: Any, source: str, insert_default: bool, recurse: bool, dicom: dict[str, Any], now: datetime
-) -> FieldRule:
-    where = _where(source, f)
-    if not isinstance(f, dict):
-        raise ProfileError(f"{where}: each field must be a mapping such as {{name: PatientID, remove: true}}")
-    _check_keys(f, where, FIELD_KEYS, FIELD_KEYS_PENDING, "field key {key!r}", "unknown key {key!r} in field rule")
-    if ("name" in f) == ("regex" in f):
-        raise ProfileError(f"{where}: a field needs exactly one of `name:` or `regex:`")
-    address = regex_address(f["regex"], where) if "regex" in f else resolve(f["name"], where)
-    if recurse and address.kind in ("path", "regex"):
-        raise ProfileError(
-            f"{where}: recurse-sequence cannot be combined with sequence paths or regex fields ({address.name})"
-        )
-    name, tag, vr = address.name, address.tag, address.vr
-    action = next((a for a in ACTION_ORDER if a in f), "keep")
-    if action not in SUPPORTED_ACTIONS:
-        raise ProfileError(f"{where}: action {action!r} on {name} is not supported by this version of fastdeid yet")
-    if action in BOOLEAN_ACTIONS and f[action] is not True:
-        raise ProfileError(f"{where}: {action} on {name} must be `true`")
-    if action == "identity":
-        action = "keep"
-    if (
-        action != "keep"
-        and tag is not None
-        and (tag == TRANSFER_SYNTAX_UID or tag & 0xFFFF == 0 or tag >> 16 == 0xFFFE)
-    ):
-        raise ProfileError(
-            f"{where}: {name} defines the file's structure (transfer syntax, group length or item) and cannot be changed"
-        )
-    insert = f.get("replace-with-insert", insert_default)
-    if not isinstance(insert, bool):
-        raise ProfileError(f"{where}: replace-with-insert on {name} must be true or false")
-    if action == "hash" and (vr in UNHASHABLE_VRS or tag in UNHASHABLE_NAMES):
-        hint = "; use hashuid for UIDs" if vr == "UI" else ""
-        raise ProfileError(f"{where}: hash cannot be applied to {name} (VR {vr}){hint}")
-    if action == "hashuid" and vr in BINARY_NUMBER_VRS | UNWRITABLE_VRS:
-        raise ProfileError(f"{where}: hashuid cannot be applied to {name} (VR {vr})")
-    if action in ("increment-date", "increment-datetime"):
-        return FieldRule(address, action, shift=shift_spec(action, f, dicom, where, now))
-    if action == "regex-sub":
-        return FieldRule(address, action, cases=regex_sub_cases(f["regex-sub"], dicom, where, now))
-    if action == "jitter":
-        if vr in NOT_JITTERABLE_VRS:
-            raise ProfileError(f"{where}: jitter cannot be applied to {name} (VR {vr})")
-        return FieldRule(address, action, jitter=jitter_spec(f, dicom, where))
-    if action != "replace-with":
-        return FieldRule(address, action)
-    value = f["replace-with"]
-    if value is None:  # the reference does nothing for `replace-with: null`
-        return FieldRule(address, "keep")
-    _check_replacement(address, value, insert, where)
-    return FieldRule(address, "replace-with", value, insert)
-
-
-def _check_replacement(address: Address, value: Any, insert: bool, where: str) -> None:
-    name, vr = address.name, address.vr
-    values = value if isinstance(value, list) else [value]
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
-            raise ProfileError(f"{where}: replace-with on {name} must be text, a number or a list of them")
-    if vr is None:
-        # Regex and repeater rules only ever act on elements that exist, whose VR the file gives.
-        if insert and address.kind not in ("regex", "repeater"):
-            raise ProfileError(
-                f"{where}: replace-with on {name}: the dictionaries do not give this element's VR, so a missing element "
-                "cannot be inserted; add `replace-with-insert: false` to this rule"
-            )
-        return
-    if vr in UNWRITABLE_VRS:
-        raise ProfileError(f"{where}: replace-with on {name} (VR {vr}) is not supported")
-    if vr in BINARY_NUMBER_VRS and not all(_is_number(v) for v in values):
-        raise ProfileError(f"{where}: Incorrect value type for Dicom element {name} (VR={vr}): needs a number")
-    limit = MAX_LENGTH.get(vr)
-    if limit is not None and any(len(str(v)) > limit for v in values):
-        # The reference writes such values with a warning only; they make the file invalid (E6).
-        raise ProfileError(f"{where}: replace-with on {name}: a {vr} value is at most {limit} characters")
-
-
-def _is_number(v: Any) -> bool:
-    if isinstance(v, (int, float)):
-        return True
-    try:
-        float(v)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ use fastdeid_core::dicom::dump::{dump_input, DumpOptions};
 use fastdeid_core::dicom::{FileInput, Tag};
 use fastdeid_core::job::{self, Input, Source};
 use fastdeid_core::naming::{Hierarchy, Labels, NameTemplate, Naming, Piece, SubjectCodes};
+use fastdeid_core::profile::document::{self, Problem};
 use fastdeid_core::{rewrite, Error, ErrorKind, Limits, LocalTree, Options, Placed, Profile, Runner};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyTuple};
 
 /// Maps a core error to `fastdeid.errors.ProfileError` or `fastdeid.errors.DicomError`.
 fn to_py(py: Python<'_>, e: &Error) -> PyErr {
@@ -26,10 +27,36 @@ fn to_py(py: Python<'_>, e: &Error) -> PyErr {
     }
 }
 
-/// A profile compiled from its canonical JSON form; immutable and shared by all workers.
+/// How a compiled profile was made, so that it can be made again (pickling).
+enum Origin {
+    /// From the canonical specification (`CompiledProfile(spec_json)`).
+    Spec(String),
+    /// From a profile document (`CompiledProfile.from_document`): the document, the default name
+    /// and the moment relative date bounds were taken from.
+    Document { doc: String, name: String, now: String, summary: String },
+}
+
+/// A profile compiled from a document or from its canonical JSON form; immutable and shared by
+/// all workers. Pickles as the call that rebuilds it.
 #[pyclass(frozen, name = "CompiledProfile", module = "fastdeid._core")]
 struct PyProfile {
     inner: Arc<Profile>,
+    origin: Origin,
+}
+
+/// Raises `fastdeid.errors.ProfileError` listing `problems` (each with its path in the document).
+fn problems_to_py(py: Python<'_>, problems: &[Problem]) -> PyErr {
+    let message = problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("\n");
+    let code = problems.first().map_or("profile", |p| p.code);
+    let listed = document::problems_json(problems);
+    let made = py
+        .import("fastdeid.errors")
+        .and_then(|m| m.getattr("ProfileError"))
+        .and_then(|cls| cls.call1((message, code, py.None(), py.None(), listed)));
+    match made {
+        Ok(obj) => PyErr::from_value(obj),
+        Err(err) => err,
+    }
 }
 
 #[pymethods]
@@ -37,7 +64,56 @@ impl PyProfile {
     #[new]
     fn new(py: Python<'_>, spec_json: &str) -> PyResult<Self> {
         let inner = Profile::from_json(spec_json).map_err(|e| to_py(py, &e))?;
-        Ok(PyProfile { inner: Arc::new(inner) })
+        Ok(PyProfile { inner: Arc::new(inner), origin: Origin::Spec(spec_json.to_string()) })
+    }
+
+    /// Compiles a profile document (JSON text). `name` names a profile without `name:`; `now`
+    /// (`YYYYMMDDHHMMSS.ffffff`, default the current UTC time) is the moment relative date bounds
+    /// are taken from. Raises `ProfileError` with every problem (its `problems` attribute holds
+    /// them as JSON: code, message, path in the document, and whether the key or the value is
+    /// meant).
+    #[staticmethod]
+    #[pyo3(signature = (doc_json, name, now=None))]
+    fn from_document(py: Python<'_>, doc_json: &str, name: &str, now: Option<&str>) -> PyResult<Self> {
+        let now_text = now.map_or_else(document::now_text, str::to_string);
+        let Some(moment) = document::parse_now(&now_text) else {
+            return Err(problems_to_py(py, &[Problem::at_root("bad-argument", "now must be YYYYMMDDHHMMSS.ffffff")]));
+        };
+        let compiled = document::compile_document(doc_json, name, moment).map_err(|p| problems_to_py(py, &p))?;
+        let inner = compiled.profile().map_err(|e| to_py(py, &e))?;
+        Ok(PyProfile {
+            inner: Arc::new(inner),
+            origin: Origin::Document {
+                doc: doc_json.to_string(),
+                name: name.to_string(),
+                now: now_text,
+                summary: compiled.summary_json(),
+            },
+        })
+    }
+
+    /// What the front end shows of a profile compiled from a document, as JSON: the canonical
+    /// specification (`spec`), the rules in the order they run (`rules`: name, kind, tag, vr,
+    /// action), `filenames` templates, `implicit_keeps`, `name`, `description`, `deid_log`, and
+    /// the stored `base`, `options` and `key_file`. None for a profile made from a specification.
+    fn summary(&self) -> Option<&str> {
+        match &self.origin {
+            Origin::Spec(_) => None,
+            Origin::Document { summary, .. } => Some(summary),
+        }
+    }
+
+    /// Pickling: the constructor and arguments that rebuild this profile.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let py = slf.py();
+        let me = slf.get();
+        let cls = slf.get_type();
+        Ok(match &me.origin {
+            Origin::Spec(spec) => (cls.into_any(), PyTuple::new(py, [spec.as_str()])?),
+            Origin::Document { doc, name, now, .. } => {
+                (cls.getattr("from_document")?, PyTuple::new(py, [doc.as_str(), name.as_str(), now.as_str()])?)
+            }
+        })
     }
 
     #[getter]
@@ -49,6 +125,26 @@ impl PyProfile {
     fn rule_count(&self) -> usize {
         self.inner.rules.len()
     }
+}
+
+/// The keys each level of a profile document accepts (`document`, `dicom`, `field`,
+/// `regex-sub`, `filenames`, `group`), read from the core's definition of the document.
+#[pyfunction]
+fn document_keys() -> Vec<(&'static str, Vec<&'static str>)> {
+    document::known_keys().into_iter().map(|(level, keys)| (level, keys.to_vec())).collect()
+}
+
+/// Resolves a field name as a profile rule would: (name as logged, addressing form, the core's
+/// target as JSON, leaf tag or None, dictionary VR or None). Raises `ProfileError` when the name
+/// addresses nothing.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn resolve_name(
+    py: Python<'_>,
+    name: &str,
+) -> PyResult<(String, &'static str, String, Option<u32>, Option<&'static str>)> {
+    let a = document::resolve_name(name).map_err(|m| problems_to_py(py, &[Problem::at_root("bad-name", m)]))?;
+    Ok((a.name.clone(), a.kind.as_str(), a.target_json(), a.tag, a.vr.map(fastdeid_core::dicom::Vr::as_str)))
 }
 
 /// The outcome for one input of a job.
@@ -361,7 +457,7 @@ fn dictionary_keywords() -> Vec<(&'static str, u32)> {
 mod _core {
     #[pymodule_export]
     use super::{
-        apply_group_rule, deidentify_bytes, dictionary_entry, dictionary_keywords, dump, dump_partial, tag_for_keyword,
-        FileResult, Job, PyProfile,
+        apply_group_rule, deidentify_bytes, dictionary_entry, dictionary_keywords, document_keys, dump, dump_partial,
+        resolve_name, tag_for_keyword, FileResult, Job, PyProfile,
     };
 }

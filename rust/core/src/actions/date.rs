@@ -75,7 +75,7 @@ pub fn increment_datetime(value: &str, s: &DateShift, jitter_micros: i64) -> Res
 }
 
 /// The reference's default DT format.
-pub const DEFAULT_DATETIME_FORMAT: &str = "%Y%m%d%H%M%S.%f";
+pub use crate::profile::document::defaults::DATETIME_FORMAT as DEFAULT_DATETIME_FORMAT;
 
 /// DT values with less than second precision (PS3.5 6.2: YYYY, YYYYMM, YYYYMMDD, YYYYMMDDHH,
 /// YYYYMMDDHHMM) are valid, but strptime with the default format misreads them (E20: 12:34

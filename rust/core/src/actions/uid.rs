@@ -6,9 +6,9 @@ use sha2::{Digest, Sha256};
 /// How hashuid builds the new UID.
 #[derive(Clone, Debug)]
 pub struct UidOptions {
-    /// Leading nodes kept (`uid-prefix-fields`, default 4).
+    /// Leading nodes kept (`uid-prefix-fields`, `docs/profiles.md#hashuid`).
     pub prefix_fields: usize,
-    /// Trailing nodes kept, each cut to its last 6 digits (`uid-suffix-fields`, default 1).
+    /// Trailing nodes kept, each cut to its last 6 digits (`uid-suffix-fields`, `docs/profiles.md#hashuid`).
     pub suffix_fields: usize,
     /// Replaces the kept prefix when set (`uid-numeric-name`).
     pub numeric_name: Option<String>,
@@ -16,7 +16,12 @@ pub struct UidOptions {
 
 impl Default for UidOptions {
     fn default() -> Self {
-        UidOptions { prefix_fields: 4, suffix_fields: 1, numeric_name: None }
+        use crate::profile::document::defaults;
+        UidOptions {
+            prefix_fields: defaults::UID_PREFIX_FIELDS,
+            suffix_fields: defaults::UID_SUFFIX_FIELDS,
+            numeric_name: None,
+        }
     }
 }
 

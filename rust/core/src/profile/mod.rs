@@ -3,6 +3,7 @@
 
 mod apply;
 mod create;
+pub mod document;
 pub mod log;
 pub mod passes;
 pub mod regex_sub;
@@ -13,10 +14,10 @@ mod value;
 pub use apply::{apply, NewValue};
 pub use value::read_string;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::actions::age::AgeUnit;
-use crate::actions::date::{DateJitter, DateShift, DEFAULT_DATETIME_FORMAT};
+use crate::actions::date::{DateJitter, DateShift};
 use crate::actions::jitter::Jitter;
 use crate::actions::strptime;
 use crate::actions::uid::UidOptions;
@@ -117,38 +118,41 @@ pub enum Action {
     },
 }
 
-#[derive(Deserialize)]
+/// The canonical specification: the compiled document, in the form the rule engine is built from
+/// (also what a profile's digest is computed over).
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct ProfileSpec {
-    name: String,
-    fields: Vec<FieldSpec>,
+pub(crate) struct ProfileSpec {
+    pub(crate) name: String,
     #[serde(default)]
-    salt: Option<String>,
+    pub(crate) salt: Option<String>,
     #[serde(default = "default_hash_digits")]
-    hash_digits: i64,
+    pub(crate) hash_digits: i64,
     #[serde(default = "default_prefix_fields")]
-    uid_prefix_fields: usize,
+    pub(crate) uid_prefix_fields: usize,
     #[serde(default = "default_suffix_fields")]
-    uid_suffix_fields: usize,
+    pub(crate) uid_suffix_fields: usize,
     #[serde(default)]
-    uid_numeric_name: Option<String>,
+    pub(crate) uid_numeric_name: Option<String>,
     #[serde(default)]
-    recurse_sequence: bool,
+    pub(crate) recurse_sequence: bool,
     #[serde(default)]
-    remove_private_tags: bool,
+    pub(crate) jitter_seed: Option<String>,
     #[serde(default)]
-    remove_undefined: bool,
+    pub(crate) remove_private_tags: bool,
     #[serde(default)]
-    patient_age: Option<AgeSpec>,
+    pub(crate) remove_undefined: bool,
     #[serde(default)]
-    jitter_seed: Option<String>,
-    #[serde(default)]
+    pub(crate) patient_age: Option<AgeSpec>,
+    pub(crate) fields: Vec<FieldSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     log: Vec<LogSpec>,
-    #[serde(default)]
-    base: Option<crate::basic::BaseSpec>,
+    /// Set by the front end, which reads the key (`docs/basic-profile.md`); never serialised.
+    #[serde(default, skip_serializing)]
+    pub(crate) base: Option<crate::basic::BaseSpec>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct LogSpec {
     #[serde(default)]
@@ -158,74 +162,98 @@ struct LogSpec {
     flat: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct AgeSpec {
-    format: String,
-    units: Option<String>,
+pub(crate) struct AgeSpec {
+    pub(crate) format: String,
+    pub(crate) units: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// One step of an address in the canonical specification.
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
-enum StepSpec {
+pub enum StepSpec {
+    /// A tag.
     Tag(u32),
+    /// A private element: group, creator, offset.
     Private(u16, String, u8),
+    /// A repeating-group element: value and mask.
     Repeater(u32, u32),
+    /// One item.
     Index(usize),
+    /// Every item.
     Any,
 }
 
 fn default_hash_digits() -> i64 {
-    16
+    document::defaults::HASH_DIGITS
 }
 
 fn default_prefix_fields() -> usize {
-    4
+    document::defaults::UID_PREFIX_FIELDS
 }
 
 fn default_suffix_fields() -> usize {
-    1
+    document::defaults::UID_SUFFIX_FIELDS
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct FieldSpec {
+pub(crate) struct FieldSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) path: Option<Vec<StepSpec>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) regex: Option<String>,
+    pub(crate) vr: Option<String>,
+    pub(crate) action: String,
     #[serde(default)]
-    path: Option<Vec<StepSpec>>,
+    pub(crate) value: Option<serde_json::Value>,
     #[serde(default)]
-    regex: Option<String>,
-    vr: Option<String>,
-    action: String,
+    pub(crate) insert: bool,
     #[serde(default)]
-    value: Option<serde_json::Value>,
+    pub(crate) shift: Option<ShiftSpec>,
     #[serde(default)]
-    insert: bool,
+    pub(crate) jitter: Option<JitterSpec>,
     #[serde(default)]
-    shift: Option<ShiftSpec>,
-    #[serde(default)]
-    jitter: Option<JitterSpec>,
-    #[serde(default)]
-    cases: Option<Vec<CaseSpec>>,
+    pub(crate) cases: Option<Vec<CaseSpec>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CaseSpec {
-    regex: String,
-    output: String,
-    groups: Vec<GroupSpec>,
+impl FieldSpec {
+    /// A rule for `address` doing `action`, without options: the form of keep, remove, hash and
+    /// hashuid rules (whose `insert` is always true, as the reference's default).
+    pub(crate) fn new(address: &document::Address, action: &str) -> Self {
+        FieldSpec {
+            path: address.steps.clone(),
+            regex: address.steps.is_none().then(|| address.name.clone()),
+            vr: address.vr.map(|v| v.as_str().to_string()),
+            action: action.to_string(),
+            value: None,
+            insert: true,
+            shift: None,
+            jitter: None,
+            cases: None,
+        }
+    }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct GroupSpec {
-    name: String,
-    field: Option<u32>,
-    action: String,
-    #[serde(default)]
-    value: Option<String>,
-    #[serde(default)]
-    shift: Option<ShiftSpec>,
+pub(crate) struct CaseSpec {
+    pub(crate) regex: String,
+    pub(crate) output: String,
+    pub(crate) groups: Vec<GroupSpec>,
+}
+
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GroupSpec {
+    pub(crate) name: String,
+    pub(crate) field: Option<u32>,
+    pub(crate) action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) shift: Option<ShiftSpec>,
 }
 
 impl CaseSpec {
@@ -271,33 +299,33 @@ pub fn apply_group_rule(profile: &Profile, rule_json: &str, text: &str) -> Resul
     regex_sub::apply_text(profile, &spec.action()?, text)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct JitterSpec {
-    range: f64,
-    int: bool,
-    min: Option<f64>,
-    max: Option<f64>,
+pub(crate) struct JitterSpec {
+    pub(crate) range: f64,
+    pub(crate) int: bool,
+    pub(crate) min: Option<f64>,
+    pub(crate) max: Option<f64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct DateJitterSpec {
-    range: i64,
-    unit_micros: i64,
+pub(crate) struct DateJitterSpec {
+    pub(crate) range: i64,
+    pub(crate) unit_micros: i64,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct ShiftSpec {
-    format: String,
-    days: f64,
+pub(crate) struct ShiftSpec {
+    pub(crate) format: String,
+    pub(crate) days: f64,
     #[serde(default)]
-    min: Option<String>,
+    pub(crate) min: Option<String>,
     #[serde(default)]
-    max: Option<String>,
+    pub(crate) max: Option<String>,
     #[serde(default)]
-    jitter: Option<DateJitterSpec>,
+    pub(crate) jitter: Option<DateJitterSpec>,
 }
 
 impl ShiftSpec {
@@ -305,7 +333,7 @@ impl ShiftSpec {
         // Bounds arrive as absolute datetimes in the reference's default DT format.
         let bound = |b: Option<String>| match b {
             None => Ok(None),
-            Some(text) => strptime::parse(&text, DEFAULT_DATETIME_FORMAT).map(Some).ok_or_else(|| {
+            Some(text) => strptime::parse(&text, document::defaults::DATETIME_FORMAT).map(Some).ok_or_else(|| {
                 Error::new(ErrorKind::Profile, "datetime-min/max must be YYYYMMDDHHMMSS.ffffff in the compiled profile")
             }),
         };
@@ -322,6 +350,11 @@ impl Profile {
     pub fn from_json(json: &str) -> Result<Self> {
         let spec: ProfileSpec = serde_json::from_str(json)
             .map_err(|e| Error::new(ErrorKind::Profile, format!("invalid compiled profile: {e}")))?;
+        Self::from_spec(spec)
+    }
+
+    /// Builds the rule engine's form of a canonical specification.
+    pub(crate) fn from_spec(spec: ProfileSpec) -> Result<Self> {
         let rules = spec.fields.into_iter().map(compile_field).collect::<Result<_>>()?;
         let uid = UidOptions {
             prefix_fields: spec.uid_prefix_fields,
@@ -363,7 +396,7 @@ impl Profile {
             name: "none".into(),
             rules: Vec::new(),
             salt: String::new(),
-            hash_digits: 16,
+            hash_digits: document::defaults::HASH_DIGITS,
             uid: UidOptions::default(),
             recurse_sequence: false,
             remove_private_tags: false,
