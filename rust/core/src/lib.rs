@@ -34,6 +34,7 @@ pub mod error;
 pub mod invariants;
 pub mod profile;
 pub mod rewrite;
+pub mod verify;
 
 pub use actions::uid::UidOptions;
 pub use batch::{FileResult, Options, Runner, Status};

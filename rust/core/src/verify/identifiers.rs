@@ -1,0 +1,289 @@
+//! The identifying strings of an input (docs/verify.md, "What (b) looks for"): the values of
+//! every element the profile changes (at any depth, file meta and private elements included),
+//! and the input's file and folder names. Strings too short, or too common, to mean anything are
+//! left out so that a clean output gives no false alarm.
+
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::document::{value, Levels};
+use super::rules::{expected, Expected};
+use super::Settings;
+use crate::dicom::{Body, DataSet, Document, Input, Tag, Vr};
+
+/// UIDs under the DICOM root name SOP classes, transfer syntaxes and coding schemes: they are
+/// the same in every file and identify nobody.
+const DICOM_UID_ROOT: &[u8] = b"1.2.840.10008.";
+
+/// Longest value kept for the same-value comparison of check (a).
+const MAX_COMPARED: u32 = 4096;
+
+/// What makes an input recognisable, gathered from one input or merged from many.
+#[derive(Debug, Default)]
+pub struct Identifiers {
+    /// String -> the rule that names its source (e.g. `value of input (0010,0010)`).
+    strings: HashMap<Box<[u8]>, String>,
+    /// File and folder names (extensions removed) -> rule.
+    names: HashMap<Box<[u8]>, String>,
+    /// (tag, value) of every element the profile changes, for check (a).
+    values: HashSet<(u32, Box<[u8]>)>,
+}
+
+impl Identifiers {
+    /// Adds the names of the input's relative path: each folder and the file name without its
+    /// DICOM and gzip extensions.
+    pub fn add_names(&mut self, relative: &str, min_len: usize) {
+        for part in relative.split('/') {
+            let stem = strip_extensions(part);
+            if meaningful(stem.as_bytes(), min_len) {
+                self.names.entry(stem.as_bytes().into()).or_insert_with(|| "input file or folder name".into());
+            }
+        }
+    }
+
+    /// Adds everything the profile changes in `doc`, whose values are read from `data`.
+    pub fn add_document<I: Input + ?Sized>(&mut self, doc: &Document, data: &I, settings: &Settings) {
+        let sop_class = super::document::sop_class(doc, data);
+        let mut walker = Walker { ids: self, data, settings, sop_class: &sop_class };
+        walker.dataset(&doc.meta, true, false, false);
+        walker.dataset(&doc.dataset, false, false, false);
+    }
+
+    /// Merges `other` into `self`.
+    pub fn merge(&mut self, other: Identifiers) {
+        for (k, v) in other.strings {
+            self.strings.entry(k).or_insert(v);
+        }
+        for (k, v) in other.names {
+            self.names.entry(k).or_insert(v);
+        }
+        self.values.extend(other.values);
+    }
+
+    /// Builds the automatons that search outputs for these strings.
+    ///
+    /// # Panics
+    /// Never in practice: the automaton sizes are bounded by the inputs' header sizes.
+    #[must_use]
+    pub fn matcher(self) -> Matcher {
+        let (content, content_rules) = automaton(self.strings.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        // Names are searched for the header strings too: a naming scheme may move an ID there.
+        let mut for_names: Vec<(Box<[u8]>, String)> = self.strings.into_iter().collect();
+        for_names.extend(self.names);
+        let (names, name_rules) = automaton(for_names);
+        Matcher { content, content_rules, names, name_rules, values: self.values }
+    }
+}
+
+/// Compiled searches over an output's bytes and names.
+#[derive(Debug)]
+pub struct Matcher {
+    content: Option<AhoCorasick>,
+    content_rules: Vec<String>,
+    names: Option<AhoCorasick>,
+    name_rules: Vec<String>,
+    values: HashSet<(u32, Box<[u8]>)>,
+}
+
+impl Matcher {
+    /// Every (offset, rule) where an identifying string occurs in `bytes` (overlaps included).
+    pub fn in_content<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = (usize, &'a str)> + 'a {
+        self.content.iter().flat_map(move |ac| {
+            ac.find_overlapping_iter(bytes).map(|m| (m.start(), self.content_rules[m.pattern().as_usize()].as_str()))
+        })
+    }
+
+    /// The rules of the identifying strings or input names found in a file or folder name.
+    pub fn in_name<'a>(&'a self, name: &'a [u8]) -> impl Iterator<Item = &'a str> + 'a {
+        self.names.iter().flat_map(move |ac| {
+            ac.find_overlapping_iter(name).map(|m| self.name_rules[m.pattern().as_usize()].as_str())
+        })
+    }
+
+    /// Whether an input held `value` (padding trimmed) in an element `tag` the profile changes.
+    #[must_use]
+    pub fn held(&self, tag: Tag, value: &[u8]) -> bool {
+        !value.is_empty() && self.values.contains(&(tag.0, value.into()))
+    }
+}
+
+fn automaton(mut patterns: Vec<(Box<[u8]>, String)>) -> (Option<AhoCorasick>, Vec<String>) {
+    if patterns.is_empty() {
+        return (None, Vec::new());
+    }
+    patterns.sort(); // the same automaton whatever the hash order
+    let ac = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .build(patterns.iter().map(|(p, _)| p.as_ref()))
+        .expect("automaton within size limits");
+    (Some(ac), patterns.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Strips `.gz` and then a DICOM extension, as outputs are named from inputs.
+#[allow(clippy::case_sensitive_file_extension_comparisons)] // compared lowercased
+fn strip_extensions(name: &str) -> &str {
+    let lower = name.to_ascii_lowercase();
+    let mut end = name.len();
+    if lower[..end].ends_with(".gz") {
+        end -= 3;
+    }
+    for ext in [".dcm", ".dicom", ".ima"] {
+        if lower[..end].ends_with(ext) {
+            end -= ext.len();
+            break;
+        }
+    }
+    &name[..end]
+}
+
+/// Whether a string is long enough to mean something: `min_len` characters, and for strings of
+/// digits and dots only (numbers, dates, times), 8, since shorter ones turn up by chance inside
+/// UIDs and other numbers.
+#[must_use]
+pub fn meaningful(s: &[u8], min_len: usize) -> bool {
+    let numeric = s.iter().all(|&b| b.is_ascii_digit() || b == b'.');
+    s.len() >= if numeric { min_len.max(8) } else { min_len }
+}
+
+/// VRs whose values are identifying strings when the profile changes the element.
+fn text_identifier(vr: Vr) -> bool {
+    vr.is_text() && vr != Vr::CS
+}
+
+/// VRs whose values inside a cleared sequence are identifying: names, free text, dates, UIDs.
+/// Numbers and codes are left out (coded entries repeat across files and identify nobody).
+fn inherited_identifier(vr: Vr) -> bool {
+    matches!(
+        vr,
+        Vr::PN
+            | Vr::LO
+            | Vr::SH
+            | Vr::ST
+            | Vr::LT
+            | Vr::UT
+            | Vr::UC
+            | Vr::DA
+            | Vr::DT
+            | Vr::TM
+            | Vr::UI
+            | Vr::AE
+            | Vr::UR
+    )
+}
+
+/// Code Value, Coding Scheme Designator and Version, Code Meaning, Long and URN Code Value.
+fn coded_entry(tag: Tag) -> bool {
+    matches!(tag.0, 0x0008_0100..=0x0008_0104 | 0x0008_0119 | 0x0008_0120)
+}
+
+struct Walker<'a, I: Input + ?Sized> {
+    ids: &'a mut Identifiers,
+    data: &'a I,
+    settings: &'a Settings,
+    sop_class: &'a str,
+}
+
+impl<I: Input + ?Sized> Walker<'_, I> {
+    fn dataset(&mut self, ds: &DataSet, in_meta: bool, nested: bool, cleared: bool) {
+        for e in &ds.elements {
+            let levels = Levels { ds, data: self.data };
+            let rule = expected(e.tag, self.settings.options, self.sop_class, nested, in_meta, &levels)
+                .filter(Expected::changes);
+            match &e.body {
+                Body::Items(items) => {
+                    let clears = cleared || rule.is_some_and(|r| r.clears_items());
+                    for item in items {
+                        self.dataset(&item.dataset, in_meta, true, clears);
+                    }
+                }
+                Body::Value => {
+                    let own = rule.is_some() && text_identifier(e.vr);
+                    let inherited = cleared && inherited_identifier(e.vr) && !coded_entry(e.tag);
+                    if own || inherited {
+                        self.add_value(e, rule.is_some());
+                    } else if rule.is_some() {
+                        self.add_compared(e);
+                    }
+                }
+                Body::Fragments(_) => {}
+            }
+        }
+    }
+
+    fn add_compared(&mut self, e: &crate::dicom::Element) {
+        if e.value_len.is_some_and(|l| l > 0 && l <= MAX_COMPARED) {
+            if let Some(v) = value(self.data, e) {
+                self.ids.values.insert((e.tag.0, trim(&v).into()));
+            }
+        }
+    }
+
+    fn add_value(&mut self, e: &crate::dicom::Element, compared: bool) {
+        let Some(v) = value(self.data, e) else { return };
+        let whole = trim(&v);
+        if compared && whole.len() <= MAX_COMPARED as usize && !whole.is_empty() {
+            self.ids.values.insert((e.tag.0, whole.into()));
+        }
+        let rule = || format!("value of input {}", e.tag);
+        let mut add = |s: &[u8]| {
+            let s = trim(s);
+            if meaningful(s, self.settings.min_len) && !s.starts_with(DICOM_UID_ROOT) {
+                self.ids.strings.entry(s.into()).or_insert_with(rule);
+            }
+        };
+        for one in whole.split(|&b| b == b'\\') {
+            add(one);
+            if e.vr == Vr::PN {
+                // Each component group and each name component: a name reordered or cut to a part still shows.
+                for group in one.split(|&b| b == b'=') {
+                    add(group);
+                    for component in group.split(|&b| b == b'^') {
+                        add(component);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A value without its padding (spaces, NULs) at either end.
+fn trim(v: &[u8]) -> &[u8] {
+    let start = v.iter().position(|&b| b != b' ' && b != 0).unwrap_or(v.len());
+    let end = v.iter().rposition(|&b| b != b' ' && b != 0).map_or(start, |i| i + 1);
+    &v[start..end]
+}
+
+/// [`trim`] for the output side's comparison.
+#[must_use]
+pub fn trimmed(v: &[u8]) -> &[u8] {
+    trim(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_numeric_strings_are_ignored() {
+        assert!(!meaningful(b"Doe", 4));
+        assert!(meaningful(b"John", 4));
+        assert!(!meaningful(b"2024", 4));
+        assert!(!meaningful(b"1.83917", 4));
+        assert!(meaningful(b"19230407", 4));
+        assert!(meaningful(b"087Y", 4));
+    }
+
+    #[test]
+    fn names_lose_their_extensions_and_match_case_insensitively() {
+        assert_eq!(strip_extensions("IM0001.DCM.gz"), "IM0001");
+        assert_eq!(strip_extensions("smith_john"), "smith_john");
+        let mut ids = Identifiers::default();
+        ids.add_names("SMITH_JOHN/scan.dcm", 4);
+        let m = ids.matcher();
+        assert_eq!(m.in_name(b"x_smith_john_y").count(), 1);
+        assert_eq!(m.in_name(b"2.25.1234.dcm").count(), 0);
+        assert_eq!(m.in_content(b"smith_john").count(), 0, "input names are searched in names only");
+    }
+}
