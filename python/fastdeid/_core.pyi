@@ -13,6 +13,7 @@ __all__ = [
     "dump",
     "dump_partial",
     "tag_for_keyword",
+    "verify_tree",
 ]
 
 @final
@@ -75,3 +76,11 @@ def dump_partial(
 def dictionary_entry(tag: int) -> tuple[str, str] | None: ...
 def tag_for_keyword(keyword: str) -> int | None: ...
 def dictionary_keywords() -> list[tuple[str, int]]: ...
+def verify_tree(
+    out: str | PathLike[str],
+    against: str | PathLike[str] | None = None,
+    options: Sequence[str] = ...,
+    jobs: int = 0,
+    min_length: int = 4,
+    accept_no_meta: bool = False,
+) -> tuple[int, int, int, float, list[tuple[str, str, str, str, str]]]: ...
