@@ -198,6 +198,10 @@ def _parser() -> argparse.ArgumentParser:
         help="also apply it, in memory, to every DICOM file under DIR (default: pydicom's test files) and report the files it fails on",
     )
     q.set_defaults(handler=_cmd_profile_validate)
+    q = psub.add_parser("coverage", help="list the elements of a sample that a profile neither changes nor keeps")
+    q.add_argument("profile", help="profile file or built-in name")
+    q.add_argument("sample", help="a folder (or file) of DICOM files typical of the data")
+    q.set_defaults(handler=_cmd_profile_coverage)
     return parser
 
 
@@ -596,6 +600,13 @@ def _cmd_profile_list(args: argparse.Namespace) -> int:
     for name in builtin_names():
         prof = load_profile(name)
         print(f"{name:<12} {prof.description}")
+    return EXIT_OK
+
+
+def _cmd_profile_coverage(args: argparse.Namespace) -> int:
+    from .coverage import coverage
+
+    print("\n".join(coverage(args.profile, args.sample).lines()))
     return EXIT_OK
 
 

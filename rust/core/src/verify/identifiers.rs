@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::document::{value, Levels};
 use super::rules::{expected, Expected};
@@ -19,13 +19,31 @@ const DICOM_UID_ROOT: &[u8] = b"1.2.840.10008.";
 /// Longest value kept for the same-value comparison of check (a).
 const MAX_COMPARED: u32 = 4096;
 
+/// Where an identifying string comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Origin {
+    /// The value of this element of the input (searched in content and names).
+    Value(Tag),
+    /// An input file or folder name (searched in names only).
+    Name,
+}
+
+impl Origin {
+    /// The rule a finding shows: `value of input (0010,0020)`, `input file or folder name`.
+    #[must_use]
+    pub fn rule(self) -> String {
+        match self {
+            Origin::Value(tag) => format!("value of input {tag}"),
+            Origin::Name => "input file or folder name".to_string(),
+        }
+    }
+}
+
 /// What makes an input recognisable, gathered from one input or merged from many.
 #[derive(Debug, Default)]
 pub struct Identifiers {
-    /// String -> the rule that names its source (e.g. `value of input (0010,0010)`).
-    strings: HashMap<Box<[u8]>, String>,
-    /// File and folder names (extensions removed) -> rule.
-    names: HashMap<Box<[u8]>, String>,
+    /// String -> where it comes from; a value wins over a name, as values are searched more widely.
+    strings: HashMap<Box<[u8]>, Origin>,
     /// (tag, value) of every element the profile changes, for check (a).
     values: HashSet<(u32, Box<[u8]>)>,
 }
@@ -37,7 +55,7 @@ impl Identifiers {
         for part in relative.split('/') {
             let stem = strip_extensions(part);
             if meaningful(stem.as_bytes(), min_len) {
-                self.names.entry(stem.as_bytes().into()).or_insert_with(|| "input file or folder name".into());
+                self.strings.entry(stem.as_bytes().into()).or_insert(Origin::Name);
             }
         }
     }
@@ -53,52 +71,65 @@ impl Identifiers {
     /// Merges `other` into `self`.
     pub fn merge(&mut self, other: Identifiers) {
         for (k, v) in other.strings {
-            self.strings.entry(k).or_insert(v);
-        }
-        for (k, v) in other.names {
-            self.names.entry(k).or_insert(v);
+            self.insert(k, v);
         }
         self.values.extend(other.values);
     }
 
-    /// Builds the automatons that search outputs for these strings.
+    fn insert(&mut self, string: Box<[u8]>, origin: Origin) {
+        let slot = self.strings.entry(string).or_insert(origin);
+        if *slot == Origin::Name {
+            *slot = origin;
+        }
+    }
+
+    /// Builds the one automaton that searches outputs for these strings. `shared` for the
+    /// automaton over all inputs, used for many files: then a faster search is worth a slower
+    /// build; one input's automaton serves one file and is built for a quick start.
     ///
     /// # Panics
-    /// Never in practice: the automaton sizes are bounded by the inputs' header sizes.
+    /// Never in practice: the automaton's size is bounded by the inputs' header sizes.
     #[must_use]
-    pub fn matcher(self) -> Matcher {
-        let (content, content_rules) = automaton(self.strings.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
-        // Names are searched for the header strings too: a naming scheme may move an ID there.
-        let mut for_names: Vec<(Box<[u8]>, String)> = self.strings.into_iter().collect();
-        for_names.extend(self.names);
-        let (names, name_rules) = automaton(for_names);
-        Matcher { content, content_rules, names, name_rules, values: self.values }
+    pub fn matcher(self, shared: bool) -> Matcher {
+        let mut patterns: Vec<(Box<[u8]>, Origin)> = self.strings.into_iter().collect();
+        patterns.sort(); // the same automaton whatever the hash order
+        let ac = (!patterns.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind((!shared).then_some(AhoCorasickKind::ContiguousNFA))
+                .prefilter(shared)
+                .build(patterns.iter().map(|(p, _)| p.as_ref()))
+                .expect("automaton within size limits")
+        });
+        Matcher { ac, origins: patterns.into_iter().map(|(_, o)| o).collect(), values: self.values }
     }
 }
 
-/// Compiled searches over an output's bytes and names.
+/// A compiled search over an output's bytes and names.
 #[derive(Debug)]
 pub struct Matcher {
-    content: Option<AhoCorasick>,
-    content_rules: Vec<String>,
-    names: Option<AhoCorasick>,
-    name_rules: Vec<String>,
+    ac: Option<AhoCorasick>,
+    origins: Vec<Origin>,
     values: HashSet<(u32, Box<[u8]>)>,
 }
 
 impl Matcher {
-    /// Every (offset, rule) where an identifying string occurs in `bytes` (overlaps included).
-    pub fn in_content<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = (usize, &'a str)> + 'a {
-        self.content.iter().flat_map(move |ac| {
-            ac.find_overlapping_iter(bytes).map(|m| (m.start(), self.content_rules[m.pattern().as_usize()].as_str()))
+    fn matches<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = (usize, Origin)> + 'a {
+        self.ac.iter().flat_map(move |ac| {
+            ac.find_overlapping_iter(bytes).map(|m| (m.start(), self.origins[m.pattern().as_usize()]))
         })
     }
 
-    /// The rules of the identifying strings or input names found in a file or folder name.
-    pub fn in_name<'a>(&'a self, name: &'a [u8]) -> impl Iterator<Item = &'a str> + 'a {
-        self.names.iter().flat_map(move |ac| {
-            ac.find_overlapping_iter(name).map(|m| self.name_rules[m.pattern().as_usize()].as_str())
-        })
+    /// Every (offset, origin) where an identifying value occurs in `bytes` (overlaps included).
+    /// Input names are not searched in content: folder names like `images` would turn up there.
+    pub fn in_content<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = (usize, Origin)> + 'a {
+        self.matches(bytes).filter(|(_, origin)| *origin != Origin::Name)
+    }
+
+    /// The origins of the identifying values and input names found in a file or folder name.
+    pub fn in_name<'a>(&'a self, name: &'a [u8]) -> impl Iterator<Item = Origin> + 'a {
+        self.matches(name).map(|(_, origin)| origin)
     }
 
     /// Whether an input held `value` (padding trimmed) in an element `tag` the profile changes.
@@ -106,19 +137,6 @@ impl Matcher {
     pub fn held(&self, tag: Tag, value: &[u8]) -> bool {
         !value.is_empty() && self.values.contains(&(tag.0, value.into()))
     }
-}
-
-fn automaton(mut patterns: Vec<(Box<[u8]>, String)>) -> (Option<AhoCorasick>, Vec<String>) {
-    if patterns.is_empty() {
-        return (None, Vec::new());
-    }
-    patterns.sort(); // the same automaton whatever the hash order
-    let ac = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .build(patterns.iter().map(|(p, _)| p.as_ref()))
-        .expect("automaton within size limits");
-    (Some(ac), patterns.into_iter().map(|(_, r)| r).collect())
 }
 
 /// Strips `.gz` and then a DICOM extension, as outputs are named from inputs.
@@ -226,11 +244,10 @@ impl<I: Input + ?Sized> Walker<'_, I> {
         if compared && whole.len() <= MAX_COMPARED as usize && !whole.is_empty() {
             self.ids.values.insert((e.tag.0, whole.into()));
         }
-        let rule = || format!("value of input {}", e.tag);
         let mut add = |s: &[u8]| {
             let s = trim(s);
             if meaningful(s, self.settings.min_len) && !s.starts_with(DICOM_UID_ROOT) {
-                self.ids.strings.entry(s.into()).or_insert_with(rule);
+                self.ids.insert(s.into(), Origin::Value(e.tag));
             }
         };
         for one in whole.split(|&b| b == b'\\') {
@@ -281,7 +298,7 @@ mod tests {
         assert_eq!(strip_extensions("smith_john"), "smith_john");
         let mut ids = Identifiers::default();
         ids.add_names("SMITH_JOHN/scan.dcm", 4);
-        let m = ids.matcher();
+        let m = ids.matcher(false);
         assert_eq!(m.in_name(b"x_smith_john_y").count(), 1);
         assert_eq!(m.in_name(b"2.25.1234.dcm").count(), 0);
         assert_eq!(m.in_content(b"smith_john").count(), 0, "input names are searched in names only");

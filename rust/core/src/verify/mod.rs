@@ -22,7 +22,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::basic::OptionSet;
-use crate::dicom::{open, Document, Input, Limits, Notes, Visit};
+use crate::dicom::input::Cached;
+use crate::dicom::{open, Document, FileInput, Input, Limits, Notes, Visit};
 use crate::error::{Error, ErrorKind, Result};
 pub use findings::{Finding, Kind, ALL_KINDS};
 use identifiers::{Identifiers, Matcher};
@@ -93,14 +94,14 @@ pub fn verify(out: &Path, against: Option<&Path>, settings: &Settings) -> Result
                     a.merge(b);
                     a
                 });
-            all.matcher()
+            all.matcher(true)
         });
         tree.files
             .par_iter()
             .map(|rel| {
                 let own = inputs
                     .as_ref()
-                    .and_then(|i| i.matching(rel).map(|input| i.identifiers(&input, settings).matcher()));
+                    .and_then(|i| i.matching(rel).map(|input| i.identifiers(&input, settings).matcher(false)));
                 let matcher = own.as_ref().or(global.as_ref());
                 check_one(&tree.root, rel, matcher, settings)
             })
@@ -126,11 +127,11 @@ fn check_one(root: &Path, rel: &str, matcher: Option<&Matcher>, settings: &Setti
         let mut end = 0;
         for part in rel.split('/') {
             end += part.len();
-            let mut rules: Vec<&str> = m.in_name(part.as_bytes()).collect();
-            rules.sort_unstable();
-            rules.dedup();
-            for rule in rules {
-                sink.whole(&rel[..end], Kind::IdentifyingName, rule);
+            let mut origins: Vec<_> = m.in_name(part.as_bytes()).collect();
+            origins.sort_unstable();
+            origins.dedup();
+            for origin in origins {
+                sink.whole(&rel[..end], Kind::IdentifyingName, origin.rule());
             }
             end += 1;
         }
@@ -165,8 +166,11 @@ impl Inputs {
         let mut ids = Identifiers::default();
         ids.add_names(rel, settings.min_len);
         let path: PathBuf = self.tree.root.join(rel);
-        if let Ok(bytes) = std::fs::read(&path) {
-            let _ = open(bytes.as_slice(), &settings.limits, Gather { ids: &mut ids, settings });
+        // Headers only, as for outputs: an input that cannot be read gives only its names.
+        if let Ok(input) = std::fs::File::open(&path).and_then(FileInput::new) {
+            if let Ok(cached) = Cached::new(&input, scan::HEAD_BYTES) {
+                let _ = open(&cached, &settings.limits, Gather { ids: &mut ids, settings });
+            }
         }
         ids
     }

@@ -1,7 +1,7 @@
 //! What the profile requires of an element: the Table E.1-1 action (with the options), plus the
 //! file-level rules the table does not list (docs/verify.md, "What (a) checks").
 
-use crate::basic::{action_for, attr_type, lookup, safe_private, Action, AttrType, BasicOption, OptionSet};
+use crate::basic::{attr_type, lookup, safe_private, Action, AttrType, BasicOption, OptionSet};
 use crate::dicom::Tag;
 
 /// Where a required action comes from.
@@ -104,10 +104,14 @@ pub fn expected(
         return make(row, Source::Private);
     }
     if let Some(row) = lookup(tag) {
+        // `action_for`'s two steps, done here with the row already found and the type looked up once.
         let code = row.effective_action(options);
-        let action = action_for(tag, options, sop_class, nested)?;
-        let type1 = matches!(attr_type(sop_class, tag, nested), AttrType::Type1 | AttrType::Type1C);
-        let dummy_allowed = code.is_combined() && action == Action::Z && type1;
+        if !code.is_combined() {
+            return Some(Expected { action: code, source: Source::Table(code), dummy_allowed: false });
+        }
+        let ty = attr_type(sop_class, tag, nested);
+        let action = code.resolve(ty);
+        let dummy_allowed = action == Action::Z && matches!(ty, AttrType::Type1 | AttrType::Type1C);
         return Some(Expected { action, source: Source::Table(code), dummy_allowed });
     }
     // Overlay Description (60xx,0022) and Overlay Label (60xx,1500): free text the table misses.
@@ -129,6 +133,25 @@ mod tests {
     }
 
     const CT: &str = "1.2.840.10008.5.1.4.1.1.2";
+
+    #[test]
+    fn the_table_rows_give_what_action_for_gives() {
+        let all: OptionSet = crate::basic::ALL_OPTIONS.into_iter().collect();
+        for options in [OptionSet::new(), all] {
+            for row in crate::basic::rows() {
+                let crate::basic::TagPattern::Exact(t) = row.tag else { continue };
+                if t >> 16 == 0 {
+                    continue; // command elements: dropped whatever their row (issue 12 item 7)
+                }
+                for nested in [false, true] {
+                    let tag = Tag(t);
+                    let got = expected(tag, options, CT, nested, false, &NoCreator).map(|e| e.action);
+                    let want = crate::basic::action_for(tag, options, CT, nested);
+                    assert_eq!(got, want, "{tag}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn table_meta_private_and_additions() {

@@ -3,21 +3,23 @@
 //! the output's bytes: every depth, the file meta, private elements, binary values, and the
 //! inflated form of deflated and gzip-compressed files. Pixel data is never read.
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::path::Path;
 
 use super::document::{locate, sop_class, value, Levels};
 use super::findings::{ElementPath, Kind, Sink};
-use super::identifiers::{trimmed, Matcher};
+use super::identifiers::{trimmed, Matcher, Origin};
 use super::rules::expected;
 use super::vr_check;
 use super::Settings;
 use crate::basic::Action;
+use crate::dicom::input::Cached;
 use crate::dicom::{open, Body, DataSet, Document, FileInput, Input, Notes, Partial, Tag, Visit, Vr};
 use crate::error::{ErrorKind, Result};
 
-/// Files up to this size are read whole with one read; larger ones are read element by element.
-const READ_WHOLE: u64 = 8 << 20;
+/// The first bytes of a file are read at once: most headers fit, and pixel data after them is
+/// skipped without being read.
+pub(super) const HEAD_BYTES: u64 = 16 * 1024;
 
 /// The most bytes of a file that does not parse that are searched for identifying strings.
 const MAX_RAW_SCAN: u64 = 64 << 20;
@@ -41,18 +43,10 @@ pub fn check_file(
     sink: &mut Sink,
 ) -> FileKind {
     let check = FileCheck { settings, matcher, sink, says_dicom };
-    let size = fs::metadata(path).map_or(0, |m| m.len());
-    let result = if size <= READ_WHOLE {
-        match fs::read(path) {
-            Ok(bytes) => Ok(open(bytes.as_slice(), &settings.limits, check)),
-            Err(e) => Err(e.to_string()),
-        }
-    } else {
-        match File::open(path).and_then(FileInput::new) {
-            Ok(input) => Ok(open(&input, &settings.limits, check)),
-            Err(e) => Err(e.to_string()),
-        }
-    };
+    let result = File::open(path).and_then(FileInput::new).and_then(|input| {
+        let cached = Cached::new(&input, HEAD_BYTES)?;
+        Ok(open(&cached, &settings.limits, check))
+    });
     let file = sink.file;
     match result {
         Ok(Ok(kind)) => kind,
@@ -100,12 +94,12 @@ impl Visit for FileCheck<'_, '_> {
         if let Some(m) = self.matcher {
             // Whatever the file is, its bytes may still carry identity.
             if let Ok(raw) = input.read_vec(0, input.len().min(MAX_RAW_SCAN)) {
-                let mut rules: Vec<&str> = m.in_content(&raw).map(|(_, rule)| rule).collect();
-                rules.sort_unstable();
-                rules.dedup();
+                let mut origins: Vec<Origin> = m.in_content(&raw).map(|(_, origin)| origin).collect();
+                origins.sort_unstable();
+                origins.dedup();
                 let file = self.sink.file;
-                for rule in rules {
-                    self.sink.whole(file, Kind::IdentifyingString, rule);
+                for origin in origins {
+                    self.sink.whole(file, Kind::IdentifyingString, origin.rule());
                 }
             }
         }
@@ -229,12 +223,12 @@ fn search_bytes<I: Input + ?Sized>(doc: &Document, data: &I, m: &Matcher, sink: 
             owned = data.read_vec(start, len).unwrap_or_default();
             &owned
         };
-        for (at, rule) in m.in_content(bytes) {
+        for (at, origin) in m.in_content(bytes) {
             if let Some((path, tag)) = locate(doc, start + at as u64) {
-                sink.element(&path, tag, Kind::IdentifyingString, rule);
+                sink.element(&path, tag, Kind::IdentifyingString, origin.rule());
             } else {
                 let file = sink.file;
-                sink.whole(file, Kind::IdentifyingString, format!("{rule} (outside any element)"));
+                sink.whole(file, Kind::IdentifyingString, format!("{} (outside any element)", origin.rule()));
             }
         }
     }
