@@ -71,7 +71,7 @@ class VerifyReport:
         if self.not_dicom:
             parts.append(f"{self.not_dicom} not DICOM")
         if self.passed_over:
-            parts.append(f"{self.passed_over} link(s) or special file(s) passed over")
+            parts.append(f"{self.passed_over} passed over (links, special files, fastdeid's own)")
         head = f"verify: {', '.join(parts)} in {self.seconds:.2f} s ({rate:,.0f} files/s)"
         if not self.findings:
             return f"{head}: clean"

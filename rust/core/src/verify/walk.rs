@@ -12,7 +12,7 @@ pub struct Tree {
     pub root: PathBuf,
     /// Relative paths of the regular files.
     pub files: Vec<String>,
-    /// Entries that are neither files nor folders, or links.
+    /// Entries that are neither files nor folders, links, and fastdeid's own bookkeeping files.
     pub passed_over: u64,
 }
 
@@ -42,13 +42,20 @@ fn walk(dir: &Path, prefix: &str, tree: &mut Tree) -> io::Result<()> {
         let kind = entry.file_type()?;
         if kind.is_dir() {
             walk(&entry.path(), &rel, tree)?;
-        } else if kind.is_file() {
+        } else if kind.is_file() && !bookkeeping(&entry.file_name().to_string_lossy()) {
             tree.files.push(rel);
         } else {
             tree.passed_over += 1;
         }
     }
     Ok(())
+}
+
+/// fastdeid's own files in an output tree: the run manifest `.fastdeid-run.json` (digests that
+/// let a rerun resume) and the temporary files outputs are written to before their rename. They
+/// hold no values from the inputs and have no input to compare with.
+fn bookkeeping(name: &str) -> bool {
+    name == ".fastdeid-run.json" || name.ends_with(".fastdeid-tmp")
 }
 
 /// Whether a name says DICOM: `.dcm`, `.dicom`, `.ima` (any case), optionally followed by `.gz`,
