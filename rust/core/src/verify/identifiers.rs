@@ -46,6 +46,8 @@ pub struct Identifiers {
     strings: HashMap<Box<[u8]>, Origin>,
     /// (tag, value) of every element the profile changes, for check (a).
     values: HashSet<(u32, Box<[u8]>)>,
+    /// Dates and times (DA, DT, TM), kept apart: see [`Identifiers::matcher`].
+    temporal: Option<Box<Identifiers>>,
 }
 
 impl Identifiers {
@@ -74,6 +76,13 @@ impl Identifiers {
             self.insert(k, v);
         }
         self.values.extend(other.values);
+        if let Some(t) = other.temporal {
+            self.temporal_mut().merge(*t);
+        }
+    }
+
+    fn temporal_mut(&mut self) -> &mut Identifiers {
+        self.temporal.get_or_insert_with(Box::default)
     }
 
     fn insert(&mut self, string: Box<[u8]>, origin: Origin) {
@@ -90,7 +99,16 @@ impl Identifiers {
     /// # Panics
     /// Never in practice: the automaton's size is bounded by the inputs' header sizes.
     #[must_use]
-    pub fn matcher(self, shared: bool) -> Matcher {
+    ///
+    /// Dates and times of one input identify it in its own output. Over all inputs they do not:
+    /// among thousands of studies a shifted or dummy date is bound to equal some other input's
+    /// real date, so the shared automaton leaves them out (docs/verify.md).
+    pub fn matcher(mut self, shared: bool) -> Matcher {
+        if let Some(t) = self.temporal.take() {
+            if !shared {
+                self.merge(*t);
+            }
+        }
         let mut patterns: Vec<(Box<[u8]>, Origin)> = self.strings.into_iter().collect();
         patterns.sort(); // the same automaton whatever the hash order
         let ac = (!patterns.is_empty()).then(|| {
@@ -230,24 +248,36 @@ impl<I: Input + ?Sized> Walker<'_, I> {
         }
     }
 
+    /// Where values of `vr` go: dates and times apart from the rest.
+    fn target(&mut self, vr: Vr) -> &mut Identifiers {
+        if matches!(vr, Vr::DA | Vr::DT | Vr::TM) {
+            self.ids.temporal_mut()
+        } else {
+            self.ids
+        }
+    }
+
     fn add_compared(&mut self, e: &crate::dicom::Element) {
+        let data = self.data;
         if e.value_len.is_some_and(|l| l > 0 && l <= MAX_COMPARED) {
-            if let Some(v) = value(self.data, e) {
-                self.ids.values.insert((e.tag.0, trim(&v).into()));
+            if let Some(v) = value(data, e) {
+                self.target(e.vr).values.insert((e.tag.0, trim(&v).into()));
             }
         }
     }
 
     fn add_value(&mut self, e: &crate::dicom::Element, compared: bool) {
-        let Some(v) = value(self.data, e) else { return };
+        let (data, min_len) = (self.data, self.settings.min_len);
+        let Some(v) = value(data, e) else { return };
         let whole = trim(&v);
+        let target = self.target(e.vr);
         if compared && whole.len() <= MAX_COMPARED as usize && !whole.is_empty() {
-            self.ids.values.insert((e.tag.0, whole.into()));
+            target.values.insert((e.tag.0, whole.into()));
         }
         let mut add = |s: &[u8]| {
             let s = trim(s);
-            if meaningful(s, self.settings.min_len) && !s.starts_with(DICOM_UID_ROOT) {
-                self.ids.insert(s.into(), Origin::Value(e.tag));
+            if meaningful(s, min_len) && !s.starts_with(DICOM_UID_ROOT) {
+                target.insert(s.into(), Origin::Value(e.tag));
             }
         };
         for one in whole.split(|&b| b == b'\\') {
@@ -290,6 +320,20 @@ mod tests {
         assert!(!meaningful(b"1.83917", 4));
         assert!(meaningful(b"19230407", 4));
         assert!(meaningful(b"087Y", 4));
+    }
+
+    #[test]
+    fn dates_identify_in_one_input_s_automaton_only() {
+        let mut ids = Identifiers::default();
+        ids.temporal_mut().insert(b"20190612"[..].into(), Origin::Value(Tag::new(0x0008, 0x0020)));
+        ids.insert(b"MRN7734521"[..].into(), Origin::Value(Tag::new(0x0010, 0x0020)));
+        let mut other = Identifiers::default();
+        other.merge(std::mem::take(&mut ids));
+        let text = b"20190612 MRN7734521";
+        assert_eq!(other.matcher(true).in_content(text).count(), 1);
+        let mut again = Identifiers::default();
+        again.temporal_mut().insert(b"20190612"[..].into(), Origin::Value(Tag::new(0x0008, 0x0020)));
+        assert_eq!(again.matcher(false).in_content(text).count(), 1);
     }
 
     #[test]
