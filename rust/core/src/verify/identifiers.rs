@@ -5,8 +5,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-
 use super::document::{value, Levels};
 use super::rules::{expected, Expected};
 use super::Settings;
@@ -39,14 +37,20 @@ impl Origin {
     }
 }
 
-/// What makes an input recognisable, gathered from one input or merged from many.
+/// An identifying string, where it comes from, and whether it is a date or time.
+pub type Found = (Box<[u8]>, Origin, bool);
+
+/// A compared value: (tag, value, whether a date or time).
+pub type Compared = (u32, Box<[u8]>, bool);
+
+/// What makes an input recognisable.
 #[derive(Debug, Default)]
 pub struct Identifiers {
     /// String -> where it comes from; a value wins over a name, as values are searched more widely.
     strings: HashMap<Box<[u8]>, Origin>,
     /// (tag, value) of every element the profile changes, for check (a).
     values: HashSet<(u32, Box<[u8]>)>,
-    /// Dates and times (DA, DT, TM), kept apart: see [`Identifiers::matcher`].
+    /// Dates and times (DA, DT, TM), kept apart: see [`super::catalog::Catalog`].
     temporal: Option<Box<Identifiers>>,
 }
 
@@ -70,17 +74,6 @@ impl Identifiers {
         walker.dataset(&doc.dataset, false, false, false);
     }
 
-    /// Merges `other` into `self`.
-    pub fn merge(&mut self, other: Identifiers) {
-        for (k, v) in other.strings {
-            self.insert(k, v);
-        }
-        self.values.extend(other.values);
-        if let Some(t) = other.temporal {
-            self.temporal_mut().merge(*t);
-        }
-    }
-
     fn temporal_mut(&mut self) -> &mut Identifiers {
         self.temporal.get_or_insert_with(Box::default)
     }
@@ -92,68 +85,16 @@ impl Identifiers {
         }
     }
 
-    /// Builds the one automaton that searches outputs for these strings. `shared` for the
-    /// automaton over all inputs, used for many files: then a faster search is worth a slower
-    /// build; one input's automaton serves one file and is built for a quick start.
-    ///
-    /// # Panics
-    /// Never in practice: the automaton's size is bounded by the inputs' header sizes.
-    #[must_use]
-    ///
-    /// Dates and times of one input identify it in its own output. Over all inputs they do not:
-    /// among thousands of studies a shifted or dummy date is bound to equal some other input's
-    /// real date, so the shared automaton leaves them out (docs/verify.md).
-    pub fn matcher(mut self, shared: bool) -> Matcher {
-        if let Some(t) = self.temporal.take() {
-            if !shared {
-                self.merge(*t);
-            }
+    /// Takes the strings apart: (string, origin, whether a date or time), and the compared
+    /// values: (tag, value, whether a date or time).
+    pub(super) fn into_parts(self) -> (Vec<Found>, Vec<Compared>) {
+        let mut strings: Vec<_> = self.strings.into_iter().map(|(s, o)| (s, o, false)).collect();
+        let mut values: Vec<_> = self.values.into_iter().map(|(t, v)| (t, v, false)).collect();
+        if let Some(t) = self.temporal {
+            strings.extend(t.strings.into_iter().map(|(s, o)| (s, o, true)));
+            values.extend(t.values.into_iter().map(|(t, v)| (t, v, true)));
         }
-        let mut patterns: Vec<(Box<[u8]>, Origin)> = self.strings.into_iter().collect();
-        patterns.sort(); // the same automaton whatever the hash order
-        let ac = (!patterns.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .kind((!shared).then_some(AhoCorasickKind::ContiguousNFA))
-                .prefilter(shared)
-                .build(patterns.iter().map(|(p, _)| p.as_ref()))
-                .expect("automaton within size limits")
-        });
-        Matcher { ac, origins: patterns.into_iter().map(|(_, o)| o).collect(), values: self.values }
-    }
-}
-
-/// A compiled search over an output's bytes and names.
-#[derive(Debug)]
-pub struct Matcher {
-    ac: Option<AhoCorasick>,
-    origins: Vec<Origin>,
-    values: HashSet<(u32, Box<[u8]>)>,
-}
-
-impl Matcher {
-    fn matches<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = (usize, Origin)> + 'a {
-        self.ac.iter().flat_map(move |ac| {
-            ac.find_overlapping_iter(bytes).map(|m| (m.start(), self.origins[m.pattern().as_usize()]))
-        })
-    }
-
-    /// Every (offset, origin) where an identifying value occurs in `bytes` (overlaps included).
-    /// Input names are not searched in content: folder names like `images` would turn up there.
-    pub fn in_content<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = (usize, Origin)> + 'a {
-        self.matches(bytes).filter(|(_, origin)| *origin != Origin::Name)
-    }
-
-    /// The origins of the identifying values and input names found in a file or folder name.
-    pub fn in_name<'a>(&'a self, name: &'a [u8]) -> impl Iterator<Item = Origin> + 'a {
-        self.matches(name).map(|(_, origin)| origin)
-    }
-
-    /// Whether an input held `value` (padding trimmed) in an element `tag` the profile changes.
-    #[must_use]
-    pub fn held(&self, tag: Tag, value: &[u8]) -> bool {
-        !value.is_empty() && self.values.contains(&(tag.0, value.into()))
+        (strings, values)
     }
 }
 
@@ -323,28 +264,15 @@ mod tests {
     }
 
     #[test]
-    fn dates_identify_in_one_input_s_automaton_only() {
-        let mut ids = Identifiers::default();
-        ids.temporal_mut().insert(b"20190612"[..].into(), Origin::Value(Tag::new(0x0008, 0x0020)));
-        ids.insert(b"MRN7734521"[..].into(), Origin::Value(Tag::new(0x0010, 0x0020)));
-        let mut other = Identifiers::default();
-        other.merge(std::mem::take(&mut ids));
-        let text = b"20190612 MRN7734521";
-        assert_eq!(other.matcher(true).in_content(text).count(), 1);
-        let mut again = Identifiers::default();
-        again.temporal_mut().insert(b"20190612"[..].into(), Origin::Value(Tag::new(0x0008, 0x0020)));
-        assert_eq!(again.matcher(false).in_content(text).count(), 1);
-    }
-
-    #[test]
-    fn names_lose_their_extensions_and_match_case_insensitively() {
+    fn names_lose_their_extensions() {
         assert_eq!(strip_extensions("IM0001.DCM.gz"), "IM0001");
         assert_eq!(strip_extensions("smith_john"), "smith_john");
         let mut ids = Identifiers::default();
         ids.add_names("SMITH_JOHN/scan.dcm", 4);
-        let m = ids.matcher(false);
-        assert_eq!(m.in_name(b"x_smith_john_y").count(), 1);
-        assert_eq!(m.in_name(b"2.25.1234.dcm").count(), 0);
-        assert_eq!(m.in_content(b"smith_john").count(), 0, "input names are searched in names only");
+        let (mut strings, values) = ids.into_parts();
+        strings.sort();
+        let want: Vec<Found> =
+            vec![(b"SMITH_JOHN"[..].into(), Origin::Name, false), (b"scan"[..].into(), Origin::Name, false)];
+        assert_eq!((strings, values.len()), (want, 0));
     }
 }

@@ -8,6 +8,7 @@
 //!   output's bytes or in its file and folder names;
 //! - (c) values that are not valid for their VR.
 
+pub mod catalog;
 pub mod document;
 pub mod findings;
 pub mod identifiers;
@@ -25,8 +26,9 @@ use crate::basic::OptionSet;
 use crate::dicom::input::Cached;
 use crate::dicom::{open, Document, FileInput, Input, Limits, Notes, Visit};
 use crate::error::{Error, ErrorKind, Result};
+use catalog::{Catalog, Matcher};
 pub use findings::{Finding, Kind, ALL_KINDS};
-use identifiers::{Identifiers, Matcher};
+use identifiers::Identifiers;
 use scan::FileKind;
 
 /// Strings shorter than this are not searched for (docs/verify.md, "What (b) looks for").
@@ -87,22 +89,15 @@ pub fn verify(out: &Path, against: Option<&Path>, settings: &Settings) -> Result
         None => None,
     };
     let per_file: Vec<(FileKind, Vec<Finding>)> = pool.install(|| {
-        // One automaton over every input serves the outputs that have no input of their name.
-        let global = inputs.as_ref().filter(|i| tree.files.iter().any(|f| i.matching(f).is_none())).map(|i| {
-            let all =
-                i.all.par_iter().map(|rel| i.identifiers(rel, settings)).reduce(Identifiers::default, |mut a, b| {
-                    a.merge(b);
-                    a
-                });
-            all.matcher(true)
+        // Every input is read once, into one automaton the workers share.
+        let catalog = inputs.as_ref().map(|i| {
+            let gathered: Vec<Identifiers> = i.all.par_iter().map(|rel| i.identifiers(rel, settings)).collect();
+            Catalog::new(gathered)
         });
         tree.files
             .par_iter()
             .map(|rel| {
-                let own = inputs
-                    .as_ref()
-                    .and_then(|i| i.matching(rel).map(|input| i.identifiers(&input, settings).matcher(false)));
-                let matcher = own.as_ref().or(global.as_ref());
+                let matcher = catalog.as_ref().map(|c| c.matcher(inputs.as_ref().and_then(|i| i.matching(rel))));
                 check_one(&tree.root, rel, matcher, settings)
             })
             .collect()
@@ -119,7 +114,7 @@ pub fn verify(out: &Path, against: Option<&Path>, settings: &Settings) -> Result
 }
 
 /// Checks one output: its content, then its name and its folders' names.
-fn check_one(root: &Path, rel: &str, matcher: Option<&Matcher>, settings: &Settings) -> (FileKind, Vec<Finding>) {
+fn check_one(root: &Path, rel: &str, matcher: Option<Matcher<'_>>, settings: &Settings) -> (FileKind, Vec<Finding>) {
     let mut sink = findings::Sink::new(rel);
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let kind = scan::check_file(&root.join(rel), walk::says_dicom(name), matcher, settings, &mut sink);
@@ -154,11 +149,11 @@ impl Inputs {
 
     /// The input an output comes from by name: the same relative path, or that path plus `.gz`
     /// (gzip-compressed inputs are written plain); with a single input file, that file.
-    fn matching(&self, rel: &str) -> Option<String> {
+    fn matching(&self, rel: &str) -> Option<usize> {
         if self.all.len() == 1 && self.tree.root.join(&self.all[0]).is_file() && !self.tree.root.join(rel).is_file() {
-            return self.all.first().cloned();
+            return Some(0);
         }
-        [rel.to_string(), format!("{rel}.gz")].into_iter().find(|r| self.all.binary_search(r).is_ok())
+        [rel.to_string(), format!("{rel}.gz")].iter().find_map(|r| self.all.binary_search(r).ok())
     }
 
     /// The identifying strings and names of one input.

@@ -6,9 +6,10 @@
 use std::fs::File;
 use std::path::Path;
 
+use super::catalog::Matcher;
 use super::document::{locate, sop_class, value, Levels};
 use super::findings::{ElementPath, Kind, Sink};
-use super::identifiers::{trimmed, Matcher, Origin};
+use super::identifiers::{trimmed, Origin};
 use super::rules::expected;
 use super::vr_check;
 use super::Settings;
@@ -38,7 +39,7 @@ pub enum FileKind {
 pub fn check_file(
     path: &Path,
     says_dicom: bool,
-    matcher: Option<&Matcher>,
+    matcher: Option<Matcher<'_>>,
     settings: &Settings,
     sink: &mut Sink,
 ) -> FileKind {
@@ -64,7 +65,7 @@ pub fn check_file(
 
 struct FileCheck<'s, 'f> {
     settings: &'s Settings,
-    matcher: Option<&'s Matcher>,
+    matcher: Option<Matcher<'s>>,
     sink: &'s mut Sink<'f>,
     says_dicom: bool,
 }
@@ -122,7 +123,7 @@ impl FileCheck<'_, '_> {
 
 struct Walk<'w, 'f, I: Input + ?Sized> {
     settings: &'w Settings,
-    matcher: Option<&'w Matcher>,
+    matcher: Option<Matcher<'w>>,
     sink: &'w mut Sink<'f>,
     data: &'w I,
     sop: &'w str,
@@ -205,7 +206,7 @@ impl<I: Input + ?Sized> Walk<'_, '_, I> {
 
 /// Searches every byte of the file but the top-level pixel data values for identifying strings
 /// and reports each at the element that holds it.
-fn search_bytes<I: Input + ?Sized>(doc: &Document, data: &I, m: &Matcher, sink: &mut Sink) {
+fn search_bytes<I: Input + ?Sized>(doc: &Document, data: &I, m: Matcher<'_>, sink: &mut Sink) {
     let pixel_tags = [Tag::new(0x7FE0, 0x0008), Tag::new(0x7FE0, 0x0009), Tag::PIXEL_DATA];
     let mut ranges = Vec::new();
     let mut from = 0;
