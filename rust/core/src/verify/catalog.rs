@@ -1,10 +1,11 @@
-//! The identifying strings of every input in one Aho-Corasick automaton, built once and shared by
-//! the workers, with which input each string belongs to (docs/verify.md, "What (b) looks for").
+//! Searching an output for identifying strings (docs/verify.md, "What (b) looks for").
 //!
-//! An output with an input of its name is searched for that input's strings only; an output
-//! without one (renamed by UID) for every input's strings but dates and times: among thousands of
-//! studies a shifted or dummy date is bound to equal some other input's real date. One shared
-//! automaton costs far less than one per output, which would cost more to build than the search.
+//! An output with an input of its name is searched for that input's strings only: a few dozen,
+//! looked for directly in the output's header bytes, which costs less than building an automaton
+//! for each output. Outputs without one (renamed by UID) are searched for every input's strings
+//! at once, with one Aho-Corasick automaton built once and shared by the workers; dates and times
+//! are left out of it, since among thousands of studies a shifted or dummy date is bound to equal
+//! some other input's real date.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,156 +14,161 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use super::identifiers::{Identifiers, Origin};
 use crate::dicom::Tag;
 
-/// Where a string of the automaton comes from.
-#[derive(Clone, Copy, Debug)]
-struct Pattern {
-    origin: Origin,
-    /// Only ever a date or time value.
-    temporal: bool,
-}
-
-/// What one input contributes: its strings (automaton pattern numbers) and compared values.
-#[derive(Debug, Default)]
-struct InputSet {
-    patterns: HashSet<u32>,
+/// One input's identifying strings (ASCII lower case) and compared values.
+#[derive(Debug)]
+pub struct OwnInput {
+    strings: Vec<(Box<[u8]>, Origin)>,
     values: HashSet<(u32, Box<[u8]>)>,
 }
 
-/// Every input's identifying strings, searchable at once.
+impl OwnInput {
+    /// The strings and values of one input, dates and times included.
+    #[must_use]
+    pub fn new(ids: Identifiers) -> Self {
+        let (found, compared) = ids.into_parts();
+        let strings = found.into_iter().map(|(s, origin, _)| (s.to_ascii_lowercase().into(), origin)).collect();
+        let values = compared.into_iter().map(|(tag, value, _)| (tag, value)).collect();
+        OwnInput { strings, values }
+    }
+}
+
+/// Every input's identifying strings but dates and times, in one automaton.
 #[derive(Debug)]
 pub struct Catalog {
     ac: Option<AhoCorasick>,
-    patterns: Vec<Pattern>,
-    inputs: Vec<InputSet>,
-    /// Every input's compared values but dates and times, for outputs without an input of their name.
-    shared_values: HashSet<(u32, Box<[u8]>)>,
+    origins: Vec<Origin>,
+    values: HashSet<(u32, Box<[u8]>)>,
 }
 
 impl Catalog {
-    /// Builds the catalog of `inputs` (in the order outputs refer to them by index).
+    /// Builds the shared search over `inputs`.
     ///
     /// # Panics
     /// Never in practice: the automaton's size is bounded by the inputs' header sizes.
     #[must_use]
     pub fn new(inputs: Vec<Identifiers>) -> Self {
-        let mut numbers: HashMap<Box<[u8]>, u32> = HashMap::new();
-        let mut strings: Vec<Box<[u8]>> = Vec::new();
-        let mut patterns: Vec<Pattern> = Vec::new();
-        let mut sets = Vec::with_capacity(inputs.len());
-        let mut shared_values = HashSet::new();
+        let mut strings: HashMap<Box<[u8]>, Origin> = HashMap::new();
+        let mut values = HashSet::new();
         for ids in inputs {
-            let (found, values) = ids.into_parts();
-            let mut set = InputSet::default();
-            for (string, origin, temporal) in found {
-                let next = u32::try_from(patterns.len()).expect("fewer than 2^32 strings");
-                let n = *numbers.entry(string.clone()).or_insert_with(|| {
-                    strings.push(string);
-                    patterns.push(Pattern { origin, temporal });
-                    next
-                });
-                let p = &mut patterns[n as usize];
-                p.temporal &= temporal;
-                if p.origin == Origin::Name {
-                    p.origin = origin; // values are searched more widely than names
+            let (found, compared) = ids.into_parts();
+            for (string, origin, _) in found.into_iter().filter(|(.., temporal)| !temporal) {
+                let slot = strings.entry(string).or_insert(origin);
+                if *slot == Origin::Name {
+                    *slot = origin; // values are searched more widely than names
                 }
-                set.patterns.insert(n);
             }
-            for (tag, value, temporal) in values {
-                if !temporal {
-                    shared_values.insert((tag, value.clone()));
-                }
-                set.values.insert((tag, value));
-            }
-            sets.push(set);
+            values.extend(compared.into_iter().filter(|(.., temporal)| !temporal).map(|(tag, value, _)| (tag, value)));
         }
-        let ac = (!strings.is_empty()).then(|| {
+        let mut patterns: Vec<(Box<[u8]>, Origin)> = strings.into_iter().collect();
+        patterns.sort(); // the same automaton whatever the hash order
+        let ac = (!patterns.is_empty()).then(|| {
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
-                .build(&strings)
+                .build(patterns.iter().map(|(p, _)| p.as_ref()))
                 .expect("automaton within size limits")
         });
-        Catalog { ac, patterns, inputs: sets, shared_values }
-    }
-
-    /// The search for an output: against input `input` (its index), or against all inputs.
-    #[must_use]
-    pub fn matcher(&self, input: Option<usize>) -> Matcher<'_> {
-        Matcher { catalog: self, input: input.and_then(|i| self.inputs.get(i)) }
+        Catalog { ac, origins: patterns.into_iter().map(|(_, o)| o).collect(), values }
     }
 }
 
-/// The catalog seen from one output.
+/// The strings an output is searched for.
 #[derive(Clone, Copy, Debug)]
-pub struct Matcher<'a> {
-    catalog: &'a Catalog,
-    input: Option<&'a InputSet>,
+pub enum Matcher<'a> {
+    /// Its own input's.
+    Own(&'a OwnInput),
+    /// Every input's (no input has its name).
+    Shared(&'a Catalog),
 }
 
-impl<'a> Matcher<'a> {
-    /// Hits in `bytes` of strings that count for this output: (offset, pattern).
-    fn hits<'b>(self, bytes: &'b [u8]) -> impl Iterator<Item = (usize, Pattern)> + 'b
-    where
-        'a: 'b,
-    {
-        self.catalog.ac.iter().flat_map(move |ac| {
-            ac.find_overlapping_iter(bytes).filter_map(move |m| {
-                let n = m.pattern().as_u32();
-                let p = self.catalog.patterns[n as usize];
-                let counts = match self.input {
-                    Some(set) => set.patterns.contains(&n),
-                    None => !p.temporal,
-                };
-                counts.then_some((m.start(), p))
-            })
-        })
+impl Matcher<'_> {
+    /// Every (offset, origin) where a string occurs in `bytes`, ignoring ASCII case, overlaps included.
+    fn hits(self, bytes: &[u8]) -> Vec<(usize, Origin)> {
+        match self {
+            Matcher::Shared(c) => {
+                c.ac.iter()
+                    .flat_map(|ac| ac.find_overlapping_iter(bytes))
+                    .map(|m| (m.start(), c.origins[m.pattern().as_usize()]))
+                    .collect()
+            }
+            Matcher::Own(own) => {
+                let lower = bytes.to_ascii_lowercase();
+                let mut hits = Vec::new();
+                for (pattern, origin) in &own.strings {
+                    let mut from = 0;
+                    while let Some(at) = find(&lower[from..], pattern) {
+                        hits.push((from + at, *origin));
+                        from += at + 1;
+                    }
+                }
+                hits
+            }
+        }
     }
 
-    /// Every (offset, origin) where an identifying value occurs in `bytes` (overlaps included).
-    /// Input names are not searched in content: folder names like `images` would turn up there.
-    pub fn in_content<'b>(self, bytes: &'b [u8]) -> impl Iterator<Item = (usize, Origin)> + 'b
-    where
-        'a: 'b,
-    {
-        self.hits(bytes).filter(|(_, p)| p.origin != Origin::Name).map(|(at, p)| (at, p.origin))
+    /// Every (offset, origin) where an identifying value occurs in `bytes`. Input names are not
+    /// searched in content: folder names like `images` would turn up there.
+    #[must_use]
+    pub fn in_content(self, bytes: &[u8]) -> std::vec::IntoIter<(usize, Origin)> {
+        let mut hits = self.hits(bytes);
+        hits.retain(|(_, origin)| *origin != Origin::Name);
+        hits.into_iter()
     }
 
     /// The origins of the identifying values and input names found in a file or folder name.
-    pub fn in_name<'b>(self, name: &'b [u8]) -> impl Iterator<Item = Origin> + 'b
-    where
-        'a: 'b,
-    {
-        self.hits(name).map(|(_, p)| p.origin)
+    #[must_use]
+    pub fn in_name(self, name: &[u8]) -> std::vec::IntoIter<Origin> {
+        self.hits(name).into_iter().map(|(_, origin)| origin).collect::<Vec<_>>().into_iter()
     }
 
-    /// Whether the input held `value` (padding trimmed) in an element `tag` the profile changes.
+    /// Whether the input (or, shared, any input) held `value` (padding trimmed) in an element
+    /// `tag` the profile changes.
     #[must_use]
     pub fn held(self, tag: Tag, value: &[u8]) -> bool {
         if value.is_empty() {
             return false;
         }
         let key = (tag.0, Box::<[u8]>::from(value));
-        match self.input {
-            Some(set) => set.values.contains(&key),
-            None => self.catalog.shared_values.contains(&key),
+        match self {
+            Matcher::Own(own) => own.values.contains(&key),
+            Matcher::Shared(c) => c.values.contains(&key),
         }
     }
+}
+
+/// The first offset of `needle` in `haystack`: a scan for its first byte, then a comparison.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(at) = haystack.get(from..)?.iter().position(|&b| b == first) {
+        let start = from + at;
+        if haystack.get(start + 1..start + needle.len()) == Some(rest) {
+            return Some(start);
+        }
+        from = start + 1;
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn named(path: &str) -> Identifiers {
+        let mut ids = Identifiers::default();
+        ids.add_names(path, 4);
+        ids
+    }
+
     #[test]
-    fn an_output_counts_its_own_input_s_strings_or_every_input_s_but_dates() {
-        let mut a = Identifiers::default();
-        a.add_names("patient_a/x.dcm", 4);
-        let mut b = Identifiers::default();
-        b.add_names("patient_b/y.dcm", 4);
-        let catalog = Catalog::new(vec![a, b]);
-        let text = b"PATIENT_A and patient_b";
-        assert_eq!(catalog.matcher(Some(0)).in_name(text).count(), 1);
-        assert_eq!(catalog.matcher(None).in_name(text).count(), 2);
-        assert_eq!(catalog.matcher(None).in_content(text).count(), 0, "names are not searched in content");
+    fn own_and_shared_searches_find_the_same_strings() {
+        let text = b"PATIENT_A and patient_b, patient_a";
+        let own = OwnInput::new(named("patient_a/x.dcm"));
+        assert_eq!(Matcher::Own(&own).in_name(text).count(), 2);
+        let shared = Catalog::new(vec![named("patient_a/x.dcm"), named("patient_b/y.dcm")]);
+        assert_eq!(Matcher::Shared(&shared).in_name(text).count(), 3);
+        assert_eq!(Matcher::Shared(&shared).in_content(text).count(), 0, "names are not searched in content");
+        assert_eq!(find(b"abcabd", b"abd"), Some(3));
+        assert_eq!(find(b"ab", b"abd"), None);
     }
 }

@@ -26,7 +26,7 @@ use crate::basic::OptionSet;
 use crate::dicom::input::Cached;
 use crate::dicom::{open, Document, FileInput, Input, Limits, Notes, Visit};
 use crate::error::{Error, ErrorKind, Result};
-use catalog::{Catalog, Matcher};
+use catalog::{Catalog, Matcher, OwnInput};
 pub use findings::{Finding, Kind, ALL_KINDS};
 use identifiers::Identifiers;
 use scan::FileKind;
@@ -89,16 +89,19 @@ pub fn verify(out: &Path, against: Option<&Path>, settings: &Settings) -> Result
         None => None,
     };
     let per_file: Vec<(FileKind, Vec<Finding>)> = pool.install(|| {
-        // Every input is read once, into one automaton the workers share.
-        let catalog = inputs.as_ref().map(|i| {
+        // Outputs with no input of their name are searched for every input's strings at once.
+        let shared = inputs.as_ref().filter(|i| tree.files.iter().any(|f| i.matching(f).is_none())).map(|i| {
             let gathered: Vec<Identifiers> = i.all.par_iter().map(|rel| i.identifiers(rel, settings)).collect();
             Catalog::new(gathered)
         });
         tree.files
             .par_iter()
-            .map(|rel| {
-                let matcher = catalog.as_ref().map(|c| c.matcher(inputs.as_ref().and_then(|i| i.matching(rel))));
-                check_one(&tree.root, rel, matcher, settings)
+            .map(|rel| match inputs.as_ref().and_then(|i| i.matching(rel).map(|n| (i, n))) {
+                Some((i, n)) => {
+                    let own = OwnInput::new(i.identifiers(&i.all[n], settings));
+                    check_one(&tree.root, rel, Some(Matcher::Own(&own)), settings)
+                }
+                None => check_one(&tree.root, rel, shared.as_ref().map(Matcher::Shared), settings),
             })
             .collect()
     });
