@@ -14,11 +14,18 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use super::identifiers::{Identifiers, Origin};
 use crate::dicom::Tag;
 
-/// One input's identifying strings (ASCII lower case) and compared values.
+/// One input's identifying strings (ASCII lower case) and compared values, with an index of the
+/// strings' first two bytes: a scan of the output looks at each position once and compares only
+/// where some string could start.
 #[derive(Debug)]
 pub struct OwnInput {
     strings: Vec<(Box<[u8]>, Origin)>,
     values: HashSet<(u32, Box<[u8]>)>,
+    /// One bit per two-byte prefix that some string starts with.
+    prefixes: Vec<u64>,
+    /// Prefix -> the strings that start with it; strings of one byte are in `short`.
+    by_prefix: HashMap<u16, Vec<usize>>,
+    short: Vec<usize>,
 }
 
 impl OwnInput {
@@ -26,9 +33,22 @@ impl OwnInput {
     #[must_use]
     pub fn new(ids: Identifiers) -> Self {
         let (found, compared) = ids.into_parts();
-        let strings = found.into_iter().map(|(s, origin, _)| (s.to_ascii_lowercase().into(), origin)).collect();
+        let strings: Vec<(Box<[u8]>, Origin)> =
+            found.into_iter().map(|(s, origin, _)| (s.to_ascii_lowercase().into(), origin)).collect();
         let values = compared.into_iter().map(|(tag, value, _)| (tag, value)).collect();
-        OwnInput { strings, values }
+        let mut prefixes = vec![0u64; 65536 / 64];
+        let mut by_prefix: HashMap<u16, Vec<usize>> = HashMap::new();
+        let mut short = Vec::new();
+        for (n, (s, _)) in strings.iter().enumerate() {
+            if let [a, b, ..] = **s {
+                let key = u16::from_le_bytes([a, b]);
+                prefixes[usize::from(key >> 6)] |= 1 << (key & 63);
+                by_prefix.entry(key).or_default().push(n);
+            } else {
+                short.push(n);
+            }
+        }
+        OwnInput { strings, values, prefixes, by_prefix, short }
     }
 }
 
@@ -94,7 +114,20 @@ impl Matcher<'_> {
             Matcher::Own(own) => {
                 let lower = bytes.to_ascii_lowercase();
                 let mut hits = Vec::new();
-                for (pattern, origin) in &own.strings {
+                for at in 0..lower.len().saturating_sub(1) {
+                    let key = u16::from_le_bytes([lower[at], lower[at + 1]]);
+                    if own.prefixes[usize::from(key >> 6)] & (1 << (key & 63)) == 0 {
+                        continue;
+                    }
+                    for &n in own.by_prefix.get(&key).into_iter().flatten() {
+                        let (pattern, origin) = &own.strings[n];
+                        if lower[at..].starts_with(pattern) {
+                            hits.push((at, *origin));
+                        }
+                    }
+                }
+                for &n in &own.short {
+                    let (pattern, origin) = &own.strings[n];
                     let mut from = 0;
                     while let Some(at) = find(&lower[from..], pattern) {
                         hits.push((from + at, *origin));
@@ -169,6 +202,14 @@ mod tests {
         assert_eq!(Matcher::Shared(&shared).in_name(text).count(), 3);
         assert_eq!(Matcher::Shared(&shared).in_content(text).count(), 0, "names are not searched in content");
         assert_eq!(find(b"abcabd", b"abd"), Some(3));
+        let mut one = Identifiers::default();
+        one.add_names("x/ab", 1);
+        let own = OwnInput::new(one);
+        assert_eq!(
+            Matcher::Own(&own).in_name(b"xxabx").count(),
+            4,
+            "x three times (one byte: searched apart), ab once"
+        );
         assert_eq!(find(b"ab", b"abd"), None);
     }
 }
