@@ -15,6 +15,7 @@ __all__ = [
     "dump_partial",
     "resolve_name",
     "tag_for_keyword",
+    "verify_tree",
 ]
 
 @final
@@ -108,3 +109,11 @@ def tag_for_keyword(keyword: str) -> int | None: ...
 def dictionary_keywords() -> list[tuple[str, int]]: ...
 def document_keys() -> list[tuple[str, list[str]]]: ...
 def resolve_name(name: str) -> tuple[str, str, str, int | None, str | None]: ...
+def verify_tree(
+    out: str | PathLike[str],
+    against: str | PathLike[str] | None = None,
+    options: Sequence[str] = ...,
+    jobs: int = 0,
+    min_length: int = 4,
+    accept_no_meta: bool = False,
+) -> tuple[int, int, int, float, list[tuple[str, str, str, str, str]]]: ...

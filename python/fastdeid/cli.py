@@ -176,6 +176,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_demo)
 
+    p = sub.add_parser("verify", help="check de-identified outputs: required actions, identifying strings, VR validity")
+    p.add_argument("out", help="the de-identified file or folder to check (every file under it)")
+    p.add_argument(
+        "--against", metavar="SRC", help="the inputs: also search each output for its input's identifying strings"
+    )
+    p.add_argument("--profile", help="the profile the outputs were made with (basic's options apply; default: basic)")
+    p.add_argument("--option", action="append", default=[], help="a Basic Profile option the outputs used (repeatable)")
+    p.add_argument("--report", metavar="FILE", help="write every finding to FILE.csv or FILE.json")
+    _jobs_option(p)
+    p.set_defaults(handler=_cmd_verify)
+
     p = sub.add_parser("profile", help="list built-in profiles or validate a profile file")
     psub = p.add_subparsers(dest="profile_command", required=True)
     q = psub.add_parser("list", help="show the built-in profiles")
@@ -191,6 +202,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _basic_options(q)
     q.set_defaults(handler=_cmd_profile_validate)
+    q = psub.add_parser("coverage", help="list the elements of a sample that a profile neither changes nor keeps")
+    q.add_argument("profile", help="profile file or built-in name")
+    q.add_argument("sample", help="a folder (or file) of DICOM files typical of the data")
+    q.set_defaults(handler=_cmd_profile_coverage)
     return parser
 
 
@@ -606,10 +621,32 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_FILES_FAILED if report.failed else EXIT_OK
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import SHOWN, check_report_path, verify, write_report
+
+    check_report_path(args.report)
+    report = verify(args.out, args.against, args.profile, tuple(args.option), args.jobs)
+    for finding in report.findings[:SHOWN]:
+        print(finding.line())
+    if len(report.findings) > SHOWN:
+        print(f"... and {len(report.findings) - SHOWN} more" + (f" (all in {args.report})" if args.report else ""))
+    if args.report:
+        write_report(report, args.report)
+    print(report.summary())
+    return EXIT_FILES_FAILED if report.findings else EXIT_OK
+
+
 def _cmd_profile_list(args: argparse.Namespace) -> int:
     for name in builtin_names():
         prof = load_profile(name)
         print(f"{name:<12} {prof.description}")
+    return EXIT_OK
+
+
+def _cmd_profile_coverage(args: argparse.Namespace) -> int:
+    from .coverage import coverage
+
+    print("\n".join(coverage(args.profile, args.sample).lines()))
     return EXIT_OK
 
 

@@ -37,6 +37,7 @@ pub mod job;
 pub mod naming;
 pub mod profile;
 pub mod rewrite;
+pub mod verify;
 
 pub use actions::uid::UidOptions;
 pub use batch::{FileResult, Options, Runner, Status};

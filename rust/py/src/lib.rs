@@ -458,6 +458,40 @@ mod _core {
     #[pymodule_export]
     use super::{
         apply_group_rule, deidentify_bytes, dictionary_entry, dictionary_keywords, document_keys, dump, dump_partial,
-        resolve_name, tag_for_keyword, FileResult, Job, PyProfile,
+        resolve_name, tag_for_keyword, verify_tree, FileResult, Job, PyProfile,
     };
+}
+
+/// One finding of `verify_tree`: (file, element path, tag, kind, rule), never a value.
+type VerifyFinding = (String, String, String, &'static str, String);
+
+/// Verifies the outputs under `out` (docs/verify.md): (files, files not DICOM, entries passed
+/// over, seconds, findings). `options` are Basic Profile option names; an unknown one is a
+/// `ProfileError`.
+#[pyfunction]
+#[pyo3(signature = (out, against=None, options=Vec::new(), jobs=0, min_length=4, accept_no_meta=false))]
+#[allow(clippy::needless_pass_by_value)] // PyO3 extracts arguments into owned values
+fn verify_tree(
+    py: Python<'_>,
+    out: PathBuf,
+    against: Option<PathBuf>,
+    options: Vec<String>,
+    jobs: usize,
+    min_length: usize,
+    accept_no_meta: bool,
+) -> PyResult<(u64, u64, u64, f64, Vec<VerifyFinding>)> {
+    use fastdeid_core::basic::{BasicOption, OptionSet};
+    use fastdeid_core::verify::{verify, Settings};
+    let mut set = OptionSet::new();
+    for name in &options {
+        let option = BasicOption::from_name(name).ok_or_else(|| {
+            to_py(py, &Error::new(ErrorKind::Profile, format!("unknown Basic Profile option {name:?}")))
+        })?;
+        set = set.with(option);
+    }
+    let limits = Limits { accept_no_meta, ..Limits::default() };
+    let settings = Settings { options: set, min_len: min_length.max(1), limits, jobs };
+    let outcome = py.detach(|| verify(&out, against.as_deref(), &settings)).map_err(|e| to_py(py, &e))?;
+    let findings = outcome.findings.into_iter().map(|f| (f.file, f.path, f.tag, f.kind.name(), f.rule)).collect();
+    Ok((outcome.files, outcome.not_dicom, outcome.passed_over, outcome.seconds, findings))
 }
