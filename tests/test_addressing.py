@@ -1,4 +1,4 @@
-"""Field addressing (spec 4): nested paths, wildcards, private blocks, repeaters, regex names and
+"""Field addressing (docs/profiles.md#addressing): nested paths, wildcards, private blocks, repeaters, regex names and
 recurse-sequence, checked with pydicom on the written files."""
 
 from __future__ import annotations
@@ -83,14 +83,14 @@ def test_recurse_sequence_reaches_nested_occurrences_and_inserts_at_top(tmp_path
     out = _run(
         ds, _profile(tmp_path, "    - name: CodeMeaning\n      replace-with: X\n", extra="  recurse-sequence: true\n")
     )
-    assert out.CodeMeaning == "X"  # inserted at top level, as the reference does (spec 4.5)
+    assert out.CodeMeaning == "X"  # inserted at top level, as the reference does (docs/profiles.md#recurse-sequence)
     assert out.ProcedureCodeSequence[0].CodeMeaning == "X"
 
 
 def test_regex_matches_keyword_and_hex_paths_from_the_start(tmp_path: Path) -> None:
     ds = make_dataset()
     ds.PatientName = "Doe^John"
-    # Spec 4.4 [verified]: a regex matching both paths of one element acts twice (hash of hash).
+    # docs/profiles.md#regex-fields: a regex matching both paths of one element acts twice (hash of hash).
     out = _run(ds, _profile(tmp_path, "    - regex: (PatientName|00100010)\n      hash: true\n"))
     assert out.PatientName == "c3045dcf6560dc0f"
     out = _run(_two_other_ids(), _profile(tmp_path, "    - regex: PatientI\n      replace-with: R\n"))
@@ -109,7 +109,7 @@ def test_private_names_find_their_block_and_create_one(tmp_path: Path) -> None:
     ds = make_dataset()  # has (0009,0010) "FASTDEID SYNTH" with (0009,1001) LO
     out = _run(ds, _profile(tmp_path, '    - name: (0009, "FASTDEID SYNTH", 01)\n      remove: true\n'))
     assert 0x00091001 not in out and out[0x00090010].value == "FASTDEID SYNTH"
-    # Spec 4.2 [verified]: a missing private element whose VR the private dictionary knows is
+    # docs/profiles.md#value-model: a missing private element whose VR the private dictionary knows is
     # created with its creator block.
     out = _run(ds, _profile(tmp_path, '    - name: (0029,"SIEMENS CSA HEADER",08)\n      replace-with: MR\n'))
     assert out[0x00290010].value == "SIEMENS CSA HEADER"
@@ -147,7 +147,7 @@ def test_address_validation(tmp_path: Path, fields: str, extra: str, message: st
 
 @pytest.mark.parametrize("implicit", [False, True])
 def test_replace_with_creates_missing_sequences_and_pads_short_ones(tmp_path: Path, implicit: bool) -> None:
-    # Spec 4.2 [verified]: a too-short sequence is padded with empty items (SQ[2] -> SQ[4]), and
+    # docs/profiles.md#value-model: a too-short sequence is padded with empty items (SQ[2] -> SQ[4]), and
     # missing sequences are created.
     prof = _profile(
         tmp_path,

@@ -1,5 +1,4 @@
-"""increment-date and increment-datetime on files: the reference's [verified] values (spec 6.6,
-6.7, 10), its validation messages, and the documented fixes (E15 bounds, E20 precision)."""
+"""increment-date and increment-datetime on files: the reference's values (docs/profiles.md#increment-date, #increment-datetime, #example), its validation messages, and the documented fixes (E15 bounds, E20 precision)."""
 
 from __future__ import annotations
 
@@ -124,7 +123,7 @@ def test_date_validation(tmp_path: Path, body: str, message: str) -> None:
 
 
 def test_fractional_date_increment(tmp_path: Path) -> None:
-    # Spec 1.3 [verified]: date-increment 1.5 moves a DA by 1 day (the date part of +36 h) and a DT by 36 h.
+    # docs/profiles.md#increment-date: date-increment 1.5 moves a DA by 1 day (the date part of +36 h) and a DT by 36 h.
     ds = make_dataset()
     ds.StudyDate, ds.AcquisitionDateTime = "20200310", "20200310120000.000000"
     prof = _profile(

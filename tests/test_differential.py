@@ -84,7 +84,7 @@ def _flatten(ds: Dataset, prefix: str = "") -> dict[str, str]:
     out: dict[str, str] = {}
     for e in ds:
         if e.tag.element == 0:
-            continue  # group lengths: the reference drops them (spec 7.3)
+            continue  # group lengths: the reference drops them (docs/profiles.md#output-bytes)
         key = f"{prefix}{int(e.tag):08X}"
         if e.VR == "SQ":
             out[key] = f"<{len(e.value)} items>"

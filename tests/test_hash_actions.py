@@ -1,4 +1,4 @@
-"""hash and hashuid give the reference's [verified] values (spec 6.4, 6.5, 10) on real files."""
+"""hash and hashuid give the reference's values (docs/profiles.md#hash, #hashuid, #example) on real files."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_salted_hash_with_digits_and_multi_value_collapse(tmp_path: Path) -> Non
 
 
 def test_later_rules_see_earlier_results(tmp_path: Path) -> None:
-    # Spec 3.2: replace-with R2 then hash gives the hash of "R2".
+    # docs/profiles.md#order: replace-with R2 then hash gives the hash of "R2".
     prof = _profile(
         tmp_path,
         "dicom:\n  fields:\n    - name: PatientName\n      replace-with: R2\n    - name: PatientName\n      hash: true\n",

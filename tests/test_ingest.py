@@ -1,4 +1,4 @@
-"""`ingest dicom` and `ingest template` into a local destination (spec 9.3-9.6): layout, labels
+"""`ingest dicom` and `ingest template` into a local destination (docs/profiles.md#ingest-profiles, #ingest-labels, #ingest-template, #subject-map): layout, labels
 from de-identified values, filters, template matching, profiles from the config file, collisions,
 subject maps, mapping files and dry runs."""
 
@@ -319,7 +319,7 @@ def test_deid_logs_of_an_ingest(t1_tree: Path, tmp_path: Path) -> None:
 
 
 def test_filenames_templates_name_the_outputs(tmp_path: Path) -> None:
-    # Spec 7.2 [verified]: sub_20200310_abc.dcm -> NEWPID_20200309_5.dcm
+    # docs/profiles.md#filenames: sub_20200310_abc.dcm -> NEWPID_20200309_5.dcm
     src = tmp_path / "src"
     src.mkdir()
     ds = make_dataset()
@@ -358,7 +358,7 @@ def test_filenames_templates_name_the_outputs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert [Path(f).name for f in _files(dest)] == ["NEWPID_20200309_5.dcm"]
     assert "other.dcm: no filenames input-regex matches the file name" in result.stderr
-    # [verified] "The log gained the columns _fwmtk_filename0_sdate and SeriesNumber": the captured
+    # "The log gained the columns _fwmtk_filename0_sdate and SeriesNumber": the captured
     # text in both rows, as the reference logs it.
     (log,) = list(logs.iterdir())
     header, *rows = list(csv.reader(log.open(newline="")))

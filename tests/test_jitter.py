@@ -1,4 +1,4 @@
-"""jitter and jitter-date (spec 6.6, 6.8): ranges, VR fitting, and per-patient reproducibility
+"""jitter and jitter-date (docs/profiles.md#increment-date, #jitter): ranges, VR fitting, and per-patient reproducibility
 with fastdeid's jitter-seed (E21)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Profile-level passes: remove-private-tags, patient age, remove-undefined (spec 6.12-6.14)."""
+"""Profile-level passes: remove-private-tags, patient age, remove-undefined (docs/profiles.md#patient-age, #remove-private-tags, #remove-undefined)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_remove_private_tags_reaches_into_sequences(tmp_path: Path) -> None:
 
 
 def test_patient_age_from_birth_date(tmp_path: Path) -> None:
-    # Spec 6.12 [verified]: waveform_ecg 042Y becomes 504M in automatic units.
+    # docs/profiles.md#patient-age: waveform_ecg 042Y becomes 504M in automatic units.
     auto = _profile(tmp_path, "dicom:\n  patient-age-from-birthdate: true\n  fields: []\n")
     assert _run(PYDICOM_FILES / "waveform_ecg.dcm", auto).PatientAge == "504M"
     years = _profile(tmp_path, "dicom:\n  patient-age-from-birthdate: true\n  patient-age-units: Y\n  fields: []\n")

@@ -144,7 +144,7 @@ def test_files_without_meta_only_with_the_opt_in(tmp_path: Path) -> None:
     assert opted.ok == len(NO_META) and sorted(Path(f.path).name for f in opted.failures) == ["no_meta.dcm", "text.dcm"]
     for name in NO_META:
         assert (tmp_path / "opted" / name).read_bytes() == (src / name).read_bytes()
-    # The seed table's rtstruct row (spec 10): processed by the reference with force=True.
+    # The seed table's rtstruct row (docs/profiles.md#example): processed by the reference with force=True.
     seed = Path(__file__).parent / "profiles" / "01_seed.yaml"
     fastdeid.run(src / "rtstruct.dcm", tmp_path / "rt.dcm", seed, accept_no_meta=True)
     out = pydicom.dcmread(tmp_path / "rt.dcm", force=True)

@@ -1,4 +1,4 @@
-"""regex-sub (spec 6.9): the reference's [verified] examples and its failure modes."""
+"""regex-sub (docs/profiles.md#regex-sub): the reference's examples and its failure modes."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ ACCESSION = """dicom:
 
 
 def test_groups_pass_through_their_rules_and_fields_are_read_dry(tmp_path: Path) -> None:
-    # [verified] ACC-0001 -> ACC_888b19a43b151683_20200222. That is 29 characters, which the
+    # ACC-0001 -> ACC_888b19a43b151683_20200222. That is 29 characters, which the
     # reference writes into the 16-character SH AccessionNumber (invalid DICOM, E6): here that file
     # fails, and the same rule on an LO element gives the verified string.
     ds = make_dataset()
@@ -67,7 +67,7 @@ def test_no_match_fails_the_file(tmp_path: Path) -> None:
 
 
 def test_regex_sub_runs_before_other_rules(tmp_path: Path) -> None:
-    # Listed after a remove of the same field, regex-sub still acts first (spec 3.2), so the
+    # Listed after a remove of the same field, regex-sub still acts first (docs/profiles.md#order), so the
     # remove wins and nothing is left.
     prof = _profile(
         tmp_path,

@@ -1,5 +1,5 @@
-"""The seed profile's before/after table (spec section 10, [verified]) on pydicom's files, and the
-reference's action precedence (spec 3.1)."""
+"""The seed profile's before/after table (docs/profiles.md#example) on pydicom's files, and the
+reference's action precedence (docs/profiles.md#precedence)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The user's workflow: `deid create`, `deid test` with its before/after CSV, and the profile's
-deid log honoured by `run` (spec 8, 9.1, 9.2)."""
+deid log honoured by `run` (docs/profiles.md#deid-log, #cli-deid-test, #starter)."""
 
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ def test_log_is_refused_inside_the_output_tree_and_with_another_header(tmp_path:
 
 
 def test_run_names_outputs_with_filenames_templates(tmp_path: Path) -> None:
-    # Spec 7.2: the first template whose input-regex matches the input name names the output
+    # docs/profiles.md#filenames: the first template whose input-regex matches the input name names the output
     # (de-identified values, group rules applied); a name no template matches is skipped, and two
     # outputs that would share a name are reported, never overwritten. Input names often carry
     # identifiers, so with templates they never reach the output tree.

@@ -1,4 +1,4 @@
-"""The ingest config file (`-C/--config-file`, spec 9.3): YAML or JSON whose keys may be written
+"""The ingest config file (`-C/--config-file`, docs/profiles.md#ingest-profiles): YAML or JSON whose keys may be written
 snake_case or dash-case; it names the template, the filters and full `deid-profiles:`, which
 `--deid-profile NAME` picks before the built-ins."""
 

@@ -1,4 +1,4 @@
-"""`filenames:` output-name templates (spec 7.2): the first item whose input-regex matches the
+"""`filenames:` output-name templates (docs/profiles.md#filenames): the first item whose input-regex matches the
 input file's name gives the output name; `{Keyword}` takes the de-identified header value and
 `{group}` the captured text passed through the group's rule. Checked here; applied by the core
 (`naming.rs`), which names each output before it is written (see fastdeid.job)."""

@@ -1,5 +1,5 @@
 """`fastdeid ingest dicom|template`: de-identify a tree and lay it out as
-DEST/group/project/subject/session/acquisition/<SOPInstanceUID>.<Modality>.dcm (spec 9.3-9.6).
+DEST/group/project/subject/session/acquisition/<SOPInstanceUID>.<Modality>.dcm (docs/profiles.md#ingest-profiles, #ingest-labels, #ingest-template, #subject-map).
 
 One job of the core: each file's labels are made from its de-identified header values and its
 output name is decided before the output is written (see fastdeid.job). Two inputs that would
@@ -165,7 +165,7 @@ def _run(
                 account(report, r, _message(r, items))
                 logged = engine.log_rows(r, Path(item.rel).name)
                 if log is not None and logged is not None:
-                    # Spec 8.2: src_path is the input's path below SRC (base names alone collide).
+                    # docs/profiles.md#deid-log: src_path is the input's path below SRC (base names alone collide).
                     rows.append((item.rel, *logged))
                 if r.log_before is not None and r.log_after is not None:
                     before, after = engine.values(r)
@@ -322,7 +322,7 @@ def check_writable_folder(folder: Path, option: str) -> None:
 
 
 def _log_path(path: str | os.PathLike[str]) -> Path:
-    """Spec 8.2: a folder gets deid_logs-<time>-fastdeid.csv; an existing file is never appended to."""
+    """docs/profiles.md#deid-log: a folder gets deid_logs-<time>-fastdeid.csv; an existing file is never appended to."""
     from datetime import datetime
 
     p = Path(path).expanduser()

@@ -1,4 +1,4 @@
-"""Hierarchy labels of an ingest (spec 9.4). The labels and file names are made in the core
+"""Hierarchy labels of an ingest (docs/profiles.md#ingest-labels). The labels and file names are made in the core
 (`naming.rs`), from de-identified header values, as flywheel-cli makes them: subject = PatientID,
 session = the study timestamp (`%Y-%m-%d %H:%M:%S`) or StudyInstanceUID, acquisition =
 "SeriesNumber - SeriesDescription" (or the series timestamp, or SeriesInstanceUID), file =

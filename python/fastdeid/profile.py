@@ -227,9 +227,9 @@ class Profile:
         return hashlib.sha256(json.dumps(self.spec, sort_keys=True).encode()).hexdigest()
 
     def log_columns(self) -> list[str]:
-        """The deid log's value columns (spec 8.1): the three UIDs, then each rule's name in
+        """The deid log's value columns (docs/profiles.md#deid-log): the three UIDs, then each rule's name in
         processing order, once per distinct name, with the `filenames:` group rules as
-        `_fwmtk_filename{i}_{group}` before the keywords only output names use (spec 7.2)."""
+        `_fwmtk_filename{i}_{group}` before the keywords only output names use (docs/profiles.md#filenames)."""
         names = self._rule_columns()
         cut = len(names) - self.implicit_keeps
         groups = [f"_fwmtk_filename{i}_{g}" for i, t in enumerate(self.filenames) for g in t.groups]

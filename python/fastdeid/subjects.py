@@ -1,4 +1,4 @@
-"""Subject code maps for ingest (spec 9.6): `--load-subjects` / `--save-subjects` CSV files whose
+"""Subject code maps for ingest (docs/profiles.md#subject-map): `--load-subjects` / `--save-subjects` CSV files whose
 header is `<code_format>,<key1>,...` (e.g. `ex{SubjectCode:04d},PatientName,PatientBirthDate`) and
 whose rows are `code,value1,...`. Keys compare as `str(value).strip().lower()`."""
 

@@ -1,4 +1,4 @@
-"""`ingest template` (spec 9.5): a list of patterns, one per folder level, whose `{group}`,
+"""`ingest template` (docs/profiles.md#ingest-template): a list of patterns, one per folder level, whose `{group}`,
 `{project}`, `{subject}`, `{session}` and `{acquisition}` placeholders capture labels from folder
 names. `packfile_type: dicom` packs everything below that level into the acquisition.
 """

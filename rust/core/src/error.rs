@@ -106,7 +106,7 @@ pub struct Error {
     /// A fixed description of the fault; never contains a value from the file.
     pub detail: String,
     /// When a rule failed and the profile keeps a log: the log's `before` row, which the
-    /// reference still writes for a failed file (spec 8.1). It holds patient values: it goes to the
+    /// reference still writes for a failed file (docs/profiles.md#deid-log). It holds patient values: it goes to the
     /// secret log only, never into a message.
     pub log_before: Option<Vec<Option<String>>>,
 }

@@ -44,7 +44,7 @@ fn remove_cuts_exactly_the_element_in_every_syntax() {
         let mut expected = file.clone();
         expected.drain(el.start as usize..el.end as usize);
         assert_eq!(out, expected, "{ts}");
-        // The nested PatientName is not addressed by a top-level rule (spec 4.3).
+        // The nested PatientName is not addressed by a top-level rule (docs/profiles.md#top-level-only).
         assert!(out.windows(12).any(|w| w == b"Nested^Name "));
     }
 }
@@ -80,7 +80,7 @@ fn replace_reencodes_and_inserts_missing_elements_in_tag_order() {
 
 #[test]
 fn later_rules_see_earlier_ones() {
-    // Spec 3.2: remove then replace-with re-creates the element.
+    // docs/profiles.md#order: remove then replace-with re-creates the element.
     let file = part10(EXPLICIT_LE, &sample(Encoding::EXPLICIT_LE));
     let p = profile(&format!(
         r#"{REMOVE_NAME}, {{"path": [{{"tag": 1048592}}], "vr": "PN", "action": "replace", "value": "BACK", "insert": true}}"#

@@ -1,4 +1,4 @@
-//! `PatientAge` from birth date and study date (spec 6.12): the first unit, from the smallest
+//! `PatientAge` from birth date and study date (docs/profiles.md#patient-age): the first unit, from the smallest
 //! allowed, whose count is below 960, written as `nnnU` (PS3.5 6.2, AS).
 
 use super::strptime::{civil_from_days, days_from_civil, DateTime};

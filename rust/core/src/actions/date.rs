@@ -1,4 +1,4 @@
-//! `increment-date` and `increment-datetime` (spec 6.6, 6.7): parse with the profile's format,
+//! `increment-date` and `increment-datetime` (docs/profiles.md#increment-date, #increment-datetime): parse with the profile's format,
 //! move by the offset, clamp to `datetime-min`/`datetime-max`, format again.
 
 use super::strptime::{add_days, add_micros, days_from_civil, format, parse, DateTime};

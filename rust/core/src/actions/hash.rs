@@ -1,4 +1,4 @@
-//! `hash` (spec 6.4): sha256 of salt + value, lowercase hex, truncated.
+//! `hash` (docs/profiles.md#hash): sha256 of salt + value, lowercase hex, truncated.
 
 use std::fmt::Write as _;
 

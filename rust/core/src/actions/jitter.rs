@@ -1,4 +1,4 @@
-//! `jitter` (spec 6.8): add a random non-zero offset to a number, and the random draws that
+//! `jitter` (docs/profiles.md#jitter): add a random non-zero offset to a number, and the random draws that
 //! `jitter-date` adds to shifted dates. Draws come from a per-file random generator, or, when the
 //! profile sets `jitter-seed`, from a keyed hash of the patient so every file of a patient moves
 //! by the same amount (E21: independent draws break the intervals within a study).

@@ -1,5 +1,5 @@
 //! The value transformations of field actions, one small module each. They work on the value as
-//! the reference reads it (spec 4.2): a string, with multiple values joined by ",".
+//! the reference reads it (docs/profiles.md#value-model): a string, with multiple values joined by ",".
 
 pub mod age;
 pub mod date;

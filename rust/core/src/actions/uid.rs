@@ -1,4 +1,4 @@
-//! `hashuid` (spec 6.5): keep some prefix and suffix nodes of a UID and replace the middle with six
+//! `hashuid` (docs/profiles.md#hashuid): keep some prefix and suffix nodes of a UID and replace the middle with six
 //! six-digit chunks of the "dec" form of sha256(salt + uid), cropped to 64 characters.
 
 use sha2::{Digest, Sha256};

@@ -1,5 +1,5 @@
 //! Running a profile's rules over a parsed document, producing the set of element changes.
-//! Rules run in order and each sees the result of the ones before (spec section 3.2).
+//! Rules run in order and each sees the result of the ones before (docs/profiles.md#order).
 
 use super::create::{create_path, encode_created};
 use super::log::{snapshot, LogRows};
@@ -206,7 +206,7 @@ fn act<I: Input + ?Sized>(
         | Action::Jitter(_)
         | Action::RegexSub(_) => {
             let Some((vr, old)) = current_string(state, place, input)? else { return Ok(()) };
-            // Spec 5: empty values are left alone, except that regex-sub matches against "". (The
+            // docs/profiles.md#empty-and-missing: empty values are left alone, except that regex-sub matches against "". (The
             // reference fails the whole file when jitter meets an empty value; it is skipped here.)
             if old.is_empty() && !matches!(rule.action, Action::RegexSub(_)) {
                 return Ok(());
@@ -364,7 +364,7 @@ fn character_set<I: Input + ?Sized>(state: &State<'_>, mut level: usize, input: 
 }
 
 /// The VR a value is read and rewritten with: an explicit UN of a standard tag takes the
-/// dictionary's VR, as pydicom does on read and the reference on write (spec 7.3).
+/// dictionary's VR, as pydicom does on read and the reference on write (docs/profiles.md#output-bytes).
 fn effective_vr(e: &crate::dicom::Element) -> Vr {
     match (e.vr, dict::lookup(e.tag)) {
         (Vr::UN, Some((vr, _))) if vr != Vr::UN && vr != Vr::SQ => vr,
@@ -373,7 +373,7 @@ fn effective_vr(e: &crate::dicom::Element) -> Vr {
 }
 
 /// Whether replace-with sees the element as present. An empty number (DS, IS or binary) reads as
-/// None in the reference's value model and so counts as missing; empty text is present (spec 5).
+/// None in the reference's value model and so counts as missing; empty text is present (docs/profiles.md#empty-and-missing).
 fn present_for_replace(state: &State<'_>, place: &Place) -> bool {
     let (vr, empty) = match state.current(place.level, place.tag) {
         Current::Absent | Current::Edited(NewValue::Removed) => return false,

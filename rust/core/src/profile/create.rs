@@ -1,4 +1,4 @@
-//! replace-with on a nested path whose sequence or item is missing (spec 4.2): the reference creates
+//! replace-with on a nested path whose sequence or item is missing (docs/profiles.md#value-model): the reference creates
 //! the missing sequences and pads a too-short sequence with empty items up to the index
 //! (SQ[2] -> SQ[4]). Created items are levels of the [`State`] like the ones read from the file,
 //! so later rules see them (and fill, change or remove their elements); once the rules have run,

@@ -1,4 +1,4 @@
-//! The de-identification log's values (spec 8): for each log column, the value before the rules
+//! The de-identification log's values (docs/profiles.md#deid-log): for each log column, the value before the rules
 //! ran (after the profile passes) and after. Flat names give the value; regex, repeater and
 //! wildcard names give a JSON object of path -> value, as the reference writes them.
 
@@ -31,7 +31,7 @@ pub struct LogRows {
 pub fn snapshot<I: Input + ?Sized>(profile: &Profile, state: &State<'_>, input: &I) -> Result<Vec<Option<String>>> {
     let mut row = Vec::with_capacity(profile.log_columns.len());
     for col in &profile.log_columns {
-        // The log shows top-level values only, even with recurse-sequence (spec 4.5).
+        // The log shows top-level values only, even with recurse-sequence (docs/profiles.md#recurse-sequence).
         // A path past a sequence's end (or to a private block that is not there) shows as empty,
         // as in the reference's log; only the rules fail the file for it.
         let found = match places(&col.target, false, state, input) {

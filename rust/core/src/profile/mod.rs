@@ -38,13 +38,13 @@ pub struct Profile {
     pub hash_digits: i64,
     /// How `hashuid` builds UIDs.
     pub uid: UidOptions,
-    /// Apply tag, private and repeater rules inside every sequence too (spec 4.5).
+    /// Apply tag, private and repeater rules inside every sequence too (docs/profiles.md#recurse-sequence).
     pub recurse_sequence: bool,
-    /// Delete private elements not named by a rule, at every level (spec 6.13).
+    /// Delete private elements not named by a rule, at every level (docs/profiles.md#remove-private-tags).
     pub remove_private_tags: bool,
-    /// Delete elements no rule addresses (spec 6.14).
+    /// Delete elements no rule addresses (docs/profiles.md#remove-undefined).
     pub remove_undefined: bool,
-    /// Recompute PatientAge from the birth and study dates (spec 6.12).
+    /// Recompute PatientAge from the birth and study dates (docs/profiles.md#patient-age).
     pub patient_age: Option<passes::AgeOptions>,
     /// Key that makes jitter draws a function of the patient (fastdeid's `jitter-seed`).
     pub jitter_seed: Option<String>,
@@ -55,7 +55,7 @@ pub struct Profile {
     pub base: Option<crate::basic::BasicConfig>,
 }
 
-/// One step of an element address (spec 4.1).
+/// One step of an element address (docs/profiles.md#addressing).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     /// A tag (from a keyword, a hex tag or a `(gggg,eeee)` tuple).
@@ -75,7 +75,7 @@ pub enum Step {
 pub enum Target {
     /// An explicit path: element steps alternating with item steps, ending on an element.
     Path(Vec<Step>),
-    /// A regular expression over keyword and hex paths, anchored at the start (spec 4.4).
+    /// A regular expression over keyword and hex paths, anchored at the start (docs/profiles.md#regex-fields).
     Regex(regex::Regex),
 }
 
@@ -97,17 +97,17 @@ pub enum Action {
     Keep,
     /// Delete it if present.
     Remove,
-    /// Replace a non-empty value by its salted sha256 hex prefix (spec 6.4).
+    /// Replace a non-empty value by its salted sha256 hex prefix (docs/profiles.md#hash).
     Hash,
-    /// Replace a non-empty value by a hashed UID (spec 6.5).
+    /// Replace a non-empty value by a hashed UID (docs/profiles.md#hashuid).
     HashUid,
-    /// Shift a non-empty DA value (spec 6.6).
+    /// Shift a non-empty DA value (docs/profiles.md#increment-date).
     IncrementDate(DateShift),
-    /// Shift a non-empty DT value (spec 6.7).
+    /// Shift a non-empty DT value (docs/profiles.md#increment-datetime).
     IncrementDateTime(DateShift),
-    /// Add a random offset to a number (spec 6.8).
+    /// Add a random offset to a number (docs/profiles.md#jitter).
     Jitter(Jitter),
-    /// Rebuild the value from a pattern's groups (spec 6.9).
+    /// Rebuild the value from a pattern's groups (docs/profiles.md#regex-sub).
     RegexSub(Vec<regex_sub::SubCase>),
     /// Set its value; insert it when missing if `insert`.
     Replace {
@@ -372,7 +372,7 @@ impl Profile {
             remove_undefined: spec.remove_undefined,
             patient_age: spec.patient_age.map(|a| passes::AgeOptions {
                 format: a.format,
-                // Spec 6.12: D and anything unknown behave as automatic.
+                // docs/profiles.md#patient-age: D and anything unknown behave as automatic.
                 units: match a.units.as_deref() {
                     Some("M") => Some(AgeUnit::Months),
                     Some("Y") => Some(AgeUnit::Years),

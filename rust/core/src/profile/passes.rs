@@ -1,4 +1,4 @@
-//! The profile-level passes that run before any rule, in the reference's order (spec 3.2):
+//! The profile-level passes that run before any rule, in the reference's order (docs/profiles.md#order):
 //! remove-private-tags (6.13), patient age from birth date (6.12), remove-undefined (6.14).
 
 use std::collections::HashSet;

@@ -1,4 +1,4 @@
-//! `regex-sub` (spec 6.9): the first case whose start-anchored pattern matches the value builds
+//! `regex-sub` (docs/profiles.md#regex-sub): the first case whose start-anchored pattern matches the value builds
 //! the new value from its output template; `{var}` is a capture group, optionally passed through
 //! a group rule, or the value of a record field passed through its group rule (a dry run).
 
@@ -96,7 +96,7 @@ pub fn template(output: &str) -> Result<Vec<Piece>> {
 /// Applies a text action (group rules and record-field lookups).
 pub fn apply_text(profile: &Profile, action: &TextAction, text: &str) -> Result<String> {
     let date_err = || Error::new(ErrorKind::BadValue, "regex-sub group value does not match its date format");
-    // As for fields (spec 5), empty text is left alone by every action but replace.
+    // As for fields (docs/profiles.md#empty-and-missing), empty text is left alone by every action but replace.
     if text.is_empty() && !matches!(action, TextAction::Replace(_)) {
         return Ok(String::new());
     }
@@ -119,7 +119,7 @@ pub fn substitute(
     field: &mut dyn FnMut(Tag) -> Result<Option<String>>,
 ) -> Result<String> {
     let Some((case, caps)) = cases.iter().find_map(|c| c.regex.captures(value).map(|caps| (c, caps))) else {
-        // Spec 6.9: no match fails the file, as in the reference.
+        // docs/profiles.md#regex-sub: no match fails the file, as in the reference.
         return Err(Error::new(ErrorKind::BadValue, "no regex-sub input-regex matches the value"));
     };
     let mut out = String::new();

@@ -1,5 +1,5 @@
 //! From a rule's address to the concrete (level, tag) places it acts on, against the current state
-//! of the document (spec 4: paths, wildcards, private blocks, repeaters, regexes, recursion).
+//! of the document (docs/profiles.md#addressing: paths, wildcards, private blocks, repeaters, regexes, recursion).
 
 use super::apply::current_string;
 use super::state::{Current, State, META, TOP};
@@ -30,7 +30,7 @@ impl Place {
 }
 
 /// Where `target` points now. Paths through missing sequences give nothing; an index past the end
-/// of an existing sequence is an error, as in the reference (spec 4.2).
+/// of an existing sequence is an error, as in the reference (docs/profiles.md#value-model).
 pub fn places<I: Input + ?Sized>(target: &Target, recurse: bool, state: &State<'_>, input: &I) -> Result<Vec<Place>> {
     match target {
         Target::Regex(re) => Ok(regex_places(re, state)),
@@ -130,7 +130,7 @@ fn private_place<I: Input + ?Sized>(
     })
 }
 
-/// Regex candidates (spec 4.4): keyword paths, depth first with each level's keywords sorted, for
+/// Regex candidates (docs/profiles.md#regex-fields): keyword paths, depth first with each level's keywords sorted, for
 /// elements that have keywords all the way down; then lower-case hex paths in file order, depth
 /// first. The file meta is never a candidate.
 fn regex_places(re: &regex::Regex, state: &State<'_>) -> Vec<Place> {

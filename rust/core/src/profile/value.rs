@@ -1,4 +1,4 @@
-//! The value of an element as the reference reads it (spec 4.2): text with its padding removed and
+//! The value of an element as the reference reads it (docs/profiles.md#value-model): text with its padding removed and
 //! multiple values joined by ",", numbers in decimal. This string is what hash and hashuid digest.
 
 use crate::dicom::charset::CharacterSet;
@@ -32,7 +32,7 @@ pub fn read_string(raw: &[u8], vr: Vr, enc: Encoding, charset: &CharacterSet) ->
     }
     let Some(width) = vr.numeric_width() else {
         if matches!(vr, Vr::OB | Vr::UN) {
-            // Spec 4.2: bytes read as their numbers joined by ",".
+            // docs/profiles.md#value-model: bytes read as their numbers joined by ",".
             return Ok(raw.iter().map(u8::to_string).collect::<Vec<_>>().join(","));
         }
         return Err(Error::new(ErrorKind::BadValue, format!("a {vr} value cannot be read as text")));
