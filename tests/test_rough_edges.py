@@ -258,9 +258,11 @@ def test_version_and_help_texts() -> None:
     def parsers(p):  # type: ignore[no-untyped-def]
         yield p
         for action in p._actions:
-            for sub in getattr(action, "choices", None) or {}:
-                if isinstance(action.choices[sub], type(p)):
-                    yield from parsers(action.choices[sub])
+            choices = getattr(action, "choices", None)
+            if isinstance(choices, dict):  # subcommands (an option's choices are a list)
+                for sub in choices.values():
+                    if isinstance(sub, type(p)):
+                        yield from parsers(sub)
 
     for p in parsers(_parser()):
         for action in p._actions:
