@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "tools" / "gen_basic_table.py"
 BASIC = ROOT / "rust" / "core" / "src" / "basic"
 TABLE = BASIC / "table.rs"
-GENERATED = ("table.rs", "iod_table.rs")
+GENERATED = ("table.rs", "cid7050.rs", "iod_table.rs")
 CSV = ROOT / "data" / "ps3.15" / "ps3.15-table-e1-1.csv"
 
 

@@ -2,6 +2,7 @@
 //! Patient Identity Removed, De-identification Method, its code sequence (CID 7050) and
 //! Longitudinal Temporal Information Modified.
 
+use super::named::Named;
 use super::options::{BasicOption, OptionSet, BASIC_PROFILE_CODE};
 use super::table::EDITION;
 use crate::dicom::encode::{element, value_bytes, Value};
@@ -43,7 +44,7 @@ pub fn method(options: OptionSet) -> Vec<String> {
 ///
 /// # Errors
 /// Only if an encoding limit is hit, which the fixed values here never reach.
-pub fn write(options: OptionSet, state: &mut State<'_>, named: &super::engine::Named) -> Result<()> {
+pub fn write(options: OptionSet, state: &mut State<'_>, named: &Named) -> Result<()> {
     let enc = state.levels[TOP].ds.encoding;
     let text = |v: Vec<String>, vr| value_bytes(&Value::List(v.into_iter().map(Value::Text).collect()), vr, enc);
     let values = [

@@ -11,6 +11,7 @@ use super::dateshift::{shift_da, shift_dt, Offset};
 use super::dummy::dummy;
 use super::iod::{action_for, attr_type};
 use super::keyed::{date_shift_days, pseudonym, uid};
+use super::named::Named;
 use super::rows::lookup;
 use super::values::{effective_vr, raw, text};
 use super::{conformance, hazards, private};
@@ -42,24 +43,6 @@ pub const ADDITIONS: &[(u32, u32, Action, &str)] = &[
         "Text Value (0040,A160): free text of content items outside Content Sequence",
     ),
 ];
-
-/// The elements a profile's own rules address, (level, tag) in the engine's [`State`]: the
-/// Basic Profile leaves them to the rules.
-#[derive(Debug, Default)]
-pub struct Named(HashSet<(usize, Tag)>);
-
-impl Named {
-    /// Adds one element.
-    pub fn insert(&mut self, level: usize, tag: Tag) {
-        self.0.insert((level, tag));
-    }
-
-    /// Whether a rule addresses the element.
-    #[must_use]
-    pub fn contains(&self, level: usize, tag: Tag) -> bool {
-        self.0.contains(&(level, tag))
-    }
-}
 
 /// What the pass needs to know about the object as a whole.
 struct Context {

@@ -2,6 +2,7 @@
 //! DICOMDIRs and files whose pixels may show identity are refused, and the file meta is rebuilt
 //! from the elements that describe the encoding only.
 
+use super::named::Named;
 use super::values::text;
 use crate::dicom::{DataSet, Input, Tag};
 use crate::error::{Error, ErrorKind, Result};
@@ -114,7 +115,7 @@ fn class_element(top: &DataSet, meta: &DataSet) -> u64 {
 }
 
 /// Removes every file meta element but [`META_KEPT`], except those a profile rule names.
-pub fn rebuild_meta(state: &mut State<'_>, named: &super::engine::Named) {
+pub fn rebuild_meta(state: &mut State<'_>, named: &Named) {
     let meta = state.levels[META].ds;
     for e in &meta.elements {
         if !META_KEPT.contains(&e.tag.0) && !named.contains(META, e.tag) {

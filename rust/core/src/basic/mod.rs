@@ -4,6 +4,7 @@
 //! docs/basic-profile.md explains the table and the rules applied here.
 
 pub mod action;
+mod cid7050;
 pub mod config;
 pub mod conformance;
 pub mod dateshift;
@@ -13,15 +14,19 @@ pub mod hazards;
 pub mod iod;
 mod iod_table;
 pub mod keyed;
+pub mod named;
 pub mod options;
 pub mod private;
+pub mod row;
 pub mod rows;
 mod table;
 pub mod values;
 
 pub use action::{Action, AttrType};
+pub use cid7050::CID_7050;
 pub use config::{BaseSpec, BasicConfig};
 pub use iod::{action_for, attr_type, iod_of};
 pub use options::{BasicOption, OptionSet, ALL_OPTIONS, BASIC_PROFILE_CODE};
-pub use rows::{lookup, rows, safe_private, Row, SafePrivate, TagPattern};
-pub use table::{CID_7050, EDITION};
+pub use row::{Row, SafePrivate, TagPattern};
+pub use rows::{lookup, rows, safe_private};
+pub use table::EDITION;

@@ -75,7 +75,7 @@ impl BasicOption {
     /// The code meaning in CID 7050 (from the generated table).
     #[must_use]
     pub fn meaning(self) -> &'static str {
-        super::table::CID_7050.iter().find(|(code, _)| *code == self.code()).map_or("", |(_, meaning)| meaning)
+        super::cid7050::CID_7050.iter().find(|(code, _)| *code == self.code()).map_or("", |(_, meaning)| meaning)
     }
 
     /// The PS3.15 section that defines the option.
@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn codes_and_meanings_agree_with_cid_7050() {
-        let cid = super::super::table::CID_7050;
+        let cid = super::super::cid7050::CID_7050;
         assert_eq!(cid.len(), 13);
         assert_eq!(cid[0], (BASIC_PROFILE_CODE, "Basic Application Confidentiality Profile"));
         for option in ALL_OPTIONS {

@@ -4,7 +4,7 @@
 
 use super::action::Action::{C, D, K, U, X, XD, XZ, XZD, XZU, Z, ZD};
 use super::options::BasicOption as O;
-use super::rows::{Row, SafePrivate, TagPattern};
+use super::row::{Row, SafePrivate, TagPattern};
 use crate::dicom::Vr;
 
 /// The edition of PS3.15 the tables were taken from.
@@ -675,25 +675,6 @@ pub static ROWS: &[Row] = &[
 
 /// How many leading entries of [`ROWS`] are exact tags (binary-searchable).
 pub const EXACT_ROWS: usize = 653;
-
-/// PS3.16 CID 7050 De-identification Method: (code value, code meaning); the coding scheme
-/// designator is always "DCM".
-#[rustfmt::skip]
-pub static CID_7050: &[(&str, &str)] = &[
-    ("113100", "Basic Application Confidentiality Profile"),
-    ("113101", "Clean Pixel Data Option"),
-    ("113102", "Clean Recognizable Visual Features Option"),
-    ("113103", "Clean Graphics Option"),
-    ("113104", "Clean Structured Content Option"),
-    ("113105", "Clean Descriptors Option"),
-    ("113106", "Retain Longitudinal Temporal Information Full Dates Option"),
-    ("113107", "Retain Longitudinal Temporal Information Modified Dates Option"),
-    ("113108", "Retain Patient Characteristics Option"),
-    ("113109", "Retain Device Identity Option"),
-    ("113110", "Retain UIDs Option"),
-    ("113111", "Retain Safe Private Option"),
-    ("113112", "Retain Institution Identity Option"),
-];
 
 /// Table E.3.10-1 Safe Private Attributes, sorted by (creator, group, element) for binary search.
 #[rustfmt::skip]

@@ -57,7 +57,7 @@ pub fn apply<'a, I: Input + ?Sized>(
 /// so the rules override it there.
 fn run_base<I: Input + ?Sized>(profile: &Profile, state: &mut State<'_>, input: &I) -> Result<()> {
     let Some(base) = &profile.base else { return Ok(()) };
-    let mut named = crate::basic::engine::Named::default();
+    let mut named = crate::basic::named::Named::default();
     for rule in &profile.rules {
         for place in places(&rule.target, profile.recurse_sequence, state, input)? {
             named.insert(place.level, place.tag);
