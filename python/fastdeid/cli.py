@@ -585,6 +585,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_dump(args: argparse.Namespace) -> int:
+    if not args.file:
+        raise UsageError("dump needs a file name")
     path = Path(args.file)
     if path.is_dir():
         raise UsageError(f"{args.file}: io: is a folder; dump lists one file")
