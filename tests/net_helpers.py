@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 PROFILE = """\
 name: net-test
 dicom:
+  remove-private-tags: true
   fields:
     - name: PatientName
       replace-with: DEID^NAME
