@@ -55,14 +55,14 @@ def echo(port: int, aet: str) -> int | None:
     return getattr(status, "Status", None)
 
 
-def send(port: int, paths: list[Path], acked: set[Path], aet: str = "SENDER") -> list[int]:
+def send(port: int, paths: list[Path], acked: set[Path], aet: str = "SENDER", called: str = "DEIDNODE") -> list[int]:
     """C-STOREs PATHS on one association, adding each acknowledged one to ACKED; returns statuses."""
     from pydicom.uid import ExplicitVRLittleEndian
     from pynetdicom.sop_class import MRImageStorage  # type: ignore[attr-defined]
 
     ae = pynetdicom.AE(ae_title=aet)
     ae.add_requested_context(MRImageStorage, ExplicitVRLittleEndian)
-    assoc = ae.associate("127.0.0.1", port, ae_title="DEIDNODE")
+    assoc = ae.associate("127.0.0.1", port, ae_title=called)
     statuses: list[int] = []
     if not assoc.is_established:
         return statuses
