@@ -44,9 +44,10 @@ def queued(root: Path) -> list[Path]:
     files first). Run manifests, sent ledgers and half-written temporaries are not files to send."""
     found: list[tuple[int, str, Path]] = []
     for folder, dirs, files in os.walk(root):
-        dirs.sort()
+        # fastdeid's own bookkeeping has dot names: temporaries, a project's stored profile.
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
-            if name in (MANIFEST, SENT_LEDGER) or name.endswith(TEMP_SUFFIX) or TEMP_SUFFIX in name:
+            if name in (MANIFEST, SENT_LEDGER) or name.startswith(".") or TEMP_SUFFIX in name:
                 continue
             path = Path(folder, name)
             try:
