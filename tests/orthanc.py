@@ -6,6 +6,7 @@ the same ports and storage) by the test. Tests skip with a message when Orthanc 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -71,7 +72,10 @@ class Orthanc:
 
     def start(self) -> None:
         log = open(self.folder / "orthanc.log", "ab")  # noqa: SIM115 (kept open while it runs)
-        self.process = subprocess.Popen(["Orthanc", str(self.config)], stdout=log, stderr=subprocess.STDOUT)
+        # Orthanc's DICOM side is DCMTK, which turns Nagle's algorithm off only when told to: without it
+        # each C-STORE response waits for a delayed ACK (about 25x slower on loopback).
+        env = {**os.environ, "TCP_NODELAY": "1"}
+        self.process = subprocess.Popen(["Orthanc", str(self.config)], stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -31,6 +31,7 @@ from ..job import BY_UID, Engine, Input, Job
 from ..profile import Profile
 from ..resume import remove_stale_temporaries
 from .outbox import deliver, make_private_dir, queued
+from .tcp import no_delay
 from .url import Destination
 
 log = logging.getLogger("fastdeid.net")
@@ -42,6 +43,7 @@ CANNOT_UNDERSTAND = 0xC000  # "Error: Cannot understand" (a data set the core ca
 # Inputs per engine. An instance received twice by one engine is refused as `duplicate-output`
 # (its first copy is stored: success); a fresh engine overwrites it with the same bytes.
 RECYCLE = 10_000
+GATHER_SECONDS = 0.25  # the forwarder's wait after an instance arrived, before it sends
 TRANSFER_SYNTAXES = [
     "1.2.840.10008.1.2",  # Implicit VR Little Endian
     "1.2.840.10008.1.2.1",  # Explicit VR Little Endian
@@ -168,7 +170,9 @@ class Listener:
         """Delivers the outbox while listening; waits (with backoff) when the archive is down."""
         wait = self.backoff
         while not self.stopping.is_set():
-            self.wake.wait(timeout=wait)
+            if self.wake.wait(timeout=wait):
+                # Let a few more instances arrive: one association per batch, not per instance.
+                self.stopping.wait(GATHER_SECONDS)
             self.wake.clear()
             # Sent: wait for the next instance. The archive is down: wait longer each time.
             wait = 1.0 if self.forward_once() else min(max(wait * 2, self.backoff), 30.0)
@@ -176,6 +180,7 @@ class Listener:
 
 def serve(listener: Listener, aet: str, host: str, port: int, on_ready: Any = None) -> int:
     """Runs the SCP until SIGTERM or SIGINT; returns the exit code (0 after a clean stop)."""
+    no_delay()
     ae = AE(ae_title=aet)
     ae.maximum_associations = 16
     for context in AllStoragePresentationContexts:
