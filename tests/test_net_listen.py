@@ -165,3 +165,38 @@ def test_pixel_data_is_the_senders(tmp_path: Path) -> None:
     sent = {bytes(pydicom.dcmread(p).PixelData) for p in paths}
     stored = {bytes(pydicom.dcmread(io.BytesIO(p.read_bytes())).PixelData) for p in (tmp_path / "out").rglob("*.dcm")}
     assert stored == sent
+
+
+def test_listen_writes_the_deid_log_before_acknowledging(tmp_path: Path) -> None:
+    import csv
+
+    originals = write_tree(tmp_path / "src", 5)
+    paths = sorted((tmp_path / "src").rglob("*.dcm"))
+    port = free_port()
+    log = tmp_path / "logs" / "deid_log.csv"
+    listen = start_listen(tmp_path, port, "--to", str(tmp_path / "out"), "--deid-log", str(log))
+    try:
+        assert send(port, paths, set()) == [0] * 5
+        rows = list(csv.DictReader(log.open(newline="")))  # already there while listening
+    finally:
+        listen.send_signal(signal.SIGTERM)
+        listen.communicate(timeout=60)
+    assert os.stat(log).st_mode & 0o777 == 0o600
+    assert [r["type"] for r in rows] == ["before", "after"] * 5
+    outputs = {p.name for p in (tmp_path / "out").glob("*.dcm")}
+    assert {r["src_path"] for r in rows} == outputs
+    names = {str(ds.PatientName) for ds in originals.values()}
+    assert {r["PatientName"] for r in rows if r["type"] == "before"} <= names
+    assert {r["PatientName"] for r in rows if r["type"] == "after"} == {"DEID^NAME"}
+
+
+def test_the_deid_log_may_not_be_inside_the_output_folder(tmp_path: Path) -> None:
+    from net_helpers import fastdeid
+
+    out = tmp_path / "out"
+    done = fastdeid(
+        "listen", "--aet", "X", "--port", str(free_port()), "--profile", str(write_profile(tmp_path)),
+        "--to", str(out), "--deid-log", str(out / "log.csv"),
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "may not be written inside the output folder" in done.stderr

@@ -112,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
         help="calling AE title or address/network allowed to send (repeatable; default: loopback callers only)",
     )
     p.add_argument("--no-fsync", action="store_true", help="do not fsync outputs before acknowledging (unsafe)")
+    p.add_argument(
+        "--deid-log", default=None, help="the log of original and new values (overrides the profile's deid-log)"
+    )
     p.add_argument("--verbose", "-v", action="store_true", help="log each association")
     _basic_options(p)
     p.set_defaults(handler=_cmd_listen)

@@ -80,6 +80,7 @@ def cmd_listen(args: argparse.Namespace, profile: Profile) -> int:
         fsync=not args.no_fsync,
         retries=retries,
         backoff=backoff,
+        deid_log=args.deid_log,
     )
     where = f"forwarding to {args.forward} (outbox {folder})" if forward else f"into {folder}"
     print(f"listening as {args.aet} on {args.bind}:{args.port}, {where}", file=sys.stderr, flush=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import signal
 import threading
 import time
@@ -28,6 +29,7 @@ from pynetdicom import AE, AllStoragePresentationContexts, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from ..job import BY_UID, Engine, Input, Job
+from ..log import TOOLKIT, DeidLog
 from ..profile import Profile
 from ..resume import remove_stale_temporaries
 from .outbox import deliver, make_private_dir, queued
@@ -103,6 +105,7 @@ class Listener:
         fsync: bool = True,
         retries: int = 3,
         backoff: float = 0.5,
+        deid_log: str | os.PathLike[str] | None = None,
     ) -> None:
         make_private_dir(folder) if forward is not None else folder.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(folder)  # what a killed listener left half-written (never acknowledged)
@@ -110,7 +113,12 @@ class Listener:
         self.forward = forward
         self.allowed = allowed or Allowed()
         self.retries, self.backoff = retries, backoff
-        self.job = Job((), profile, folder, naming=BY_UID, jobs=1, fsync=fsync, replace=True)
+        log_path = deid_log if deid_log is not None else profile.deid_log
+        # The log is the way back to the patient: never inside the output folder or the outbox.
+        self.log = DeidLog(log_path, profile.log_columns(), TOOLKIT, outside=folder) if log_path else None
+        if self.log is not None:
+            self.log.open()
+        self.job = Job((), profile, folder, naming=BY_UID, log=self.log is not None, jobs=1, fsync=fsync, replace=True)
         self.engine = Engine(self.job)
         self.lock = threading.Lock()  # one core call at a time: the engine numbers its inputs
         self.received = self.stored = self.refused = self.sent = 0
@@ -133,6 +141,12 @@ class Listener:
             if n % RECYCLE == 0:  # the engine remembers every name it gave; start afresh now and then
                 self.engine = Engine(self.job)
             result = self.engine.process([Input(data=data, name=f"received-{n}.dcm")], n % RECYCLE)[0]
+            if self.log is not None and result.status == "ok" and result.name is not None:
+                # Written before the sender hears success (it survives a kill of the process, not a
+                # power cut); rows are named by the output, as the input has no name.
+                rows = self.engine.log_rows(result, os.path.basename(result.name))
+                if rows is not None:
+                    self.log.write([(result.name, *rows)])
         if result.status != "ok" and result.code != "duplicate-output":
             # The code and offset only: never a value of the instance.
             log.warning("store: instance %d from %s: %s", n, event.assoc.requestor.ae_title, result.code)
@@ -218,4 +232,6 @@ def serve(listener: Listener, aet: str, host: str, port: int, on_ready: Any = No
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        if listener.log is not None:
+            listener.log.close()
     return 0
