@@ -12,6 +12,7 @@ from typing import Any
 from . import __version__, _core
 from .api import deidentify_bytes
 from .errors import DicomError, ProfileError, UsageError
+from .net.url import is_network
 from .profile import BASIC_OPTIONS, BasicOverrides, Profile, builtin_names, load_profile, require_key
 from .progress import Progress
 from .runner import Report, run
@@ -80,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="name outputs <SOPInstanceUID>.<Modality>.dcm from the de-identified values instead of keeping input names",
     )
+    p.add_argument(
+        "--outbox",
+        default=None,
+        help="DST dicom://AET@host:port or dicomweb+http(s)://host:port/path: where files wait until the archive "
+        "acknowledged them (default ~/.cache/fastdeid/outbox/...)",
+    )
     _basic_options(p)
     _quiet_option(p)
     p.set_defaults(handler=_cmd_run)
@@ -89,6 +96,28 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="write the log of original and new values here (overrides the profile's deid-log)",
     )
+
+    p = sub.add_parser("listen", help="receive DICOM (C-STORE), de-identify in memory, store into DIR or forward")
+    p.add_argument("--aet", required=True, help="this node's AE title")
+    p.add_argument("--port", type=int, required=True, help="TCP port to listen on")
+    p.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--profile", required=True, help="profile file or built-in name")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", help="folder for the de-identified instances")
+    target.add_argument("--forward", help="dicom://AET@host:port or dicomweb+http(s)://host:port/path")
+    p.add_argument("--outbox", default=None, help="with --forward: where instances wait until acknowledged")
+    p.add_argument(
+        "--allow",
+        action="append",
+        help="calling AE title or address/network allowed to send (repeatable; default: loopback callers only)",
+    )
+    p.add_argument("--no-fsync", action="store_true", help="do not fsync outputs before acknowledging (unsafe)")
+    p.add_argument(
+        "--deid-log", default=None, help="the log of original and new values (overrides the profile's deid-log)"
+    )
+    p.add_argument("--verbose", "-v", action="store_true", help="log each association")
+    _basic_options(p)
+    p.set_defaults(handler=_cmd_listen)
 
     deid = sub.add_parser("deid", help="try a profile on sample files, or write a starter profile")
     dsub = deid.add_subparsers(dest="deid_command", required=True)
@@ -285,6 +314,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     profile = _load(args, profile_name)
     if profile_name == "none":
         print("warning: --profile none: files are copied without de-identification", file=sys.stderr)
+    if is_network(args.dst):  # a DICOM or DICOMweb archive: through an outbox (docs/network.md)
+        from .net.commands import cmd_run
+
+        return cmd_run(args, profile, _finish)
     progress = Progress.for_terminal(args.quiet)
     try:
         report = run(
@@ -304,6 +337,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     return _finish(report)
+
+
+def _cmd_listen(args: argparse.Namespace) -> int:
+    from .net.commands import cmd_listen
+
+    return cmd_listen(args, _load(args, args.profile))
 
 
 def _finish(report: Report) -> int:

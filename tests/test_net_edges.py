@@ -1,0 +1,75 @@
+"""The network front ends' edges: SIGTERM lets the association in flight finish, who may call,
+and usage errors (one line, exit 2)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from net_helpers import fastdeid, free_port, write_profile, write_tree
+
+from fastdeid.net.listen import Allowed
+
+pytest.importorskip("pynetdicom")
+
+
+def test_sigterm_stops_accepting_but_finishes_the_association_in_flight(tmp_path: Path) -> None:
+    from test_net_listen import echo, send, start_listen
+
+    write_tree(tmp_path / "src", 60)
+    paths = sorted((tmp_path / "src").rglob("*.dcm"))
+    port = free_port()
+    out = tmp_path / "out"
+    listen = start_listen(tmp_path, port, "--to", str(out))
+    acked: set[Path] = set()
+    sender = threading.Thread(target=send, args=(port, paths, acked))
+    sender.start()
+    while len(acked) < 10 and sender.is_alive():
+        time.sleep(0.005)
+    listen.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    assert echo(port, "SENDER") is None  # no new association once stopping
+    sender.join(120)
+    stdout, stderr = listen.communicate(timeout=120)
+    assert listen.returncode == 0, stderr
+    assert len(acked) == 60  # the association in flight was not cut
+    assert len(list(out.glob("*.dcm"))) == 60
+    assert "60 received, 60 stored, 0 refused" in stdout
+
+
+@pytest.mark.parametrize(
+    ("entries", "aet", "address", "allowed"),
+    [
+        ([], "ANY", "127.0.0.1", True),
+        ([], "ANY", "::1", True),
+        ([], "ANY", "10.0.0.7", False),
+        (["MODALITY"], "MODALITY", "127.0.0.1", True),
+        (["MODALITY"], "OTHER", "127.0.0.1", False),
+        (["MODALITY"], "MODALITY", "10.0.0.7", False),
+        (["10.0.0.0/24"], "ANY", "10.0.0.7", True),
+        (["10.0.0.0/24"], "ANY", "10.0.1.7", False),
+        (["10.0.0.0/24"], "ANY", "127.0.0.1", False),
+        (["10.0.0.0/24", "MODALITY"], "MODALITY", "10.0.0.7", True),
+        (["10.0.0.0/24", "MODALITY"], "OTHER", "10.0.0.7", False),
+    ],
+)
+def test_who_may_call(entries: list[str], aet: str, address: str, allowed: bool) -> None:
+    assert Allowed.parse(entries).permits(aet, address) is allowed
+
+
+@pytest.mark.parametrize("url", ["dicom://127.0.0.1:104", "dicomweb+http:///x"])
+def test_a_bad_destination_url_is_one_line_and_exit_2(tmp_path: Path, url: str) -> None:
+    write_tree(tmp_path / "src", 1)
+    done = fastdeid("run", str(tmp_path / "src"), url, "--profile", str(write_profile(tmp_path)))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("fastdeid: error: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_listen_needs_a_target(tmp_path: Path) -> None:
+    done = fastdeid("listen", "--aet", "X", "--port", "11112", "--profile", str(write_profile(tmp_path)))
+    assert done.returncode == 2
+    assert "--to" in done.stderr
