@@ -7,6 +7,7 @@ __all__ = [
     "FileResult",
     "Job",
     "apply_group_rule",
+    "basic_row",
     "deidentify_bytes",
     "dictionary_entry",
     "dictionary_keywords",
