@@ -33,9 +33,6 @@ COLUMNS = {
     "clean-structured-content": "clean_struct_cont",
     "clean-graphics": "clean_graph",
 }
-# Output names are the runner's: by-UID naming still mirrors folders, so the folder name is the
-# one channel the core cannot remove (the naming rewrite must).
-NAMING_CHANNELS = {"foldername"}
 # PatientAge is recomputed from the birth and study dates when the option keeps it, so the planted
 # (inconsistent) age does not come back verbatim.
 RECOMPUTED = {"PatientAge"}
@@ -93,16 +90,18 @@ def basic(key: Path, *options: str) -> Profile:
 
 def run_basic(corpus: CanaryCorpus, out: Path, profile: Profile, jobs: int = 1) -> runner.Report:
     shutil.rmtree(out, ignore_errors=True)
-    return runner.run(corpus.root, out, profile, jobs=jobs, name_by_uid=True)
+    return runner.run(corpus.root, out, profile, jobs=jobs)  # basic names outputs by UID, folders included
 
 
 def test_basic_leaves_no_marker_in_any_output_byte(corpus: CanaryCorpus, key_file: Path, tmp_path: Path) -> None:
     report = run_basic(corpus, tmp_path / "out", basic(key_file))
-    assert [(f.path.rsplit("/", 1)[-1], f.code) for f in report.failures] == [("DICOMDIR", "dicomdir")]
+    assert report.failures == []
+    assert [(p.rsplit("/", 1)[-1], why) for p, why in report.skips] == [
+        ("DICOMDIR", "DICOMDIR (its records name patients; not copied)")
+    ]
     found = find_markers(tmp_path / "out", corpus)
     print(survival_report(corpus, found))
-    assert set(found) <= NAMING_CHANNELS
-    assert all(hit.part == "name" for hits in found.values() for hit in hits)
+    assert found == {}  # no channel at all, file and folder names included
 
 
 @pytest.mark.parametrize("option", BASIC_OPTIONS)
@@ -110,7 +109,7 @@ def test_each_option_brings_back_exactly_the_channels_its_column_keeps(
     corpus: CanaryCorpus, key_file: Path, tmp_path: Path, option: str
 ) -> None:
     run_basic(corpus, tmp_path / "out", basic(key_file, option))
-    found = set(find_markers(tmp_path / "out", corpus)) - NAMING_CHANNELS
+    found = set(find_markers(tmp_path / "out", corpus))
     expected = {c.id for c in corpus.channels if retained_by(c, option)}
     assert found == expected
 
@@ -122,20 +121,21 @@ def test_the_table_reading_of_the_expectations_is_not_empty(corpus: CanaryCorpus
     assert "StudyDate" not in {c.id for c in corpus.channels if retained_by(c, "retain-longitudinal-modified-dates")}
 
 
-def test_burned_in_classes_and_dicomdirs_fail_with_stable_codes(
+def test_burned_in_classes_are_quarantined_and_dicomdirs_skipped(
     corpus: CanaryCorpus, key_file: Path, tmp_path: Path
 ) -> None:
     strict = load_profile("basic", BasicOverrides(key_file=str(key_file)))
     report = runner.run(corpus.root, tmp_path / "out", strict, jobs=1)
-    codes = {f.path.split("src/", 1)[-1]: f.code for f in report.failures}
+    assert report.failures == []
+    held = {p.split("src/", 1)[-1]: why.split(":", 1)[0] for p, why in report.quarantined}
     # The JPEG, command-group and DICOMDIR-instance files are secondary captures without BurnedInAnnotation NO.
-    assert codes == {
-        "dicomdir/DICOMDIR": "dicomdir",
+    assert held == {
         "jpeg_baseline.dcm": "burned-in",
         "command_group.dcm": "burned-in",
         "dicomdir/PT000000/ST000000/SE000000/IM000000": "burned-in",
     }
-    assert all(str(corpus.root) not in f.message for f in report.failures)
+    assert [p.split("src/", 1)[-1] for p, _ in report.skips] == ["dicomdir/DICOMDIR"]
+    assert all(str(corpus.root) not in why for _, why in report.quarantined)
 
 
 def test_the_same_key_gives_identical_outputs_across_runs_and_thread_counts(

@@ -79,7 +79,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--name-by-uid",
         action="store_true",
-        help="name outputs <SOPInstanceUID>.<Modality>.dcm from the de-identified values instead of keeping input names",
+        help="name outputs <SOPInstanceUID>.<Modality>.dcm from the de-identified values instead of keeping input names"
+        " (under the Basic Profile outputs are always named by UID, folders included, unless --keep-names)",
+    )
+    p.add_argument(
+        "--keep-names",
+        action="store_true",
+        help="UNSAFE under the Basic Profile: keep the input's file and folder names, which often carry patient"
+        " names or IDs (by default basic names outputs <StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm)",
+    )
+    p.add_argument(
+        "--quarantine-report",
+        metavar="PATH",
+        help="write the files quarantined for possible burned-in text to this CSV (path,code,reason; mode 0600;"
+        " outside DST)",
     )
     p.add_argument(
         "--outbox",
@@ -280,7 +293,7 @@ def _basic_options(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        choices=BASIC_OPTIONS,
+        type=_basic_option,
         help="a PS3.15 option, repeatable: " + ", ".join(BASIC_OPTIONS),
     )
     g.add_argument(
@@ -290,14 +303,25 @@ def _basic_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _load(args: argparse.Namespace, name: str | os.PathLike[str], *, for_run: bool = True) -> Profile:
-    """Loads a profile with the command line's Basic Profile settings; a run needs the key now."""
-    overrides = BasicOverrides(
+def _overrides(args: argparse.Namespace) -> BasicOverrides:
+    """The command line's Basic Profile settings (`--key-file`, `--option`, `--allow-burned-in`)."""
+    return BasicOverrides(
         key_file=getattr(args, "key_file", None),
         options=tuple(getattr(args, "option", None) or ()),
         allow_burned_in=getattr(args, "allow_burned_in", False),
     )
-    profile = load_profile(name, overrides)
+
+
+def _basic_option(text: str) -> str:
+    """An `--option` name, checked like argparse's choices (a type, so help walkers see no choices)."""
+    if text not in BASIC_OPTIONS:
+        raise argparse.ArgumentTypeError(f"unknown basic option {text!r} (choose from {', '.join(BASIC_OPTIONS)})")
+    return text
+
+
+def _load(args: argparse.Namespace, name: str | os.PathLike[str], *, for_run: bool = True) -> Profile:
+    """Loads a profile with the command line's Basic Profile settings; a run needs the key now."""
+    profile = load_profile(name, _overrides(args))
     if for_run:
         require_key(profile)
     return profile
@@ -331,6 +355,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             deid_log=args.deid_log,
             accept_no_meta=args.accept_no_meta,
             name_by_uid=args.name_by_uid,
+            keep_names=args.keep_names,
+            quarantine_report=args.quarantine_report,
             filters=Filters(tuple(args.include), tuple(args.exclude)),
             force=args.force,
         )
@@ -354,7 +380,8 @@ def _finish(report: Report) -> int:
     if report.stopped == "interrupted":
         print("fastdeid: interrupted; run the same command again to finish (finished files are kept)", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return EXIT_FILES_FAILED if report.failed else EXIT_OK
+    # A quarantined file was not written and may hold burned-in text: the user must look at it.
+    return EXIT_FILES_FAILED if report.failed or report.quarantined else EXIT_OK
 
 
 def _print_report(report: Report) -> None:
@@ -364,6 +391,8 @@ def _print_report(report: Report) -> None:
         print(f"warning: {path}: {warning}", file=sys.stderr)
     for f in report.failures:
         print(f"error: {f.path}: {f.message}", file=sys.stderr)
+    for path, why in report.quarantined:
+        print(f"quarantined: {path}: {why}", file=sys.stderr)
     for path, why in report.skips:
         print(f"skipped: {path}: {why}", file=sys.stderr)
     print(report.summary())
@@ -466,6 +495,7 @@ def _ingest_options(q: argparse.ArgumentParser) -> None:
     q.add_argument("--save-mappings", metavar="DIR", help="write uid_mapping.csv and patid_mapping.csv")
     q.add_argument("--dry-run", action="store_true", help="show the planned tree and counts; write nothing")
     _jobs_option(q)
+    _basic_options(q)
     _quiet_option(q)
 
 
@@ -484,6 +514,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
     de_identify = bool(args.de_identify or config.get("de_identify"))
     name = pick("deid_profile")
+    basic = _overrides(args)
+    # The requested profile is loaded, and its key required, before any file is read.
+    requested = select_profile(config, True, name, basic) if name is not None else None
+    if requested is not None:
+        require_key(requested)
     fixed = {level: v for level in ("subject", "session") if (v := pick(level))}
     unreadable: list[tuple[str, str]] = []
 
@@ -520,17 +555,17 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if not src.is_dir():
         raise UsageError(f"{src}: not a folder")
     # A project's own profile applies when no profile is named (--de-identify alone included).
-    requested = select_profile(config, True, name) if name is not None else None
     profile, note = choose(
         find(args.to, group, project), requested, override=args.override_project_profile, where=f"{group}/{project}"
     )
     if profile is None:
-        profile = select_profile(config, de_identify, None)
+        profile = select_profile(config, de_identify, None, basic)
         if not de_identify:
             print(
                 "warning: no --de-identify or --deid-profile: files are copied without de-identification",
                 file=sys.stderr,
             )
+    require_key(profile)  # the project's own profile too, before any file is read
     if note:
         print(f"note: {note}", file=sys.stderr)
     progress = Progress.for_terminal(args.quiet, "ingesting")

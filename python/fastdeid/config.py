@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import ProfileError, UsageError
-from .profile import Profile, _compile, _LineLoader, builtin_names, load_profile
+from .profile import BasicOverrides, Profile, _compile, _LineLoader, builtin_names, load_profile
 
 KNOWN = {
     "template",
@@ -60,21 +60,26 @@ def load_config(path: str | Path | None) -> dict[str, Any]:
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def select_profile(config: dict[str, Any], de_identify: bool, name: str | None) -> Profile:
+def select_profile(
+    config: dict[str, Any], de_identify: bool, name: str | None, basic: BasicOverrides | None = None
+) -> Profile:
     """`--deid-profile NAME` (config profiles first, then built-ins, then a profile file, as
     `run --profile FILE` takes it); `--de-identify` alone means `minimal`; neither means files are
-    copied unchanged (profile `none`)."""
+    copied unchanged (profile `none`). `basic` carries the command line's Basic Profile settings
+    (`--key-file`, `--option`, `--allow-burned-in`); a config profile's relative `key-file:` is
+    taken from the config file's folder."""
     if name is None:
-        return load_profile("minimal" if de_identify else "none")
+        return load_profile("minimal" if de_identify else "none", basic)
     source = config.get("_source", "<config>")
     for i, doc in enumerate(config.get("deid_profiles") or []):
         if isinstance(doc, dict) and doc.get("name") == name:
-            return _compile(doc, f"{source} (deid-profiles[{i}])")
+            folder = Path(source).parent if "_source" in config else None
+            return _compile(doc, f"{source} (deid-profiles[{i}])", None, basic, folder)
     if name in builtin_names():
-        return load_profile(name)
+        return load_profile(name, basic)
     path = Path(name).expanduser()
     if path.is_file() or path.suffix.lower() in PROFILE_SUFFIXES:
-        return load_profile(path)  # a Path: never mistaken for a built-in name; a missing file is named
+        return load_profile(path, basic)  # a Path: never mistaken for a built-in name; a missing file is named
     known = [d.get("name") for d in config.get("deid_profiles") or [] if isinstance(d, dict)] + builtin_names()
     raise ProfileError(
         f"Unknown deid profile {name!r}; known: {', '.join(str(k) for k in known)}, or a profile file (.yaml/.json)"

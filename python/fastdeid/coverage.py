@@ -24,16 +24,21 @@ _ELEMENT = re.compile(r"^( *)\(([0-9A-F]{4}),([0-9A-F]{4})\) ([A-Z]{2}) (\S+)")
 class ProfileScope:
     """What coverage needs to know of a profile: the tags its rules name (any action, keep
     included), its regex rules (matched from the start of the keyword or of the tag's eight hex
-    digits), and its whole-class flags."""
+    digits), its whole-class flags, and whether the PS3.15 Basic Profile is its base (then every
+    element a Table E.1-1 row or a fastdeid addition names is changed or explicitly kept)."""
 
     tags: frozenset[int]
     patterns: tuple[re.Pattern[str], ...]
     removes_private: bool
     removes_undefined: bool
+    basic: bool = False
 
     def covers(self, tag: int, keyword: str) -> bool:
         hex_tag = f"{tag:08X}"
         if tag in self.tags or any(p.match(keyword) or p.match(hex_tag) for p in self.patterns):
+            return True
+        # Options only change a row's action (to K or C), never whether a row names the tag.
+        if self.basic and _core.basic_row(tag) is not None:
             return True
         if self.removes_private and (tag >> 16) % 2 == 1:
             return True
@@ -41,13 +46,20 @@ class ProfileScope:
 
 
 def profile_scope(profile: str | os.PathLike[str]) -> ProfileScope:
-    """The adapter: reads only rule tags, regex patterns and the two removal flags from the
-    loaded profile, so coverage does not depend on the rest of its shape."""
+    """The adapter: reads only rule tags, regex patterns, the two removal flags and whether the
+    Basic Profile is the base from the loaded profile, so coverage does not depend on the rest of
+    its shape. No key is needed: coverage writes nothing."""
     prof = load_profile(profile)
     tags = frozenset(r.tag for r in prof.rules if r.tag is not None)
     patterns = tuple(re.compile(str(r.address.target["regex"])) for r in prof.rules if r.address.kind == "regex")
     spec = prof.spec
-    return ProfileScope(tags, patterns, bool(spec.get("remove_private_tags")), bool(spec.get("remove_undefined")))
+    return ProfileScope(
+        tags,
+        patterns,
+        bool(spec.get("remove_private_tags")),
+        bool(spec.get("remove_undefined")),
+        basic=spec.get("base") is not None,
+    )
 
 
 @dataclass

@@ -37,6 +37,9 @@ CHUNK = 256  # inputs per core call: progress and Ctrl-C are handled between chu
 
 AS_GIVEN = "as-given"  # the input's relative path (`a.dcm.gz` -> `a.dcm`)
 BY_UID = "by-uid"  # `<SOPInstanceUID>.<Modality>.dcm` from de-identified values, in the input's folder
+# `<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm` from de-identified values: nothing of
+# the input's name or folders (the default of `run` under the Basic Profile).
+UID_TREE = "uid-tree"
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,8 @@ class Job:
     """What to de-identify, with what, to where.
 
     `naming`: None (the profile's `filenames:` templates if it has any, else the input's relative
-    name), `"by-uid"`, or a :class:`Hierarchy`. `log`: report each file's deid log rows.
+    name), `"by-uid"`, `"uid-tree"` (`<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm`,
+    no part of the input's name), or a :class:`Hierarchy`. `log`: report each file's deid log rows.
     `replace`: an output may replace a file already at its name (a `run` destination is the run's
     own); otherwise an existing file is kept, and counts as this output when it has the same bytes.
     `temp_folder`: where outputs are written before they get their names (on the destination's
@@ -218,9 +222,11 @@ def _naming(
         return "templates", templates, template_keys, {}
     if naming == BY_UID:
         return BY_UID, [], ("SOPInstanceUID", "Modality"), {}
+    if naming == UID_TREE:
+        return UID_TREE, [], ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"), {}
     if naming in (None, AS_GIVEN):
         return AS_GIVEN, [], (), {}
-    raise ValueError(f"unknown naming policy {naming!r}: None, {BY_UID!r} or a Hierarchy")
+    raise ValueError(f"unknown naming policy {naming!r}: None, {BY_UID!r}, {UID_TREE!r} or a Hierarchy")
 
 
 def _template(t: Any) -> tuple[str, list[tuple[str, str]], dict[str, str]]:

@@ -3,6 +3,8 @@ collect a report. Progress and Ctrl-C are handled here, between chunks, never in
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import signal
 import threading
@@ -15,13 +17,18 @@ from typing import Any
 
 from . import _core
 from .errors import UsageError
-from .job import BY_UID, CHUNK, Engine, Job, Planned
+from .job import BY_UID, CHUNK, UID_TREE, Engine, Job, Planned
 from .log import TOOLKIT, DeidLog, LogDiskFull, Row
 from .profile import Profile, load_profile
 from .resume import Manifest, check_destination, file_id, is_finished, remove_stale_temporaries, write_manifest
 from .walk import NO_FILTERS, Filters, entries, has_dicom_name, output_name
 
 NOT_STARTED = "not started"  # the core's reason for files it did not start once the disk was full
+# Under the Basic Profile the core refuses files that may show text in their pixels (code
+# `burned-in`): they are quarantined, not failed, and a DICOMDIR (code `dicomdir`) is skipped.
+BURNED_IN, DICOMDIR = "burned-in", "dicomdir"
+DICOMDIR_SKIPPED = "DICOMDIR (its records name patients; not copied)"
+QUARANTINE_COLUMNS = ("path", "code", "reason")
 
 
 @dataclass(frozen=True)
@@ -54,10 +61,12 @@ class Report:
     notes: list[str] = field(default_factory=list)  # what the user should know (a capped --jobs, ...)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (file, "code: message"): repaired inputs
     written: dict[str, str] = field(default_factory=dict)  # what else was written: "deid log" -> path
+    # Files not written because they may show burned-in text: (path, reason). The user must look at them.
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def files(self) -> int:
-        return self.ok + self.failed + self.skipped + self.not_started
+        return self.ok + self.failed + self.skipped + self.not_started + len(self.quarantined)
 
     @property
     def processed(self) -> int:
@@ -80,8 +89,9 @@ class Report:
     def summary(self) -> str:
         done = f"{self.ok} ok" + (f" ({self.resumed} already done)" if self.resumed else "")
         left = f", {self.not_started} not started" if self.not_started else ""
+        held = f", {len(self.quarantined)} quarantined" if self.quarantined else ""
         return (
-            f"{done}, {self.failed} failed, {self.skipped} skipped{left}; {self.bytes_in / 1e6:.1f} MB in "
+            f"{done}, {self.failed} failed, {self.skipped} skipped{held}{left}; {self.bytes_in / 1e6:.1f} MB in "
             f"{self.seconds:.2f} s ({self.files_per_second:.0f} files/s, {self.mb_per_second:.1f} MB/s, "
             f"{self.threads} threads)"
         )
@@ -94,6 +104,7 @@ class Plan:
     pairs: list[tuple[str, str]]
     root: str  # SRC; log paths are relative to it
     single_file: bool = False
+    named_output: bool = False  # a single file whose output name the user gave
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # folders: (path, reason)
     collisions: list[tuple[str, str]] = field(default_factory=list)  # (input, output another input takes)
 
@@ -147,7 +158,7 @@ def _plan_single(src: Path, dst: str) -> Plan:
         raise UsageError(
             f"{target}: already exists; fastdeid never overwrites a file (remove it or choose another name)"
         )
-    return Plan([(str(src), str(target))], str(src.parent), single_file=True)
+    return Plan([(str(src), str(target))], str(src.parent), single_file=True, named_output=not into_folder)
 
 
 def effective_jobs(jobs: int, files: int) -> tuple[int, str | None]:
@@ -178,6 +189,8 @@ class RunOptions:
     force: bool = False  # redo files a previous run finished
     accept_no_meta: bool = False
     name_by_uid: bool = False
+    keep_names: bool = False  # under the Basic Profile, keep the input's names (unsafe: names carry identifiers)
+    quarantine_report: str | os.PathLike[str] | None = None  # CSV of the quarantined files (mode 0600)
     filters: Filters = NO_FILTERS
     pairs: Sequence[tuple[Any, Any]] | None = None  # (input, output) as str or Path, instead of walking SRC
 
@@ -200,9 +213,14 @@ def run(
     :class:`RunOptions`. The deid log goes to `deid_log`, else to the profile's `deid-log:` path,
     if either is set. With `filenames:` templates in the profile, each output is named by the
     first template whose input-regex matches its input name, and inputs no template matches are
-    skipped. Otherwise `name_by_uid` names each output `<SOPInstanceUID>.<Modality>.dcm` from the
-    de-identified values (input names often carry identifiers); by default outputs keep the
-    input's relative path. Names are decided in the core before each output is written. A rerun
+    skipped. Otherwise, under the Basic Profile (`base: basic`), each output is named
+    `<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm` from the de-identified values,
+    with nothing of the input's name or folders, unless `keep_names` (or a single input file given
+    an output file name); for other profiles `name_by_uid` names each output
+    `<SOPInstanceUID>.<Modality>.dcm` from the de-identified values (input names often carry
+    identifiers) and by default outputs keep the input's relative path. Files the core quarantines
+    (code `burned-in`) are listed in `report.quarantined` and, with `quarantine_report`, in a CSV
+    file (mode 0600); a DICOMDIR refused under the Basic Profile is skipped. Names are decided in the core before each output is written. A rerun
     resumes (see resume.py); `force` redoes every file. Files whose name does not say DICOM and
     that do not parse as DICOM are skipped as not DICOM. `on_plan(n, done)` is told the number
     of files found, every 1,000 during the walk and once at its end; `progress(report)` is called
@@ -236,6 +254,7 @@ def run(
         if log_path
         else None
     )
+    quarantine = _QuarantineReport(opts.quarantine_report, Path(dst)) if opts.quarantine_report else None
     root = the_plan.root
     relative = (lambda s: os.path.basename(s)) if the_plan.single_file else (lambda s: _relative(s, root))
     out_root = (os.path.dirname(todo[0][1]) or os.curdir) if the_plan.single_file and todo else os.fspath(dst)
@@ -243,6 +262,9 @@ def run(
         if log is not None:
             log.open()  # a bad log path stops the run before anything is written
             report.written["deid log"] = str(log.path)
+        if quarantine is not None:
+            quarantine.write([])  # a bad report path stops the run before anything is written
+            report.written["quarantine report"] = str(quarantine.path)
         if opts.resume and not the_plan.single_file and Path(src).is_dir():
             todo, done = _resume(Path(src), Path(dst), prof, todo, log, relative, opts.force)
             report.ok = report.resumed = len(done)
@@ -254,7 +276,7 @@ def run(
                 (),
                 prof,
                 out_root,
-                naming=BY_UID if opts.name_by_uid else None,
+                naming=naming_for(prof, opts, the_plan),
                 log=log is not None,
                 jobs=threads,
                 fsync=opts.fsync,
@@ -290,7 +312,52 @@ def run(
     finally:
         if log is not None:
             log.close()
+        if quarantine is not None and quarantine.started:
+            quarantine.write(report.quarantined)
     return report
+
+
+def is_basic(profile: Profile) -> bool:
+    """Whether the profile applies the PS3.15 Basic Profile (`--profile basic` or `base: basic`)."""
+    return profile.spec.get("base") is not None
+
+
+def naming_for(profile: Profile, opts: RunOptions, the_plan: Plan) -> str | None:
+    """How `run` names its outputs. Under the Basic Profile output names never come from input
+    names (PS3.15 treats file names as a channel): by UID, folders included, unless the user keeps
+    them (`keep_names`) or named the one output file themselves."""
+    if is_basic(profile) and not opts.keep_names and not the_plan.named_output:
+        return UID_TREE
+    return BY_UID if opts.name_by_uid else None
+
+
+class _QuarantineReport:
+    """The CSV of quarantined files: `path,code,reason`, one row per file, rewritten whole (mode
+    0600, since input paths may identify patients), never inside the output tree."""
+
+    def __init__(self, path: str | os.PathLike[str], dst: Path) -> None:
+        self.path = Path(path).expanduser()
+        where = self.path.resolve()
+        if dst.resolve() in where.parents:
+            raise UsageError(f"{self.path}: the quarantine report names input files; keep it outside the output {dst}")
+        if self.path.is_dir():
+            raise UsageError(f"{self.path}: is a folder; --quarantine-report takes a file name")
+        self.started = False  # written once: the final rows replace the empty report of the start
+
+    def write(self, rows: list[tuple[str, str]]) -> None:
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(QUARANTINE_COLUMNS)
+        for path, reason in rows:
+            code, _, why = reason.partition(": ")
+            writer.writerow((path, code, why))
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
+            os.write(fd, text.getvalue().encode("utf-8"))
+        finally:
+            os.close(fd)
+        self.started = True
 
 
 def _collision(r: _core.FileResult) -> str | None:
@@ -370,6 +437,11 @@ def account(report: Report, r: _core.FileResult, message: str | None = None) -> 
         else:
             report.skipped += 1
             report.skips.append((str(r.src), r.message or ""))
+    elif r.code == BURNED_IN:
+        report.quarantined.append((str(r.src), r.message or BURNED_IN))
+    elif r.code == DICOMDIR:
+        report.skipped += 1
+        report.skips.append((str(r.src), DICOMDIR_SKIPPED))
     elif r.code == "not-dicom" and not has_dicom_name(os.path.basename(r.src)):
         # README, notes.txt, a JSON sidecar: not a DICOM file that went wrong, just not DICOM.
         report.skipped += 1

@@ -110,7 +110,7 @@ def verify(
 
 def profile_options(profile: str | os.PathLike[str] | None) -> tuple[str, ...]:
     """The Basic Profile options a profile names, read-only from its file: the `options:` list of a
-    YAML or JSON profile; none for `basic`, for other built-in names and for no profile.
+    YAML or JSON profile (in its `dicom:` section or at the top); none for `basic`, for other built-in names and for no profile.
 
     A small adapter rather than the profile loader, which compiles the whole profile: verify needs
     only the option names.
@@ -126,7 +126,11 @@ def profile_options(profile: str | os.PathLike[str] | None) -> tuple[str, ...]:
         document: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise UsageError(f"{path}: profile: cannot be read ({type(exc).__name__})") from None
-    raw = document.get("options") if isinstance(document, dict) else None
+    # `options:` sits in the `dicom:` section (docs/basic-profile.md) or, for short files, at the top.
+    section = document.get("dicom") if isinstance(document, dict) else None
+    raw = section.get("options") if isinstance(section, dict) else None
+    if raw is None and isinstance(document, dict):
+        raw = document.get("options")
     if raw is None:
         return ()
     if not isinstance(raw, list) or not all(isinstance(o, str) for o in raw):

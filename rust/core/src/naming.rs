@@ -1,6 +1,7 @@
 //! Output names, decided before an output is opened: from the name the caller planned (the
-//! input's relative path), from de-identified header values (`<SOPInstanceUID>.<Modality>.dcm`),
-//! from a profile's `filenames:` templates, or as an ingest hierarchy
+//! input's relative path), from de-identified header values (`<SOPInstanceUID>.<Modality>.dcm`,
+//! or `<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm` with no part of the input's
+//! name at all), from a profile's `filenames:` templates, or as an ingest hierarchy
 //! `group/project/subject/session/acquisition/<file>` with labels made as flywheel-cli makes them.
 //!
 //! The values come from the log columns the job captures (see [`Captured`]), by name.
@@ -87,6 +88,10 @@ pub enum Naming {
     AsGiven,
     /// `<SOPInstanceUID>.<Modality>.dcm` from the de-identified values, in the planned name's folder.
     ByUid,
+    /// `<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm` from the de-identified values:
+    /// nothing of the planned name is used, folders included, since input names often carry
+    /// identifiers (the Basic Profile's default).
+    UidTree,
     /// A profile's `filenames:` templates, in the planned name's folder.
     Templates(Vec<NameTemplate>),
     /// An ingest hierarchy.
@@ -106,6 +111,7 @@ impl Naming {
         match self {
             Naming::AsGiven => {}
             Naming::ByUid => ["SOPInstanceUID", "Modality"].into_iter().for_each(&mut add),
+            Naming::UidTree => UID_TREE_KEYWORDS.into_iter().for_each(&mut add),
             Naming::Templates(ts) => ts.iter().flat_map(NameTemplate::keywords).for_each(&mut add),
             Naming::Hierarchy(h) => {
                 LABEL_KEYWORDS.iter().copied().for_each(&mut add);
@@ -151,6 +157,7 @@ impl Naming {
         match self {
             Naming::AsGiven => Ok(planned.to_string()),
             Naming::ByUid => Ok(in_folder(file_name(values, base))),
+            Naming::UidTree => uid_tree(values),
             Naming::Templates(ts) => Ok(in_folder(render(ts, input_name, values, profile)?.unwrap_or_default())),
             Naming::Hierarchy(h) => h.decide(base, input_name, labels, values, profile),
         }
@@ -361,6 +368,29 @@ fn render(
     Ok(None)
 }
 
+/// The UIDs [`Naming::UidTree`] names outputs by, from the outermost folder to the file.
+const UID_TREE_KEYWORDS: [&str; 3] = ["StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"];
+
+/// Folder names for a file without a Study or Series Instance UID (some secondary captures and
+/// test files lack them): fixed words, so that still nothing comes from the input's name.
+const UID_TREE_MISSING: [&str; 2] = ["unknown-study", "unknown-series"];
+
+/// `<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm`. A missing SOP Instance UID is a
+/// refusal, not a fallback to the input's name: the point of this policy is that no input name
+/// can leak; a missing study or series UID gives a fixed folder name.
+fn uid_tree(values: &Captured<'_>) -> std::result::Result<String, Refusal> {
+    let uid = |k: &str| values.after(k).map(safe).filter(|u| !u.is_empty());
+    let Some(sop) = uid(UID_TREE_KEYWORDS[2]) else {
+        return Err(Refusal::new(
+            "no-label",
+            "cannot name the output by UID: the de-identified file has no SOPInstanceUID",
+        ));
+    };
+    let study = uid(UID_TREE_KEYWORDS[0]).unwrap_or_else(|| UID_TREE_MISSING[0].to_string());
+    let series = uid(UID_TREE_KEYWORDS[1]).unwrap_or_else(|| UID_TREE_MISSING[1].to_string());
+    Ok(format!("{study}/{series}/{sop}.dcm"))
+}
+
 /// `<SOPInstanceUID>.<Modality>.dcm`, or `fallback` without a SOPInstanceUID.
 fn file_name(values: &Captured<'_>, fallback: &str) -> String {
     let Some(sop) = values.after("SOPInstanceUID") else { return fallback.to_string() };
@@ -495,6 +525,32 @@ mod tests {
         assert_eq!(refused.code, "no-label");
         assert!(refused.message.contains("subject and session and acquisition"), "{}", refused.message);
         assert_eq!(Naming::ByUid.decide("x.dcm", "x.dcm", &none, &nothing, &profile).unwrap(), "x.dcm");
+    }
+
+    #[test]
+    fn uid_tree_names_use_no_part_of_the_input_name() {
+        let (mut index, mut row) = (HashMap::new(), Vec::new());
+        captured(
+            &mut index,
+            &mut row,
+            &[("StudyInstanceUID", "2.25.1"), ("SeriesInstanceUID", "2.25.2"), ("SOPInstanceUID", "2.25.3 ")],
+        );
+        let values = Captured::new(&index, &row, &row);
+        let (none, profile) = (Labels::default(), Profile::identity());
+        let name = Naming::UidTree.decide("Doe^Jane/mri.dcm", "mri.dcm", &none, &values, &profile).unwrap();
+        assert_eq!(name, "2.25.1/2.25.2/2.25.3.dcm");
+        assert_eq!(Naming::UidTree.keywords(), UID_TREE_KEYWORDS);
+        let (mut index, mut row) = (HashMap::new(), Vec::new());
+        captured(&mut index, &mut row, &[("SOPInstanceUID", "2.25.3")]);
+        let partial = Captured::new(&index, &row, &row);
+        let name = Naming::UidTree.decide("Doe^Jane/mri.dcm", "mri.dcm", &none, &partial, &profile).unwrap();
+        assert_eq!(name, "unknown-study/unknown-series/2.25.3.dcm");
+        let empty_index = HashMap::new();
+        let nothing = Captured::empty(&empty_index);
+        let refused = Naming::UidTree.decide("Doe^Jane/mri.dcm", "mri.dcm", &none, &nothing, &profile).unwrap_err();
+        assert_eq!(refused.code, "no-label");
+        assert!(refused.message.contains("no SOPInstanceUID"), "{}", refused.message);
+        assert!(!refused.message.contains("Doe"));
     }
 
     #[test]

@@ -298,6 +298,7 @@ impl Job {
         let naming = match naming {
             "as-given" => Naming::AsGiven,
             "by-uid" => Naming::ByUid,
+            "uid-tree" => Naming::UidTree,
             "templates" => Naming::Templates(templates),
             "hierarchy" => Naming::Hierarchy(Box::new(Hierarchy {
                 group,
@@ -457,9 +458,25 @@ fn dictionary_keywords() -> Vec<(&'static str, u32)> {
 mod _core {
     #[pymodule_export]
     use super::{
-        apply_group_rule, deidentify_bytes, dictionary_entry, dictionary_keywords, document_keys, dump, dump_partial,
-        resolve_name, tag_for_keyword, verify_tree, FileResult, Job, PyProfile,
+        apply_group_rule, basic_row, deidentify_bytes, dictionary_entry, dictionary_keywords, document_keys, dump,
+        dump_partial, resolve_name, tag_for_keyword, verify_tree, FileResult, Job, PyProfile,
     };
+}
+
+/// The Basic Profile's treatment of a tag, for `profile coverage`: the Table E.1-1 row that names it
+/// (its attribute name) or the fastdeid addition that covers it (its reason), or `None` when
+/// neither does and the Basic Profile keeps the element as it is. Group 0000 is always removed.
+#[pyfunction]
+fn basic_row(tag: u32) -> Option<&'static str> {
+    use fastdeid_core::basic::engine::ADDITIONS;
+    use fastdeid_core::basic::rows::lookup;
+    if tag >> 16 == 0 {
+        return Some("command elements (group 0000) never belong in a stored object");
+    }
+    if let Some((.., why)) = ADDITIONS.iter().find(|(value, mask, ..)| tag & mask == *value) {
+        return Some(why);
+    }
+    lookup(Tag(tag)).map(|row| row.name)
 }
 
 /// One finding of `verify_tree`: (file, element path, tag, kind, rule), never a value.
