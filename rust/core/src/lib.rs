@@ -30,6 +30,7 @@ pub mod basic;
 pub mod batch;
 pub mod destination;
 pub mod dicom;
+pub(crate) mod engine;
 pub mod error;
 #[doc(hidden)]
 pub mod invariants;
@@ -43,6 +44,7 @@ pub use actions::uid::UidOptions;
 pub use batch::{FileResult, Options, Runner, Status};
 pub use destination::{Destination, LocalTree, Placed};
 pub use dicom::Limits;
+pub use engine::{apply_group_rule, LogRows};
 pub use error::{Error, ErrorKind, Result};
 pub use job::{Input, Job, Source};
 pub use naming::Naming;

@@ -4,9 +4,9 @@
 
 use super::values::text;
 use crate::dicom::{DataSet, Input, Tag};
+use crate::engine::state::{State, META, TOP};
+use crate::engine::NewValue;
 use crate::error::{Error, ErrorKind, Result};
-use crate::profile::state::{State, META, TOP};
-use crate::profile::NewValue;
 
 const MEDIA_STORAGE_SOP_CLASS_UID: Tag = Tag(0x0002_0002);
 const SOP_CLASS_UID: Tag = Tag(0x0008_0016);
