@@ -25,7 +25,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod actions;
+pub(crate) mod actions;
 pub mod basic;
 pub mod batch;
 pub mod destination;
@@ -37,7 +37,7 @@ pub mod invariants;
 pub mod job;
 pub mod naming;
 pub mod profile;
-pub mod rewrite;
+pub(crate) mod rewrite;
 pub mod verify;
 
 pub use actions::uid::UidOptions;
