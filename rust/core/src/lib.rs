@@ -30,6 +30,7 @@ pub mod basic;
 pub mod batch;
 pub mod destination;
 pub mod dicom;
+pub(crate) mod edits;
 pub(crate) mod engine;
 pub mod error;
 #[doc(hidden)]

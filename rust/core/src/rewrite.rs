@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::dicom::input::Cached;
 use crate::dicom::{encode, open, DataSet, Document, Input, Limits, Notes, Sink, Tag, Visit};
-use crate::engine::state::{LengthField, NewValue, State, META};
+use crate::edits::{LengthField, NewValue, State, META};
 use crate::engine::{apply, LogRows};
 use crate::error::{Error, ErrorKind, Result, Warning};
 use crate::profile::Profile;

@@ -6,8 +6,8 @@ use super::options::{BasicOption, OptionSet, BASIC_PROFILE_CODE};
 use super::table::EDITION;
 use crate::dicom::encode::{element, value_bytes, Value};
 use crate::dicom::{Encoding, Tag, Vr};
-use crate::engine::state::{State, TOP};
-use crate::engine::NewValue;
+use crate::edits::NewValue;
+use crate::edits::{State, TOP};
 use crate::error::Result;
 
 const PATIENT_IDENTITY_REMOVED: Tag = Tag(0x0012_0062);

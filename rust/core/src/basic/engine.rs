@@ -17,8 +17,8 @@ use super::{conformance, hazards, private};
 use crate::actions::age::{patient_age, AgeUnit};
 use crate::actions::strptime;
 use crate::dicom::{Element, Input, Tag, Vr};
-use crate::engine::state::{State, META, TOP};
-use crate::engine::NewValue;
+use crate::edits::NewValue;
+use crate::edits::{State, META, TOP};
 use crate::error::Result;
 
 const PATIENT_ID: Tag = Tag(0x0010_0020);

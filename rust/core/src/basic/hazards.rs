@@ -4,8 +4,8 @@
 
 use super::values::text;
 use crate::dicom::{DataSet, Input, Tag};
-use crate::engine::state::{State, META, TOP};
-use crate::engine::NewValue;
+use crate::edits::NewValue;
+use crate::edits::{State, META, TOP};
 use crate::error::{Error, ErrorKind, Result};
 
 const MEDIA_STORAGE_SOP_CLASS_UID: Tag = Tag(0x0002_0002);

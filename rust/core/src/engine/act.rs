@@ -5,7 +5,6 @@
 
 use super::draws::Randomness;
 use super::regex_sub::substitute;
-use super::state::{Current, NewValue, Place, State, TOP};
 use super::value::{current_string, effective_vr, encode_value};
 use crate::actions::date::{increment_date, increment_datetime, ShiftError};
 use crate::actions::fit::{fit, too_long};
@@ -13,6 +12,7 @@ use crate::actions::jitter::{ds_text, jitter, Draws, Jitter};
 use crate::actions::{hash::hash, uid::hashuid};
 use crate::dicom::encode::{self, Value};
 use crate::dicom::{dict, Input, Vr};
+use crate::edits::{Current, NewValue, Place, State, TOP};
 use crate::error::{Error, ErrorKind, Result};
 use crate::profile::regex_sub::TextAction;
 use crate::profile::{group_rule, Action, Profile, Rule};

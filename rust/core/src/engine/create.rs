@@ -4,8 +4,8 @@
 //! so later rules see them (and fill, change or remove their elements); once the rules have run,
 //! [`encode_created`] turns them into bytes. New sequences and items get defined lengths.
 
-use super::state::{Current, NewValue, State, TOP};
 use crate::dicom::{encode, Body, Encoding, Tag, Vr};
+use crate::edits::{Current, NewValue, State, TOP};
 use crate::error::{Error, ErrorKind, Result};
 use crate::profile::Step;
 

@@ -2,12 +2,11 @@
 //! a stream keyed by the patient and the purpose, so that a patient's values move together
 //! (docs/profiles.md#jitter).
 
-use super::state::Place;
-use super::state::{State, TOP};
 use super::value::current_string;
 use crate::actions::date::DateShift;
 use crate::actions::jitter::Draws;
 use crate::dicom::{Input, Tag};
+use crate::edits::{Place, State, TOP};
 use crate::error::Result;
 use crate::profile::Profile;
 

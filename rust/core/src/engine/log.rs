@@ -3,9 +3,9 @@
 //! wildcard names give a JSON object of path -> value, as the reference writes them.
 
 use super::resolve::places;
-use super::state::{Current, Place, State};
 use super::value::current_string;
 use crate::dicom::{Body, Input};
+use crate::edits::{Current, Place, State};
 use crate::error::{ErrorKind, Result};
 use crate::profile::Profile;
 

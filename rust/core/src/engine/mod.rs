@@ -2,8 +2,8 @@
 //! element changes the rewriter turns into bytes. Rules run in order and each sees the result of
 //! the ones before (docs/profiles.md#order).
 //!
-//! One job per module: [`state`] is the document with the changes laid over it, `value` reads and
-//! encodes element values, `resolve` turns addresses into places, `passes` runs the profile-level
+//! One job per module (the document they edit is [`crate::edits`]): `value` reads and encodes
+//! element values, `resolve` turns addresses into places, `passes` runs the profile-level
 //! passes, `act` applies each action (all of them, in one place; the value arithmetic they share
 //! with the compiler and naming lives in [`crate::actions`]), `create` builds missing sequences,
 //! `regex_sub` substitutes templates, `draws` feeds jitter, and `log` reads the log's cells.
@@ -11,18 +11,17 @@
 mod act;
 mod create;
 mod draws;
-pub(crate) mod log;
+mod log;
 mod passes;
 mod regex_sub;
 mod resolve;
-pub(crate) mod state;
 mod value;
 
 pub use act::apply_group_rule;
 pub use log::LogRows;
-pub use state::NewValue;
 
 use crate::dicom::{Document, Input, Tag, Vr};
+use crate::edits::{NewValue, State, META, TOP};
 use crate::error::Result;
 use crate::profile::{Action, Profile, Target};
 use act::act;
@@ -30,7 +29,6 @@ use create::{create_path, encode_created};
 use draws::Randomness;
 use log::snapshot;
 use resolve::places;
-use state::{State, META, TOP};
 
 /// Runs every rule of `profile` over `doc`, whose offsets refer to `input`; with log columns, also
 /// returns the log's before and after rows.

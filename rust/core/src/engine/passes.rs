@@ -4,12 +4,12 @@
 use std::collections::HashSet;
 
 use super::resolve::places;
-use super::state::{Current, NewValue, Place, State, TOP};
 use super::value::current_string;
 use crate::actions::age::patient_age;
 use crate::actions::strptime;
 use crate::dicom::encode::{self, Value};
 use crate::dicom::{Input, Tag, Vr};
+use crate::edits::{Current, NewValue, Place, State, TOP};
 use crate::error::Result;
 use crate::profile::{AgeOptions, Profile, Step, Target};
 

@@ -1,9 +1,9 @@
 //! From a rule's address to the concrete (level, tag) places it acts on, against the current state
 //! of the document (docs/profiles.md#addressing: paths, wildcards, private blocks, repeaters, regexes, recursion).
 
-use super::state::{Current, NewValue, Place, State, META, TOP};
 use super::value::current_string;
 use crate::dicom::{dict, Input, Tag};
+use crate::edits::{Current, NewValue, Place, State, META, TOP};
 use crate::error::{Error, ErrorKind, Result};
 use crate::profile::{Step, Target};
 

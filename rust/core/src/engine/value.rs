@@ -3,10 +3,10 @@
 //! padding removed and multiple values joined by ",", numbers in decimal. This string is what
 //! hash and hashuid digest, what regex-sub matches and what the log shows.
 
-use super::state::{Current, NewValue, Place, State};
 use crate::dicom::charset::CharacterSet;
 use crate::dicom::encode::{self, number_text, Value};
 use crate::dicom::{dict, Body, Element, Encoding, Input, Tag, Vr};
+use crate::edits::{Current, NewValue, Place, State};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Largest value read to be transformed; identifiers and dates are short, so anything bigger is a mistake.

@@ -1,5 +1,7 @@
-//! The document as the rules see it while they run: every data set level (the file meta, the top
-//! data set, each sequence item) indexed once, with the rules' changes laid over it.
+//! The document as the rule engines see it while they run: every data set level (the file meta,
+//! the top data set, each sequence item) indexed once, with the changes made so far laid over it.
+//! The profile's rule engine ([`crate::engine`]) and the Basic Profile ([`crate::basic`]) both edit
+//! it, and the rewriter turns it into byte splices; it depends on neither.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
