@@ -1,7 +1,7 @@
-//! What each action does to one element: every field action (`act`) and every group-rule text
-//! action (`apply_text`) is dispatched here, and nowhere else. The value arithmetic they use
-//! (hash, hashuid, date shifts, jitter, fitting to a VR) is in [`crate::actions`], which the
-//! profile compiler and output naming share.
+//! What each field action does to one element: every rule's action is dispatched here, and
+//! nowhere else (the text actions of group rules, which regex-sub and output names use, are in
+//! `text`). The value arithmetic they use (hash, hashuid, date shifts, jitter, fitting to a VR)
+//! is in [`crate::actions`], which the profile compiler and output naming share.
 
 use super::draws::Randomness;
 use super::regex_sub::substitute;
@@ -14,17 +14,7 @@ use crate::dicom::encode::{self, Value};
 use crate::dicom::{dict, Input, Vr};
 use crate::edits::{Current, NewValue, Place, State, TOP};
 use crate::error::{Error, ErrorKind, Result};
-use crate::profile::regex_sub::TextAction;
-use crate::profile::{group_rule, Action, Profile, Rule};
-
-/// Applies a group rule (the JSON form used by regex-sub `groups:` and `filenames:`) to `text`,
-/// with `profile`'s salt and UID options: how output-name templates transform their groups.
-///
-/// # Errors
-/// The rule does not compile, or a date does not match its format.
-pub fn apply_group_rule(profile: &Profile, rule_json: &str, text: &str) -> Result<String> {
-    apply_text(profile, &group_rule(rule_json)?, text)
-}
+use crate::profile::{Action, Profile, Rule};
 
 /// Applies `rule`'s action to the element at `place`.
 pub(super) fn act<I: Input + ?Sized>(
@@ -165,21 +155,4 @@ fn present_for_replace(state: &State<'_>, place: &Place) -> bool {
         Current::Original(e) => (effective_vr(e), e.value_len == Some(0)),
     };
     !(empty && (matches!(vr, Vr::DS | Vr::IS) || vr.numeric_width().is_some()))
-}
-
-/// Applies a text action (group rules and record-field lookups).
-pub(super) fn apply_text(profile: &Profile, action: &TextAction, text: &str) -> Result<String> {
-    let date_err = || Error::new(ErrorKind::BadValue, "regex-sub group value does not match its date format");
-    // As for fields (docs/profiles.md#empty-and-missing), empty text is left alone by every action but replace.
-    if text.is_empty() && !matches!(action, TextAction::Replace(_)) {
-        return Ok(String::new());
-    }
-    Ok(match action {
-        TextAction::Keep => text.to_string(),
-        TextAction::Replace(v) => v.clone(),
-        TextAction::Hash => hash(&profile.salt, text, profile.hash_digits),
-        TextAction::HashUid => hashuid(&profile.salt, text, &profile.uid),
-        TextAction::IncrementDate(s) => increment_date(text, s, 0).map_err(|_| date_err())?.join("\\"),
-        TextAction::IncrementDateTime(s) => increment_datetime(text, s, 0).map_err(|_| date_err())?.join("\\"),
-    })
 }

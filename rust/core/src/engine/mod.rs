@@ -4,9 +4,10 @@
 //!
 //! One job per module (the document they edit is [`crate::edits`]): `value` reads and encodes
 //! element values, `resolve` turns addresses into places, `passes` runs the profile-level
-//! passes, `act` applies each action (all of them, in one place; the value arithmetic they share
-//! with the compiler and naming lives in [`crate::actions`]), `create` builds missing sequences,
-//! `regex_sub` substitutes templates, `draws` feeds jitter, and `log` reads the log's cells.
+//! passes, `act` applies each rule's action (all of them, in one place; the value arithmetic is
+//! in [`crate::actions`], which the compiler and naming share), `text` applies group-rule text
+//! actions, `regex_sub` substitutes templates, `create` builds missing sequences, `draws` feeds
+//! jitter, and `log` reads the log's cells.
 
 mod act;
 mod create;
@@ -15,10 +16,11 @@ mod log;
 mod passes;
 mod regex_sub;
 mod resolve;
+mod text;
 mod value;
 
-pub use act::apply_group_rule;
 pub use log::LogRows;
+pub use text::apply_group_rule;
 
 use crate::dicom::{Document, Input, Tag, Vr};
 use crate::edits::{NewValue, State, META, TOP};

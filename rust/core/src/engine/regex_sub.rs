@@ -2,7 +2,7 @@
 //! the new value from its output template; `{var}` is a capture group, optionally passed through
 //! a group rule, or the value of a record field passed through its group rule (a dry run).
 
-use super::act::apply_text;
+use super::text::apply_text;
 use crate::dicom::Tag;
 use crate::error::{Error, ErrorKind, Result};
 use crate::profile::regex_sub::{Piece, SubCase};
