@@ -1,5 +1,5 @@
 //! Profiles: the document and its compiler ([`document`]), the canonical specification it compiles
-//! to, and the compiled, immutable model the rule engine ([`crate::engine`]) runs.
+//! to, and the compiled, immutable model the rule engine (`engine`) runs.
 
 pub mod document;
 pub(crate) mod regex_sub;
