@@ -11,9 +11,9 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use crate::destination::{Destination, Placed};
 use crate::dicom::{FileInput, Limits};
+use crate::engine::LogRows;
 use crate::error::{Error, ErrorKind};
 use crate::naming::{Captured, Labels, Naming, Refusal};
-use crate::profile::log::LogRows;
 use crate::profile::Profile;
 use crate::rewrite::{rewrite_to, Rewritten};
 

@@ -25,24 +25,27 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod actions;
+pub(crate) mod actions;
 pub mod basic;
 pub mod batch;
 pub mod destination;
 pub mod dicom;
+pub(crate) mod edits;
+pub(crate) mod engine;
 pub mod error;
 #[doc(hidden)]
 pub mod invariants;
 pub mod job;
 pub mod naming;
 pub mod profile;
-pub mod rewrite;
+pub(crate) mod rewrite;
 pub mod verify;
 
 pub use actions::uid::UidOptions;
 pub use batch::{FileResult, Options, Runner, Status};
 pub use destination::{Destination, LocalTree, Placed};
 pub use dicom::Limits;
+pub use engine::{apply_group_rule, LogRows};
 pub use error::{Error, ErrorKind, Result};
 pub use job::{Input, Job, Source};
 pub use naming::Naming;

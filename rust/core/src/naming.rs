@@ -11,8 +11,9 @@ use std::sync::Mutex;
 
 use regex::Regex;
 
+use crate::engine::apply_group_rule;
 use crate::error::{Error, ErrorKind, Result};
-use crate::profile::{apply_group_rule, Profile};
+use crate::profile::Profile;
 
 /// A file's captured header values: the log's before and after rows, looked up by column name.
 #[derive(Clone, Copy, Debug)]

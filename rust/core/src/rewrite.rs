@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use crate::dicom::input::Cached;
 use crate::dicom::{encode, open, DataSet, Document, Input, Limits, Notes, Sink, Tag, Visit};
+use crate::edits::{LengthField, NewValue, State, META};
+use crate::engine::{apply, LogRows};
 use crate::error::{Error, ErrorKind, Result, Warning};
-use crate::profile::log::LogRows;
-use crate::profile::state::{LengthField, State, META};
-use crate::profile::{apply, NewValue, Profile};
+use crate::profile::Profile;
 
 /// Replace input bytes `start..end` with `bytes` (an insertion when `start == end`).
 #[derive(Debug, PartialEq, Eq)]

@@ -391,7 +391,7 @@ fn deidentify_bytes<'py>(py: Python<'py>, data: &[u8], profile: &PyProfile) -> P
 /// Applies a group rule of an output-name template to a piece of text (docs/profiles.md#filenames).
 #[pyfunction]
 fn apply_group_rule(py: Python<'_>, profile: &PyProfile, rule_json: &str, text: &str) -> PyResult<String> {
-    fastdeid_core::profile::apply_group_rule(&profile.inner, rule_json, text).map_err(|e| to_py(py, &e))
+    fastdeid_core::apply_group_rule(&profile.inner, rule_json, text).map_err(|e| to_py(py, &e))
 }
 
 /// Lists a file's header as far as it parses: the text, and the error that stopped it.

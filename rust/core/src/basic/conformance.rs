@@ -7,9 +7,9 @@ use super::options::{BasicOption, OptionSet, BASIC_PROFILE_CODE};
 use super::table::EDITION;
 use crate::dicom::encode::{element, value_bytes, Value};
 use crate::dicom::{Encoding, Tag, Vr};
+use crate::edits::NewValue;
+use crate::edits::{State, TOP};
 use crate::error::Result;
-use crate::profile::state::{State, TOP};
-use crate::profile::NewValue;
 
 const PATIENT_IDENTITY_REMOVED: Tag = Tag(0x0012_0062);
 const DEIDENTIFICATION_METHOD: Tag = Tag(0x0012_0063);

@@ -18,9 +18,9 @@ use super::{conformance, hazards, private};
 use crate::actions::age::{patient_age, AgeUnit};
 use crate::actions::strptime;
 use crate::dicom::{Element, Input, Tag, Vr};
+use crate::edits::NewValue;
+use crate::edits::{State, META, TOP};
 use crate::error::Result;
-use crate::profile::state::{State, META, TOP};
-use crate::profile::NewValue;
 
 const PATIENT_ID: Tag = Tag(0x0010_0020);
 const PATIENT_AGE: Tag = Tag(0x0010_1010);

@@ -5,9 +5,9 @@
 use super::named::Named;
 use super::values::text;
 use crate::dicom::{DataSet, Input, Tag};
+use crate::edits::NewValue;
+use crate::edits::{State, META, TOP};
 use crate::error::{Error, ErrorKind, Result};
-use crate::profile::state::{State, META, TOP};
-use crate::profile::NewValue;
 
 const MEDIA_STORAGE_SOP_CLASS_UID: Tag = Tag(0x0002_0002);
 const SOP_CLASS_UID: Tag = Tag(0x0008_0016);

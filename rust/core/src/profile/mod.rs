@@ -1,18 +1,8 @@
-//! Profiles: the canonical JSON specification that the Python layer sends (already validated and
-//! with keywords resolved to tags) and its compiled, immutable form.
+//! Profiles: the document and its compiler ([`document`]), the canonical specification it compiles
+//! to, and the compiled, immutable model the rule engine (`engine`) runs.
 
-mod apply;
-mod create;
 pub mod document;
-pub mod log;
-pub mod passes;
-pub mod regex_sub;
-mod resolve;
-pub mod state;
-mod value;
-
-pub use apply::{apply, NewValue};
-pub use value::read_string;
+pub(crate) mod regex_sub;
 
 use serde::{Deserialize, Serialize};
 
@@ -45,14 +35,32 @@ pub struct Profile {
     /// Delete elements no rule addresses (docs/profiles.md#remove-undefined).
     pub remove_undefined: bool,
     /// Recompute PatientAge from the birth and study dates (docs/profiles.md#patient-age).
-    pub patient_age: Option<passes::AgeOptions>,
+    pub patient_age: Option<AgeOptions>,
     /// Key that makes jitter draws a function of the patient (fastdeid's `jitter-seed`).
     pub jitter_seed: Option<String>,
     /// Columns of the de-identification log; empty when no log is kept.
-    pub log_columns: Vec<log::LogColumn>,
+    pub log_columns: Vec<LogColumn>,
     /// The PS3.15 Basic Profile applied before the rules (`base`); the rules override it for the
     /// elements they name.
     pub base: Option<crate::basic::BasicConfig>,
+}
+
+/// Parameters of the patient age pass.
+#[derive(Clone, Debug)]
+pub struct AgeOptions {
+    /// strptime format of `PatientBirthDate` and `StudyDate` (the profile's date-format).
+    pub format: String,
+    /// The smallest unit used; `None` is automatic (from days up).
+    pub units: Option<AgeUnit>,
+}
+
+/// One log column.
+#[derive(Debug)]
+pub struct LogColumn {
+    /// The elements it shows.
+    pub target: Target,
+    /// One value (keyword, tag, private or indexed path) rather than a JSON object.
+    pub flat: bool,
 }
 
 /// One step of an element address (docs/profiles.md#addressing).
@@ -291,12 +299,11 @@ impl GroupSpec {
     }
 }
 
-/// Applies a group rule (the JSON form used by regex-sub `groups:` and `filenames:`) to `text`,
-/// with `profile`'s salt and UID options: how output-name templates transform their groups.
-pub fn apply_group_rule(profile: &Profile, rule_json: &str, text: &str) -> Result<String> {
+/// Compiles a group rule in its JSON form (as regex-sub `groups:` and `filenames:` write them).
+pub(crate) fn group_rule(rule_json: &str) -> Result<regex_sub::TextAction> {
     let spec: GroupSpec = serde_json::from_str(rule_json)
         .map_err(|e| Error::new(ErrorKind::Profile, format!("invalid group rule: {e}")))?;
-    regex_sub::apply_text(profile, &spec.action()?, text)
+    spec.action()
 }
 
 #[derive(Deserialize, Serialize)]
@@ -370,7 +377,7 @@ impl Profile {
             recurse_sequence: spec.recurse_sequence,
             remove_private_tags: spec.remove_private_tags,
             remove_undefined: spec.remove_undefined,
-            patient_age: spec.patient_age.map(|a| passes::AgeOptions {
+            patient_age: spec.patient_age.map(|a| AgeOptions {
                 format: a.format,
                 // docs/profiles.md#patient-age: D and anything unknown behave as automatic.
                 units: match a.units.as_deref() {
@@ -383,7 +390,7 @@ impl Profile {
             log_columns: spec
                 .log
                 .into_iter()
-                .map(|c| Ok(log::LogColumn { target: compile_target(c.path, c.regex)?, flat: c.flat }))
+                .map(|c| Ok(LogColumn { target: compile_target(c.path, c.regex)?, flat: c.flat }))
                 .collect::<Result<_>>()?,
             base: spec.base.map(crate::basic::BaseSpec::compile).transpose()?,
         })

@@ -1,15 +1,12 @@
-//! `regex-sub` (docs/profiles.md#regex-sub): the first case whose start-anchored pattern matches the value builds
-//! the new value from its output template; `{var}` is a capture group, optionally passed through
-//! a group rule, or the value of a record field passed through its group rule (a dry run).
+//! The compiled form of `regex-sub` (docs/profiles.md#regex-sub) and of group rules: cases, output
+//! templates split into literals and `{var}` references, and the text actions of group rules.
+//! The engine's `regex_sub` runs them.
 
 use regex::Regex;
 
-use crate::actions::date::{increment_date, increment_datetime, DateShift};
-use crate::actions::{hash::hash, uid::hashuid};
+use crate::actions::date::DateShift;
 use crate::dicom::Tag;
 use crate::error::{Error, ErrorKind, Result};
-
-use super::Profile;
 
 /// One `regex-sub` item.
 #[derive(Debug)]
@@ -93,68 +90,6 @@ pub fn template(output: &str) -> Result<Vec<Piece>> {
     Ok(pieces)
 }
 
-/// Applies a text action (group rules and record-field lookups).
-pub fn apply_text(profile: &Profile, action: &TextAction, text: &str) -> Result<String> {
-    let date_err = || Error::new(ErrorKind::BadValue, "regex-sub group value does not match its date format");
-    // As for fields (docs/profiles.md#empty-and-missing), empty text is left alone by every action but replace.
-    if text.is_empty() && !matches!(action, TextAction::Replace(_)) {
-        return Ok(String::new());
-    }
-    Ok(match action {
-        TextAction::Keep => text.to_string(),
-        TextAction::Replace(v) => v.clone(),
-        TextAction::Hash => hash(&profile.salt, text, profile.hash_digits),
-        TextAction::HashUid => hashuid(&profile.salt, text, &profile.uid),
-        TextAction::IncrementDate(s) => increment_date(text, s, 0).map_err(|_| date_err())?.join("\\"),
-        TextAction::IncrementDateTime(s) => increment_datetime(text, s, 0).map_err(|_| date_err())?.join("\\"),
-    })
-}
-
-/// The substituted value. `field` reads the current value of a record field for variables that are
-/// not capture groups.
-pub fn substitute(
-    profile: &Profile,
-    cases: &[SubCase],
-    value: &str,
-    field: &mut dyn FnMut(Tag) -> Result<Option<String>>,
-) -> Result<String> {
-    let Some((case, caps)) = cases.iter().find_map(|c| c.regex.captures(value).map(|caps| (c, caps))) else {
-        // docs/profiles.md#regex-sub: no match fails the file, as in the reference.
-        return Err(Error::new(ErrorKind::BadValue, "no regex-sub input-regex matches the value"));
-    };
-    let mut out = String::new();
-    for piece in &case.output {
-        match piece {
-            Piece::Literal(text) => out.push_str(text),
-            Piece::Var(name) => {
-                let rule = case.groups.iter().find(|g| &g.name == name);
-                let captured = caps.name(name).map(|m| m.as_str().to_string());
-                let text = match (rule, captured) {
-                    (Some(rule), Some(text)) => apply_text(profile, &rule.action, &text)?,
-                    (Some(rule), None) => match rule.field {
-                        Some(tag) => match field(tag)? {
-                            Some(v) => apply_text(profile, &rule.action, &v)?,
-                            None => String::new(),
-                        },
-                        None => String::new(),
-                    },
-                    (None, Some(text)) => text,
-                    // A group that exists in the pattern but did not take part in the match.
-                    (None, None) if case.regex.capture_names().flatten().any(|n| n == name) => String::new(),
-                    (None, None) => {
-                        return Err(Error::new(
-                            ErrorKind::Profile,
-                            format!("regex-sub output variable {{{name}}} is neither a group nor a group rule"),
-                        ))
-                    }
-                };
-                out.push_str(&text);
-            }
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,16 +100,5 @@ mod tests {
             template("{a}_x{{}}{b.c}").unwrap(),
             vec![Piece::Var("a".into()), Piece::Literal("_x{}".into()), Piece::Var("b.c".into())]
         );
-    }
-
-    #[test]
-    fn swaps_words() {
-        let case = SubCase {
-            regex: Regex::new(r"^(?:(?P<w1>\w+) (?P<w2>\w+))").unwrap(),
-            output: template("{w2} {w1}").unwrap(),
-            groups: vec![],
-        };
-        let out = substitute(&Profile::identity(), &[case], "General Hospital", &mut |_| Ok(None)).unwrap();
-        assert_eq!(out, "Hospital General");
     }
 }

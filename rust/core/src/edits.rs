@@ -1,10 +1,45 @@
-//! The document as the rules see it while they run: every data set level (the file meta, the top
-//! data set, each sequence item) indexed once, with the rules' changes laid over it.
+//! The document as the rule engines see it while they run: every data set level (the file meta,
+//! the top data set, each sequence item) indexed once, with the changes made so far laid over it.
+//! The profile's rule engine ([`crate::engine`]) and the Basic Profile ([`crate::basic`]) both edit
+//! it, and the rewriter turns it into byte splices; it depends on neither.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::NewValue;
 use crate::dicom::{Body, DataSet, Document, Element, Encoding, Tag, Vr};
+
+/// The new state of one element.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NewValue {
+    /// Deleted.
+    Removed,
+    /// Set to these (even-length, encoded) value bytes with this VR.
+    Set(Vr, Vec<u8>),
+}
+
+/// Items appended to an existing sequence: (level of the sequence element, its tag, item bytes).
+pub type Appended = (usize, Tag, Vec<u8>);
+
+/// A place a rule acts on. `creator` is set when a private element must be inserted into a new
+/// block, whose creator element has to be written first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    /// Level id in the [`State`].
+    pub level: usize,
+    /// Element tag at that level.
+    pub tag: Tag,
+    /// Creator element (tag, creator text) to insert along with this place.
+    pub creator: Option<(Tag, String)>,
+    /// The keyword or hex path a regex matched, for the log.
+    pub label: Option<String>,
+}
+
+impl Place {
+    /// The element `tag` at `level`.
+    #[must_use]
+    pub fn at(level: usize, tag: Tag) -> Self {
+        Place { level, tag, creator: None, label: None }
+    }
+}
 
 /// Level id of the file meta group.
 pub const META: usize = 0;
@@ -69,7 +104,7 @@ pub struct State<'a> {
     /// Sequences holding created items: existing ones extended, or new ones.
     pub created_sequences: BTreeSet<(usize, Tag)>,
     /// Encoded items appended to existing sequences, made from the created items once the rules ran.
-    pub appended: Vec<super::create::Appended>,
+    pub appended: Vec<Appended>,
 }
 
 impl<'a> State<'a> {
@@ -138,6 +173,17 @@ impl<'a> State<'a> {
             step
         } else {
             format!("{prefix}.{step}")
+        }
+    }
+
+    /// The tag path of `place` as errors show it: the hex path of its level, then its tag.
+    #[must_use]
+    pub fn tag_path(&self, place: &Place) -> String {
+        let prefix = self.hex_path(place.level);
+        if prefix.is_empty() {
+            place.tag.to_string()
+        } else {
+            format!("{prefix}.{}", place.tag)
         }
     }
 

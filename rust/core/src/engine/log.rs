@@ -2,21 +2,12 @@
 //! ran (after the profile passes) and after. Flat names give the value; regex, repeater and
 //! wildcard names give a JSON object of path -> value, as the reference writes them.
 
-use super::apply::current_string;
-use super::resolve::{places, Place};
-use super::state::{Current, State};
-use super::{Profile, Target};
+use super::resolve::places;
+use super::value::current_string;
 use crate::dicom::{Body, Input};
+use crate::edits::{Current, Place, State};
 use crate::error::{ErrorKind, Result};
-
-/// One log column.
-#[derive(Debug)]
-pub struct LogColumn {
-    /// The elements it shows.
-    pub target: Target,
-    /// One value (keyword, tag, private or indexed path) rather than a JSON object.
-    pub flat: bool,
-}
+use crate::profile::Profile;
 
 /// The before and after rows of one file, one cell per column (`None` is an empty cell).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,7 +19,11 @@ pub struct LogRows {
 }
 
 /// The current values of every log column.
-pub fn snapshot<I: Input + ?Sized>(profile: &Profile, state: &State<'_>, input: &I) -> Result<Vec<Option<String>>> {
+pub(super) fn snapshot<I: Input + ?Sized>(
+    profile: &Profile,
+    state: &State<'_>,
+    input: &I,
+) -> Result<Vec<Option<String>>> {
     let mut row = Vec::with_capacity(profile.log_columns.len());
     for col in &profile.log_columns {
         // The log shows top-level values only, even with recurse-sequence (docs/profiles.md#recurse-sequence).

@@ -4,18 +4,15 @@
 //! so later rules see them (and fill, change or remove their elements); once the rules have run,
 //! [`encode_created`] turns them into bytes. New sequences and items get defined lengths.
 
-use super::state::{Current, State, TOP};
-use super::{NewValue, Step};
 use crate::dicom::{encode, Body, Encoding, Tag, Vr};
+use crate::edits::{Current, NewValue, State, TOP};
 use crate::error::{Error, ErrorKind, Result};
-
-/// Items appended to an existing sequence: (level of the sequence element, its tag, item bytes).
-pub type Appended = (usize, Tag, Vec<u8>);
+use crate::profile::Step;
 
 /// Makes every sequence and item on `walk` (element, index, element, index, ...) exist, creating
 /// and padding as needed. Stops without creating anything at a step that is not a plain
 /// element-and-index pair (a wildcard) or at an element that exists but is not a sequence.
-pub fn create_path(state: &mut State<'_>, walk: &[Step]) {
+pub(super) fn create_path(state: &mut State<'_>, walk: &[Step]) {
     let mut level = TOP;
     for pair in walk.chunks(2) {
         let [Step::Tag(seq), Step::Index(index)] = pair else { return };
@@ -40,7 +37,7 @@ pub fn create_path(state: &mut State<'_>, walk: &[Step]) {
 /// Encodes the created items: a new sequence gets its whole value in [`State::changes`], an existing
 /// one gets its new items in [`State::appended`]. Inner sequences first, so that an item holding a
 /// new sequence encodes its final value.
-pub fn encode_created(state: &mut State<'_>) -> Result<()> {
+pub(super) fn encode_created(state: &mut State<'_>) -> Result<()> {
     let mut sequences: Vec<(usize, Tag)> = state.created_sequences.iter().copied().collect();
     sequences.sort_by_key(|&(level, _)| std::cmp::Reverse(level));
     for (level, seq) in sequences {

@@ -3,18 +3,15 @@
 
 use std::collections::HashSet;
 
-use super::apply::current_string;
 use super::resolve::places;
-use super::resolve::Place;
-use super::state::{Current, State, TOP};
-use super::{Profile, Step, Target};
-use crate::actions::age::{patient_age, AgeUnit};
+use super::value::current_string;
+use crate::actions::age::patient_age;
 use crate::actions::strptime;
 use crate::dicom::encode::{self, Value};
 use crate::dicom::{Input, Tag, Vr};
+use crate::edits::{Current, NewValue, Place, State, TOP};
 use crate::error::Result;
-
-use super::NewValue;
+use crate::profile::{AgeOptions, Profile, Step, Target};
 
 const PATIENT_AGE: Tag = Tag(0x0010_1010);
 const PATIENT_BIRTH_DATE: Tag = Tag(0x0010_0030);
@@ -23,7 +20,7 @@ const SPECIFIC_CHARACTER_SET: Tag = Tag(0x0008_0005);
 const SOP_CLASS_UID: Tag = Tag(0x0008_0016);
 
 /// Runs the passes the profile enables.
-pub fn run<I: Input + ?Sized>(profile: &Profile, state: &mut State<'_>, input: &I) -> Result<()> {
+pub(super) fn run<I: Input + ?Sized>(profile: &Profile, state: &mut State<'_>, input: &I) -> Result<()> {
     if profile.remove_private_tags {
         remove_private_tags(profile, state, input)?;
     }
@@ -34,15 +31,6 @@ pub fn run<I: Input + ?Sized>(profile: &Profile, state: &mut State<'_>, input: &
         remove_undefined(profile, state, input)?;
     }
     Ok(())
-}
-
-/// Parameters of the patient age pass.
-#[derive(Clone, Debug)]
-pub struct AgeOptions {
-    /// strptime format of `PatientBirthDate` and `StudyDate` (the profile's date-format).
-    pub format: String,
-    /// The smallest unit used; `None` is automatic (from days up).
-    pub units: Option<AgeUnit>,
 }
 
 fn text<I: Input + ?Sized>(state: &State<'_>, level: usize, tag: Tag, input: &I) -> Result<Option<String>> {

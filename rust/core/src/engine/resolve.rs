@@ -1,37 +1,20 @@
 //! From a rule's address to the concrete (level, tag) places it acts on, against the current state
 //! of the document (docs/profiles.md#addressing: paths, wildcards, private blocks, repeaters, regexes, recursion).
 
-use super::apply::current_string;
-use super::state::{Current, State, META, TOP};
-use super::{Step, Target};
+use super::value::current_string;
 use crate::dicom::{dict, Input, Tag};
+use crate::edits::{Current, NewValue, Place, State, META, TOP};
 use crate::error::{Error, ErrorKind, Result};
-
-/// A place a rule acts on. `creator` is set when a private element must be inserted into a new
-/// block, whose creator element has to be written first.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Place {
-    /// Level id in the [`State`].
-    pub level: usize,
-    /// Element tag at that level.
-    pub tag: Tag,
-    /// Creator element (tag, creator text) to insert along with this place.
-    pub creator: Option<(Tag, String)>,
-    /// The keyword or hex path a regex matched, for the log.
-    pub label: Option<String>,
-}
-
-impl Place {
-    /// The element `tag` at `level`.
-    #[must_use]
-    pub fn at(level: usize, tag: Tag) -> Self {
-        Place { level, tag, creator: None, label: None }
-    }
-}
+use crate::profile::{Step, Target};
 
 /// Where `target` points now. Paths through missing sequences give nothing; an index past the end
 /// of an existing sequence is an error, as in the reference (docs/profiles.md#value-model).
-pub fn places<I: Input + ?Sized>(target: &Target, recurse: bool, state: &State<'_>, input: &I) -> Result<Vec<Place>> {
+pub(super) fn places<I: Input + ?Sized>(
+    target: &Target,
+    recurse: bool,
+    state: &State<'_>,
+    input: &I,
+) -> Result<Vec<Place>> {
     match target {
         Target::Regex(re) => Ok(regex_places(re, state)),
         Target::Path(steps) => {
@@ -111,7 +94,7 @@ fn private_place<I: Input + ?Sized>(
                 free = free.or(Some(tag));
                 continue;
             }
-            Current::Edited(super::NewValue::Removed) => continue,
+            Current::Edited(NewValue::Removed) => continue,
             _ => {}
         }
         // A creator that cannot be read as text names no block.
