@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -88,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
         "--deid-log",
         default=None,
         help="write the log of original and new values here (overrides the profile's deid-log)",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="run the files on a Dask cluster: a scheduler address (tcp://host:8786) or local:N for N worker"
+        " processes here; workers need SRC and DST at the same paths (docs/scale-out.md)",
     )
 
     deid = sub.add_parser("deid", help="try a profile on sample files, or write a starter profile")
@@ -285,6 +293,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     profile = _load(args, profile_name)
     if profile_name == "none":
         print("warning: --profile none: files are copied without de-identification", file=sys.stderr)
+    scope = contextlib.ExitStack()  # --dask: the cluster's client (and a local cluster) for the run
+    client = scope.enter_context(_dask_client(args.dask))
     progress = Progress.for_terminal(args.quiet)
     try:
         report = run(
@@ -300,10 +310,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
             name_by_uid=args.name_by_uid,
             filters=Filters(tuple(args.include), tuple(args.exclude)),
             force=args.force,
+            client=client,
         )
     finally:
         progress.close()
+        scope.close()
     return _finish(report)
+
+
+def _dask_client(address: str | None) -> contextlib.AbstractContextManager[Any]:
+    """`--dask ADDRESS`: a distributed.Client for the run (closed after it), or None."""
+    if address is None:
+        return contextlib.nullcontext(None)
+    from .cluster import connect
+
+    return connect(address)
 
 
 def _finish(report: Report) -> int:
