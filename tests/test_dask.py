@@ -206,6 +206,37 @@ def test_the_client_killed_and_the_command_rerun_completes_identically(tree: Pat
     assert log.read_bytes() == log_bytes
 
 
+def test_ctrl_c_finishes_the_chunks_in_flight_and_a_rerun_completes_identically(
+    tree: Path, tmp_path: Path, local: Any
+) -> None:
+    script = tmp_path / "client.py"
+    script.write_text(SLOW_CLIENT)
+    profile = tmp_path / "p.yaml"
+    profile.write_text(PROFILE.format(log=tmp_path / "log.csv"))
+    log = tmp_path / "log.csv"
+    command = [sys.executable, str(script), "run", str(tree), str(tmp_path / "out"), "--profile", str(profile)]
+    command += ["--dask", "local:2", "-q"]
+    proc = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (not log.exists() or log.read_bytes().count(b"\n") < 6):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the client and its local cluster
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    outputs, log_bytes, _ = local
+    assert proc.returncode == 130, err
+    assert "not started" in out and "Traceback" not in err
+    assert log.read_bytes().count(b"\n") < log_bytes.count(b"\n")
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 1, rerun.stderr
+    assert _files(tmp_path / "out") == outputs
+    assert log.read_bytes() == log_bytes
+
+
 def test_unseeded_jitter_is_refused_on_a_cluster(tree: Path, tmp_path: Path, client: Any) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(PROFILE.format(log=tmp_path / "log.csv").replace("  jitter-seed: 'a long project secret'\n", ""))
@@ -245,3 +276,34 @@ def test_a_bad_local_count_is_a_usage_error(tmp_path: Path, capsys: pytest.Captu
     code = cli.main(["run", str(tmp_path), str(tmp_path / "out"), "--profile", "minimal", "--dask", "local:x"])
     assert code == 2
     assert "local:N takes a number of worker processes" in capsys.readouterr().err
+
+
+def test_the_slurm_example_of_the_docs_runs_up_to_submitting(tree: Path, tmp_path: Path, local: Any) -> None:
+    """docs/scale-out.md#slurm: the SLURMCluster is made and its batch script checked; `cluster.scale` would submit
+    jobs, so from there the example runs on a LocalCluster, and its run equals a local one."""
+    jobqueue = pytest.importorskip("dask_jobqueue", reason="dask-jobqueue is not installed: SLURM example not run")
+    docs = (Path(__file__).parents[1] / "docs" / "scale-out.md").read_text()
+    example = docs.split("## SLURM", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    before, after = example.split("cluster.scale(jobs=8)", 1)
+    after = after.split("\n", 1)[1]
+    place: dict[str, Any] = {}
+    exec(before, place)
+    assert isinstance(place["cluster"], jobqueue.SLURMCluster)
+    script = place["cluster"].job_script()
+    assert "#SBATCH -p cpu" in script and "#SBATCH -A deid" in script and "--nworkers 16" in script
+    place["cluster"].close()
+    profile = tmp_path / "p.yaml"
+    profile.write_text(PROFILE.format(log=tmp_path / "unused.csv"))
+    for ours, theirs in [
+        ("/nfs/incoming", tree),
+        ("/nfs/deidentified", tmp_path / "out"),
+        ("/nfs/profiles/study.yaml", profile),
+        ("/home/me/study-deid-log.csv", tmp_path / "log.csv"),
+    ]:
+        assert ours in after
+        after = after.replace(ours, str(theirs))
+    place["cluster"] = distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0")
+    exec(after, place)
+    outputs, log, _ = local
+    assert _files(tmp_path / "out") == outputs
+    assert (tmp_path / "log.csv").read_bytes() == log

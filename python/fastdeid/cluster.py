@@ -22,17 +22,21 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, cast
 
 from . import __version__, _core
 from .errors import UsageError
 from .job import Engine, Job, Planned
 from .profile import Profile
+from .resume import remove_stale_temporaries
 
 # A chunk is at most this many files and this many bytes, and a run is cut into at least
 # CHUNKS_PER_THREAD chunks per worker thread when it has enough files, so that a slow chunk (big
@@ -143,16 +147,17 @@ def connect(address: str) -> Iterator[Any]:
             raise UsageError(f"--dask {address}: local:N takes a number of worker processes, such as local:4")
         import logging
 
-        with (
-            dd.LocalCluster(
+        # Ctrl-C in a terminal reaches the whole process group: the workers ignore it (they inherit
+        # that), and the client finishes the chunks in flight and stops the run.
+        with _ctrl_c_ignored():
+            cluster = dd.LocalCluster(
                 n_workers=int(count),
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=":0",  # any free port: 8787 may be another cluster's
                 silence_logs=logging.ERROR,
-            ) as cluster,
-            dd.Client(cluster) as client,
-        ):
+            )
+        with cluster, dd.Client(cluster) as client:
             yield client
         return
     try:
@@ -166,6 +171,18 @@ def connect(address: str) -> Iterator[Any]:
         yield client
     finally:
         client.close()
+
+
+@contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _distributed() -> Any:
@@ -261,12 +278,17 @@ def run_chunk(job: Job, inputs: list[Planned], first: int) -> list[Result]:
 
 
 def batches(
-    client: Any, job: Job, inputs: Sequence[Planned], stop: Callable[[], bool]
+    client: Any, job: Job, inputs: Sequence[Planned], stop: Callable[[], bool], own_destination: bool = True
 ) -> Iterator[tuple[int, list[_core.FileResult]]]:
     """Runs the plan's chunks on the cluster and yields (first input, results) in plan order, as
     soon as every earlier chunk is in. The job (with its profile) is sent to every worker once.
     Once `stop()` is true no chunk is started; the ones running are finished and yielded, so what
-    is yielded is always the plan's first chunks (a rerun's resume and deid log rely on it)."""
+    is yielded is always the plan's first chunks (a rerun's resume and deid log rely on it).
+
+    A worker that dies mid-chunk leaves the temporary file it was writing; Dask's retry writes
+    the output again under its own temporary name. So when a worker left during the run and
+    the destination is the run's own (`own_destination`: a tree, not a single file's folder),
+    the temporaries are removed at the end, as a rerun on one machine does at its start."""
     workers = threads(client)
     chunks = cut(inputs, workers)
     given_root = os.fspath(job.destination)
@@ -289,8 +311,10 @@ def batches(
         submit()
     arrived: dict[int, list[Result]] = {}
     following = 0
+    seen = set(client.nthreads())
     try:
         for future in finished:
+            seen |= set(client.nthreads())
             chunk = running.pop(future)
             try:
                 arrived[chunk.number] = future.result()
@@ -306,6 +330,8 @@ def batches(
                     [_as_given(r, p, given_root) for r, p in zip(arrived.pop(following), inputs[done.first :])],
                 )
                 following += 1
+        if own_destination and seen - set(client.nthreads()) and os.path.isdir(remote.destination):
+            remove_stale_temporaries(Path(remote.destination))
     finally:
         for future in running:
             future.cancel()

@@ -278,7 +278,7 @@ def run(
 
                 cluster.preflight(opts.client, os.fspath(src), out_root)
                 report.threads = cluster.threads(opts.client)
-                batches = cluster.batches(opts.client, job, inputs, interrupted)
+                batches = cluster.batches(opts.client, job, inputs, interrupted, not the_plan.single_file)
             seen = 0
             for i, results in batches:
                 rows: list[Row] = []
