@@ -113,16 +113,21 @@ def test_a_cluster_run_equals_a_local_run(tree: Path, tmp_path: Path, client: An
 
 
 def test_chunks_cover_the_plan_in_order_balanced_by_count_and_bytes(tmp_path: Path) -> None:
+    big = cluster.FILE_COST * 9  # a big file costs as much as 10 small ones
     for i in range(40):
-        (tmp_path / f"{i:02d}").write_bytes(b"x" * (10_000 if i < 4 else 10))
+        (tmp_path / f"{i:02d}").write_bytes(b"x" * (big if i < 4 else 10))
     planned = [(str(tmp_path / f"{i:02d}"), f"{i:02d}", None) for i in range(40)]
     chunks = cluster.cut(planned, workers=2)
     assert [c.first for c in chunks] == sorted(c.first for c in chunks)
     assert [name for c in chunks for _, name, _ in c.inputs] == [name for _, name, _ in planned]
     assert all(os.path.isabs(s) for c in chunks for s, _, _ in c.inputs)  # workers have another working folder
-    # 40 files on 2 threads: at most 5 files a chunk, and the four big files are not in one chunk.
-    assert len(chunks) >= 8 and max(len(c.inputs) for c in chunks) <= 5
-    assert len({c.number for c in chunks for s, _, _ in c.inputs if os.path.getsize(s) > 100}) >= 2
+    # A cost of 76 small files on 2 threads: at least 8 chunks; each big file alone or nearly, the small ones by 9.
+    assert len(chunks) >= 8
+    assert all(len(c.inputs) == 1 for c in chunks if c.first < 4)
+    assert max(len(c.inputs) for c in chunks) == 9
+    # Many small files: chunks of CHUNK_COST, 4,096 files when they cost nothing but the fixed part.
+    many = [("/nonexistent", f"{i}", None) for i in range(40_000)]
+    assert {len(c.inputs) for c in cluster.cut(many, workers=1)} == {4096, 40_000 % 4096}
 
 
 class KillOnce(distributed.WorkerPlugin):  # type: ignore[misc]

@@ -38,11 +38,13 @@ from .job import Engine, Job, Planned
 from .profile import Profile
 from .resume import remove_stale_temporaries
 
-# A chunk is at most this many files and this many bytes, and a run is cut into at least
-# CHUNKS_PER_THREAD chunks per worker thread when it has enough files, so that a slow chunk (big
-# files, a busy disk) near the end does not leave the other workers idle (docs/scale-out.md#chunks).
-CHUNK_FILES = 256
-CHUNK_BYTES = 256 * 1024 * 1024
+# Chunks are balanced by cost, counted in bytes: a file costs its size plus FILE_COST, the fixed
+# work of one file (open, parse, create, rename: about 80 us on one core, the time the core takes
+# to copy 25-30 KB). A chunk costs at most CHUNK_COST (128 MB: a few tenths of a second of work,
+# so Dask's few milliseconds per task stay around 1%), so at most 4,096 files; a run is cut into at least CHUNKS_PER_THREAD chunks per worker thread when it has enough files, so that
+# a slow chunk near the end does not leave the other workers idle (docs/scale-out.md#chunks).
+FILE_COST = 32 * 1024
+CHUNK_COST = 128 * 1024 * 1024
 CHUNKS_PER_THREAD = 4
 # Tasks in flight per worker thread: one running and one queued, so a worker never waits for the
 # client, and Ctrl-C has at most this many tasks to finish.
@@ -237,19 +239,18 @@ def _check_worker(src: str, dst: str, version: str) -> str | None:
 
 
 def cut(inputs: Sequence[Planned], workers: int) -> list[Chunk]:
-    """The plan in chunks of consecutive inputs, each at most CHUNK_FILES files and CHUNK_BYTES
-    bytes, smaller when that gives each worker thread at least CHUNKS_PER_THREAD chunks."""
-    sizes = [_size(source) for source, _, _ in inputs]
+    """The plan in chunks of consecutive inputs, each at most CHUNK_COST (sizes plus FILE_COST a
+    file), smaller when that gives each worker thread at least CHUNKS_PER_THREAD chunks."""
+    costs = [_size(source) + FILE_COST for source, _, _ in inputs]
     wanted = CHUNKS_PER_THREAD * max(1, workers)
-    max_files = max(1, min(CHUNK_FILES, math.ceil(len(inputs) / wanted)))
-    max_bytes = max(1, min(CHUNK_BYTES, math.ceil(sum(sizes) / wanted)))
+    max_cost = max(1, min(CHUNK_COST, math.ceil(sum(costs) / wanted)))
     chunks: list[Chunk] = []
     start, held = 0, 0
-    for i, size in enumerate(sizes):
-        if i > start and (i - start >= max_files or held + size > max_bytes):
+    for i, cost in enumerate(costs):
+        if i > start and held + cost > max_cost:
             chunks.append(Chunk(len(chunks), start, _absolute(inputs[start:i])))
             start, held = i, 0
-        held += size
+        held += cost
     if start < len(inputs):
         chunks.append(Chunk(len(chunks), start, _absolute(inputs[start:])))
     return chunks
