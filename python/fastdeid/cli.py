@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -108,6 +109,13 @@ def _parser() -> argparse.ArgumentParser:
         "--deid-log",
         default=None,
         help="write the log of original and new values here (overrides the profile's deid-log)",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="run the files on a Dask cluster: a scheduler address (tcp://host:8786) or local:N for N worker"
+        " processes here; workers need SRC and DST at the same paths (docs/scale-out.md)",
     )
 
     p = sub.add_parser("listen", help="receive DICOM (C-STORE), de-identify in memory, store into DIR or forward")
@@ -342,6 +350,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from .net.commands import cmd_run
 
         return cmd_run(args, profile, _finish)
+    scope = contextlib.ExitStack()  # --dask: the cluster's client (and a local cluster) for the run
+    client = scope.enter_context(_dask_client(args.dask))
     progress = Progress.for_terminal(args.quiet)
     try:
         report = run(
@@ -359,9 +369,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             quarantine_report=args.quarantine_report,
             filters=Filters(tuple(args.include), tuple(args.exclude)),
             force=args.force,
+            client=client,
         )
     finally:
         progress.close()
+        scope.close()
     return _finish(report)
 
 
@@ -369,6 +381,15 @@ def _cmd_listen(args: argparse.Namespace) -> int:
     from .net.commands import cmd_listen
 
     return cmd_listen(args, _load(args, args.profile))
+
+
+def _dask_client(address: str | None) -> contextlib.AbstractContextManager[Any]:
+    """`--dask ADDRESS`: a distributed.Client for the run (closed after it), or None."""
+    if address is None:
+        return contextlib.nullcontext(None)
+    from .cluster import connect
+
+    return connect(address)
 
 
 def _finish(report: Report) -> int:

@@ -189,12 +189,20 @@ class Engine:
     ) -> tuple[list[str | None], list[str | None] | None] | None:
         """The deid log's before and after rows of a result (the after row is None for a file a
         rule failed), or None when it has none. `file_name` is what `filenames:` groups match."""
-        if r.log_before is None:
-            return None
-        name = file_name if file_name is not None else os.path.basename(r.src)
-        before = self.profile.log_row(name, r.log_before[: self.width])
-        after = self.profile.log_row(name, r.log_after[: self.width]) if r.log_after is not None else None
-        return before, after
+        return log_rows(self.profile, r, file_name)
+
+
+def log_rows(
+    profile: Profile, r: FileResult, file_name: str | None = None
+) -> tuple[list[str | None], list[str | None] | None] | None:
+    """:meth:`Engine.log_rows` from the profile alone (a cluster's client has no engine)."""
+    if r.log_before is None:
+        return None
+    width = profile.core_log_width
+    name = file_name if file_name is not None else os.path.basename(r.src)
+    before = profile.log_row(name, r.log_before[:width])
+    after = profile.log_row(name, r.log_after[:width]) if r.log_after is not None else None
+    return before, after
 
 
 def _source(i: Input) -> str | bytes:

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import _core
 from .errors import UsageError
-from .job import BY_UID, CHUNK, UID_TREE, Engine, Job, Planned
+from .job import BY_UID, CHUNK, UID_TREE, Engine, Job, Planned, log_rows
 from .log import TOOLKIT, DeidLog, LogDiskFull, Row
 from .profile import Profile, load_profile
 from .resume import Manifest, check_destination, file_id, is_finished, remove_stale_temporaries, write_manifest
@@ -193,6 +193,7 @@ class RunOptions:
     quarantine_report: str | os.PathLike[str] | None = None  # CSV of the quarantined files (mode 0600)
     filters: Filters = NO_FILTERS
     pairs: Sequence[tuple[Any, Any]] | None = None  # (input, output) as str or Path, instead of walking SRC
+    client: Any = None  # a distributed.Client: the chunks run on its cluster (fastdeid.cluster)
 
 
 def run(
@@ -231,6 +232,10 @@ def run(
         settings["jobs"] = jobs
     opts = replace(options or RunOptions(), **settings)
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if opts.client is not None:
+        from . import cluster
+
+        cluster.check_runnable(prof, BY_UID if opts.name_by_uid else None)
     if opts.pairs is None:
         the_plan = plan(src, dst, opts.filters, on_plan)
     else:
@@ -269,29 +274,40 @@ def run(
             todo, done = _resume(Path(src), Path(dst), prof, todo, log, relative, opts.force)
             report.ok = report.resumed = len(done)
         threads, note = effective_jobs(opts.jobs, len(todo))
-        if note:
+        if note and opts.client is None:
             report.notes.append(note)
-        engine = Engine(
-            Job(
-                (),
-                prof,
-                out_root,
-                naming=naming_for(prof, opts, the_plan),
-                log=log is not None,
-                jobs=threads,
-                fsync=opts.fsync,
-                accept_no_meta=opts.accept_no_meta,
-            )
+        job = Job(
+            (),
+            prof,
+            out_root,
+            naming=naming_for(prof, opts, the_plan),
+            log=log is not None,
+            jobs=threads,
+            fsync=opts.fsync,
+            accept_no_meta=opts.accept_no_meta,
         )
-        report.threads = engine.threads
         inputs: list[Planned] = [(s, _name_below(d, out_root), None) for s, d in todo]
         started = time.perf_counter()
         with interrupts() as interrupted:
-            for i in range(0, len(inputs), CHUNK):
+            if opts.client is None:
+                engine = Engine(job)
+                report.threads = engine.threads
+                batches = _local_batches(engine, inputs)
+            else:
+                # The hook for a cluster: the same chunks, run by its workers, in plan order; it
+                # finishes the chunks in flight itself when interrupted.
+                from . import cluster
+
+                cluster.preflight(opts.client, os.fspath(src), out_root)
+                report.threads = cluster.threads(opts.client)
+                batches = cluster.batches(opts.client, job, inputs, interrupted, not the_plan.single_file)
+            seen = 0
+            for i, results in batches:
                 rows: list[Row] = []
-                for r in engine.process_planned(inputs[i : i + CHUNK], i):
+                seen = i + len(results)
+                for r in results:
                     account(report, r, _collision(r))
-                    if log is not None and (logged := engine.log_rows(r)) is not None:
+                    if log is not None and (logged := log_rows(prof, r)) is not None:
                         rows.append((relative(r.src), *logged))
                     if on_result is not None:
                         on_result(r)
@@ -304,10 +320,11 @@ def run(
                 report.seconds = time.perf_counter() - started
                 if progress is not None:
                     progress(report)
-                if report.disk_full or interrupted():
-                    report.stopped = report.stopped or "interrupted"
-                    report.not_started += max(0, len(todo) - i - CHUNK)
+                if report.disk_full or (interrupted() and opts.client is None):
                     break  # a rerun of the same command finishes the job
+            if report.disk_full or interrupted():
+                report.stopped = report.stopped or "interrupted"
+                report.not_started += len(todo) - seen
         report.seconds = time.perf_counter() - started
     finally:
         if log is not None:
@@ -358,6 +375,12 @@ class _QuarantineReport:
         finally:
             os.close(fd)
         self.started = True
+
+
+def _local_batches(engine: Engine, inputs: list[Planned]) -> Iterator[tuple[int, list[_core.FileResult]]]:
+    """The plan's chunks through this machine's engine: (first input, results)."""
+    for i in range(0, len(inputs), CHUNK):
+        yield i, engine.process_planned(inputs[i : i + CHUNK], i)
 
 
 def _collision(r: _core.FileResult) -> str | None:

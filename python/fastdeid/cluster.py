@@ -1,0 +1,349 @@
+"""A run's chunks on a Dask cluster (`fastdeid run --dask ADDRESS`, `fastdeid.run(..., client=client)`).
+
+The client walks SRC, plans and resumes exactly as a local run; only the de-identification moves:
+the plan is cut into chunks (balanced by bytes and file count), each chunk is one Dask task that
+feeds it to a job :class:`~fastdeid.job.Engine` on a worker, and the results come back to the client,
+which accounts them and writes the one deid log in plan order. Workers read SRC and write DST
+through a shared filesystem, at the same absolute paths as the client.
+
+Names across workers: with the default naming (the input's relative path) every output name is
+fixed by the plan, which already refuses two inputs with one output name, so no two tasks can
+claim one name. Naming from de-identified values (`--name-by-uid`, `filenames:` templates) decides
+names inside one core job, which sees only its own chunk; two workers could then race for a name,
+so those profiles are refused on a cluster (see docs/scale-out.md#names).
+
+Retries: when a worker dies, Dask runs its task again elsewhere. That is harmless: outputs are
+written to a temporary name and renamed into place, the same input always gives the same bytes
+(a profile with unseeded jitter is refused, see :func:`check_reproducible`), and a run's
+destination is its own (`replace`), so a second write of a chunk replaces a file with an identical one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, cast
+
+from . import __version__, _core
+from .errors import UsageError
+from .job import Engine, Job, Planned
+from .profile import Profile
+from .resume import remove_stale_temporaries
+
+# Chunks are balanced by cost, counted in bytes: a file costs its size plus FILE_COST, the fixed
+# work of one file (open, parse, create, rename: about 80 us on one core, the time the core takes
+# to copy 25-30 KB). A chunk costs at most CHUNK_COST (128 MB: a few tenths of a second of work,
+# so Dask's few milliseconds per task stay around 1%), so at most 4,096 files; a run is cut into at least CHUNKS_PER_THREAD chunks per worker thread when it has enough files, so that
+# a slow chunk near the end does not leave the other workers idle (docs/scale-out.md#chunks).
+FILE_COST = 32 * 1024
+CHUNK_COST = 128 * 1024 * 1024
+CHUNKS_PER_THREAD = 4
+# Tasks in flight per worker thread: one running and one queued, so a worker never waits for the
+# client, and Ctrl-C has at most this many tasks to finish.
+IN_FLIGHT_PER_THREAD = 2
+CONNECT_SECONDS = 10  # how long to wait for a scheduler before saying it cannot be reached
+
+
+class ClusterError(UsageError):
+    """A cluster that cannot run the job (unreachable, workers that cannot see SRC or DST, a task
+    Dask gave up on): one line, exit 2."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """A file's result as it comes back from a worker: the fields of :class:`fastdeid.FileResult`."""
+
+    index: int
+    src: str
+    name: str | None
+    dst: str | None
+    status: str
+    code: str | None
+    message: str | None
+    offset: int | None
+    tag_path: str | None
+    bytes_in: int
+    bytes_out: int
+    changed: bool
+    already_done: bool
+    other: int | None
+    log_before: list[str | None] | None
+    log_after: list[str | None] | None
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, r: _core.FileResult) -> Result:
+        return cls(
+            r.index,
+            r.src,
+            r.name,
+            r.dst,
+            r.status,
+            r.code,
+            r.message,
+            r.offset,
+            r.tag_path,
+            r.bytes_in,
+            r.bytes_out,
+            r.changed,
+            r.already_done,
+            r.other,
+            r.log_before,
+            r.log_after,
+            list(r.warnings),
+        )
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Inputs `first`, `first + 1`, ... of the plan, as the workers see them (absolute paths)."""
+
+    number: int
+    first: int
+    inputs: list[Planned]
+
+
+def check_runnable(profile: Profile, naming: str | None) -> None:
+    """Refuses what a cluster cannot do the same as one machine (see the module's note on names)."""
+    if profile.filenames:
+        raise ClusterError(
+            "--dask: this profile's `filenames:` templates name outputs from de-identified values, which "
+            "cannot be kept unique across workers yet; run it without --dask (docs/scale-out.md#names)"
+        )
+    if naming is not None:
+        raise ClusterError(
+            "--dask: --name-by-uid names outputs from de-identified values, which cannot be kept unique "
+            "across workers yet; run it without --dask (docs/scale-out.md#names)"
+        )
+    check_reproducible(profile)
+
+
+def check_reproducible(profile: Profile) -> None:
+    """A profile with `jitter` or `jitter-date` and no `jitter-seed` draws from the worker's
+    randomness: a retried task would write different values than its first attempt logged."""
+    jittered = [r.name for r in profile.rules if r.action == "jitter" or (r.shift or {}).get("jitter")]
+    if jittered and not profile.spec.get("jitter_seed"):
+        raise ClusterError(
+            f"--dask: {jittered[0]} is jittered with random draws, which differ between workers and on a retry; "
+            "add `jitter-seed:` (a secret of 8 characters or more) to the profile's `dicom:` section to make "
+            "every draw a function of the patient (docs/profiles.md#jitter-seed)"
+        )
+
+
+@contextmanager
+def connect(address: str) -> Iterator[Any]:
+    """A `distributed.Client` for ADDRESS: `local:N` starts a LocalCluster of N worker processes
+    (one thread each) for the duration; anything else is a scheduler address (`tcp://host:8786`)."""
+    dd = _distributed()
+    if address.startswith("local:"):
+        count = address.removeprefix("local:")
+        if not count.isdigit() or int(count) < 1:
+            raise UsageError(f"--dask {address}: local:N takes a number of worker processes, such as local:4")
+        import logging
+
+        # Ctrl-C in a terminal reaches the whole process group: the workers ignore it (they inherit
+        # that), and the client finishes the chunks in flight and stops the run.
+        with _ctrl_c_ignored():
+            cluster = dd.LocalCluster(
+                n_workers=int(count),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",  # any free port: 8787 may be another cluster's
+                silence_logs=logging.ERROR,
+            )
+        with cluster, dd.Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = dd.Client(address, timeout=f"{CONNECT_SECONDS}s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ClusterError(
+            f"--dask {address}: cannot reach the Dask scheduler within {CONNECT_SECONDS} s ({reason})"
+        ) from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _distributed() -> Any:
+    """Dask's distributed package (optional, and without type annotations mypy could use)."""
+    import importlib
+
+    try:
+        return importlib.import_module("distributed")
+    except ImportError:
+        raise UsageError("--dask needs Dask's distributed package: pip install 'fastdeid[dask]'") from None
+
+
+def threads(client: Any) -> int:
+    """Worker threads in the cluster now."""
+    return sum(client.nthreads().values())
+
+
+def preflight(client: Any, src: str, dst: str) -> None:
+    """Runs a check on every worker: same fastdeid, sees SRC, can write DST. Raises a
+    :class:`ClusterError` naming the first worker that cannot."""
+    if not client.nthreads():
+        raise ClusterError("--dask: the cluster has no workers")
+    try:
+        answers = client.run(_check_worker, os.path.abspath(src), os.path.abspath(dst), __version__)
+    except Exception as exc:  # whatever a worker raised: one line
+        raise ClusterError(f"--dask: a worker cannot run fastdeid ({type(exc).__name__}: {exc})") from None
+    for worker, problem in sorted(answers.items()):
+        if problem:
+            raise ClusterError(f"--dask: worker {worker}: {problem}")
+
+
+def _check_worker(src: str, dst: str, version: str) -> str | None:
+    """On a worker: why it cannot take part, or None."""
+    from . import __version__ as mine
+
+    if mine != version:
+        return f"fastdeid {mine} is installed, the client has {version}; install the same version everywhere"
+    if not os.path.exists(src):
+        return f"{src}: not found; workers need SRC at the same path as the client (a shared filesystem)"
+    folder = dst
+    while not os.path.isdir(folder):  # the client creates DST; a single output's folder may come later
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return f"{dst}: no such folder on this worker"
+        folder = parent
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".fastdeid-preflight-"):
+            pass
+    except OSError as exc:
+        return f"{folder}: cannot write here ({exc.strerror or exc}); workers need DST on a shared, writable filesystem"
+    return None
+
+
+def cut(inputs: Sequence[Planned], workers: int) -> list[Chunk]:
+    """The plan in chunks of consecutive inputs, each at most CHUNK_COST (sizes plus FILE_COST a
+    file), smaller when that gives each worker thread at least CHUNKS_PER_THREAD chunks."""
+    costs = [_size(source) + FILE_COST for source, _, _ in inputs]
+    wanted = CHUNKS_PER_THREAD * max(1, workers)
+    max_cost = max(1, min(CHUNK_COST, math.ceil(sum(costs) / wanted)))
+    chunks: list[Chunk] = []
+    start, held = 0, 0
+    for i, cost in enumerate(costs):
+        if i > start and held + cost > max_cost:
+            chunks.append(Chunk(len(chunks), start, _absolute(inputs[start:i])))
+            start, held = i, 0
+        held += cost
+    if start < len(inputs):
+        chunks.append(Chunk(len(chunks), start, _absolute(inputs[start:])))
+    return chunks
+
+
+def _size(source: str | bytes) -> int:
+    if isinstance(source, bytes):
+        return len(source)
+    try:
+        return os.lstat(source).st_size
+    except OSError:
+        return 0  # the worker reports what is wrong with it
+
+
+def _absolute(inputs: Sequence[Planned]) -> list[Planned]:
+    """Paths as workers need them: their working folder is not the client's."""
+    return [(s if isinstance(s, bytes) else os.path.abspath(s), name, labels) for s, name, labels in inputs]
+
+
+def run_chunk(job: Job, inputs: list[Planned], first: int) -> list[Result]:
+    """On a worker: one chunk through a fresh engine (a fresh set of name claims, so that a task run
+    twice on one worker is not refused its own names). Dask runs tasks on its own threads, so the
+    engine uses one."""
+    engine = Engine(replace(job, jobs=1))
+    return [Result.of(r) for r in engine.process_planned(inputs, first)]
+
+
+def batches(
+    client: Any, job: Job, inputs: Sequence[Planned], stop: Callable[[], bool], own_destination: bool = True
+) -> Iterator[tuple[int, list[_core.FileResult]]]:
+    """Runs the plan's chunks on the cluster and yields (first input, results) in plan order, as
+    soon as every earlier chunk is in. The job (with its profile) is sent to every worker once.
+    Once `stop()` is true no chunk is started; the ones running are finished and yielded, so what
+    is yielded is always the plan's first chunks (a rerun's resume and deid log rely on it).
+
+    A worker that dies mid-chunk leaves the temporary file it was writing; Dask's retry writes
+    the output again under its own temporary name. So when a worker left during the run and
+    the destination is the run's own (`own_destination`: a tree, not a single file's folder),
+    the temporaries are removed at the end, as a rerun on one machine does at its start."""
+    workers = threads(client)
+    chunks = cut(inputs, workers)
+    given_root = os.fspath(job.destination)
+    remote = replace(job, destination=os.path.abspath(given_root), inputs=())
+    [shared] = client.scatter([remote], broadcast=True, hash=False)
+    token = uuid.uuid4().hex[:12]
+    waiting = iter(chunks)
+    running: dict[Any, Chunk] = {}
+    finished = _distributed().as_completed()
+
+    def submit() -> None:
+        chunk = next(waiting, None)
+        if chunk is not None:
+            key = f"fastdeid-chunk-{chunk.number}-{token}"
+            future = client.submit(run_chunk, shared, chunk.inputs, chunk.first, key=key, pure=False)
+            running[future] = chunk
+            finished.add(future)
+
+    for _ in range(IN_FLIGHT_PER_THREAD * max(1, workers)):
+        submit()
+    arrived: dict[int, list[Result]] = {}
+    following = 0
+    seen = set(client.nthreads())
+    try:
+        for future in finished:
+            seen |= set(client.nthreads())
+            chunk = running.pop(future)
+            try:
+                arrived[chunk.number] = future.result()
+            except Exception as exc:  # a task Dask gave up on (KilledWorker, ...)
+                raise ClusterError(f"--dask: chunk {chunk.number} (input {chunk.first} on) failed: {exc}") from None
+            future.release()
+            if not stop():
+                submit()
+            while following in arrived:
+                done = chunks[following]
+                yield (
+                    done.first,
+                    [_as_given(r, p, given_root) for r, p in zip(arrived.pop(following), inputs[done.first :])],
+                )
+                following += 1
+        if own_destination and seen - set(client.nthreads()) and os.path.isdir(remote.destination):
+            remove_stale_temporaries(Path(remote.destination))
+    finally:
+        for future in running:
+            future.cancel()
+        shared.release()
+
+
+def _as_given(r: Result, planned: Planned, root: str) -> _core.FileResult:
+    """A worker's result with the paths the client's plan has (relative paths stay relative), so
+    messages, the report and the log read as in a local run. A Result has every field a
+    FileResult has."""
+    source = planned[0]
+    src = r.src if isinstance(source, bytes) else source
+    dst = os.path.join(root, *r.name.split("/")) if r.dst is not None and r.name is not None else r.dst
+    return cast(_core.FileResult, replace(r, src=src, dst=dst))
