@@ -37,3 +37,28 @@ def test_ingest_to_the_archive_delivers_every_instance_de_identified(
     again = ingest_to_network(items, url, "grp", "proj", profile, outbox=tmp_path / "outbox")
     assert len(again.delivery.sent) == 16
     assert len(orthanc.instances()) == 16
+
+
+def test_ingest_cli_to_the_archive(orthanc: Orthanc, tmp_path: Path) -> None:
+    """`fastdeid ingest dicom SRC GROUP PROJECT --to dicom://...`: the command line over the same path."""
+    from net_helpers import fastdeid as cli
+
+    src = tmp_path / "src"
+    originals = write_tree(src, 8)
+    done = cli(
+        "ingest",
+        "dicom",
+        str(src),
+        "grp",
+        "proj",
+        "--to",
+        orthanc.dicom_url,
+        "--deid-profile",
+        str(write_profile(tmp_path)),
+        "--outbox",
+        str(tmp_path / "outbox"),
+        "-q",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "8 sent, 0 failed, 0 queued" in done.stdout
+    check_arrived(orthanc, originals)

@@ -486,7 +486,13 @@ def _cmd_deid_test(args: argparse.Namespace) -> int:
 
 
 def _ingest_options(q: argparse.ArgumentParser) -> None:
-    q.add_argument("--to", required=True, metavar="DEST", help="local destination folder")
+    q.add_argument(
+        "--to",
+        required=True,
+        metavar="DEST",
+        help="destination: a local folder, or an archive (dicom://AET@host:port, dicomweb+http(s)://host/path)",
+    )
+    q.add_argument("--outbox", default=None, help="with an archive --to: where files wait until acknowledged")
     q.add_argument(
         "--de-identify",
         action="store_true",
@@ -576,8 +582,15 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if not src.is_dir():
         raise UsageError(f"{src}: not a folder")
     # A project's own profile applies when no profile is named (--de-identify alone included).
+    network = is_network(args.to)  # an archive: through an outbox folder (docs/network.md)
+    if network:
+        from .net.ingest import ingest_folder
+
+        home: str | Path = ingest_folder(args.to, args.outbox)
+    else:
+        home = args.to
     profile, note = choose(
-        find(args.to, group, project), requested, override=args.override_project_profile, where=f"{group}/{project}"
+        find(home, group, project), requested, override=args.override_project_profile, where=f"{group}/{project}"
     )
     if profile is None:
         profile = select_profile(config, de_identify, None, basic)
@@ -594,21 +607,24 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     subjects = SubjectMap.load(load_subjects) if load_subjects else (SubjectMap() if save_subjects else None)
     if save_subjects and not args.dry_run:
         check_writable_folder(Path(save_subjects).expanduser().parent, "--save-subjects")
-    report = ingest(
-        items,
-        args.to,
-        group,
-        project,
-        profile,
-        jobs=args.jobs,
-        dry_run=args.dry_run,
-        save_deid_logs=pick("save_deid_logs"),
-        subjects=subjects,
-        save_mappings=pick("save_mappings"),
-        override_project_profile=args.override_project_profile,
-        progress=progress,
-        unreadable=unreadable,
-    )
+    settings: dict[str, Any] = {
+        "jobs": args.jobs,
+        "dry_run": args.dry_run,
+        "save_deid_logs": pick("save_deid_logs"),
+        "subjects": subjects,
+        "save_mappings": pick("save_mappings"),
+        "override_project_profile": args.override_project_profile,
+        "progress": progress,
+        "unreadable": unreadable,
+    }
+    if network:
+        from .net.commands import finish_ingest
+        from .net.ingest import ingest_to_network
+
+        sent = ingest_to_network(items, args.to, group, project, profile, outbox=args.outbox, **settings)
+        report = sent.ingest
+    else:
+        report = ingest(items, args.to, group, project, profile, **settings)
     progress.close()
     if subjects is not None and save_subjects and not args.dry_run:
         subjects.save(save_subjects)
@@ -621,7 +637,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         )
     for warning in report.layout_warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    return _finish(report)
+    code = _finish(report)
+    return finish_ingest(sent, code) if network else code
 
 
 def _project_arguments(q: argparse.ArgumentParser) -> None:

@@ -11,6 +11,8 @@ from ..profile import Profile
 from ..progress import Progress
 from ..runner import Report
 from ..walk import Filters
+from .ingest import NetIngestReport
+from .outbox import Delivery
 from .send import run_to_network
 
 EXIT_OK, EXIT_NOT_DELIVERED = 0, 1
@@ -46,13 +48,22 @@ def cmd_run(args: argparse.Namespace, profile: Profile, finish: Callable[[Report
         )
     finally:
         progress.close()
-    code = finish(result.run)
-    delivery = result.delivery
+    return report_delivery(result.delivery, result.outbox, finish(result.run))
+
+
+def finish_ingest(sent: NetIngestReport, code: int) -> int:
+    """`ingest ... --to URL`: the sender's summary after the ingest's report."""
+    return report_delivery(sent.delivery, sent.outbox, code)
+
+
+def report_delivery(delivery: Delivery, outbox: os.PathLike[str] | str, code: int) -> int:
+    """Prints what was sent, failed or is still queued; exit 1 when anything is left undelivered
+    (a rerun of the same command sends it)."""
     for path, why in delivery.failed:
         print(f"error: {path}: {why}", file=sys.stderr)
     if delivery.error:
         print(f"fastdeid: {delivery.error}", file=sys.stderr)
-    print(f"send: {delivery.summary()} (outbox {result.outbox})")
+    print(f"send: {delivery.summary()} (outbox {outbox})")
     if delivery.failed or delivery.queued:
         print("fastdeid: files are queued in the outbox; run the same command again to send them", file=sys.stderr)
         return max(code, EXIT_NOT_DELIVERED)
