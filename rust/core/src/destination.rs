@@ -214,6 +214,7 @@ impl LocalFile {
         drop(file);
         if replace {
             fs::rename(&self.tmp, &self.path)?;
+            self.tmp = PathBuf::new(); // renamed away: nothing left for Drop to remove (one unlink(2) less)
             return Ok(Placed::Written);
         }
         match fs::hard_link(&self.tmp, &self.path) {
@@ -231,7 +232,9 @@ impl Drop for LocalFile {
     fn drop(&mut self) {
         self.buf.clear();
         OUTPUT_BUFFER.with(|b| b.set(std::mem::take(&mut self.buf)));
-        let _ = fs::remove_file(&self.tmp);
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.tmp);
+        }
     }
 }
 

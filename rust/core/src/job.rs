@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 
 use crate::destination::{Destination, Placed};
@@ -89,6 +90,9 @@ struct Claim {
 struct Claims {
     names: Mutex<HashMap<String, Claim>>,
     settled: Condvar,
+    /// Stores waiting on `settled`: a store notifies only when one waits (a notify is a futex(2)
+    /// call even without waiters, once per file otherwise).
+    waiting: AtomicUsize,
     /// Inputs that stored an output and then lost its name to an earlier input: (loser, winner).
     superseded: Mutex<Vec<(usize, usize)>>,
 }
@@ -257,7 +261,9 @@ impl<D: Destination> Job<D> {
                 claim.storing = true;
                 break superseding || self.replace || claim.stored;
             }
+            self.claims.waiting.fetch_add(1, Ordering::SeqCst);
             names = self.claims.settled.wait(names).unwrap_or_else(PoisonError::into_inner);
+            self.claims.waiting.fetch_sub(1, Ordering::SeqCst);
         };
         drop(names);
         let stored = self.destination.commit(pending, replace);
@@ -265,8 +271,11 @@ impl<D: Destination> Job<D> {
         let claim = names.get_mut(name).expect("a claimed name stays claimed");
         claim.storing = false;
         claim.stored |= matches!(stored, Ok(Placed::Written));
+        let waiters = self.claims.waiting.load(Ordering::SeqCst); // read under the lock a waiter counts under
         drop(names);
-        self.claims.settled.notify_all();
+        if waiters > 0 {
+            self.claims.settled.notify_all();
+        }
         match stored {
             Ok(Placed::Occupied) => Err(Stored::Lost(Refusal {
                 code: "duplicate-output",
