@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from net_helpers import free_port, write_tree
 
-from fastdeid.net.outbox import deliver, queued
+from fastdeid.net.deliver import deliver
+from fastdeid.net.outbox import queued
 from fastdeid.net.url import parse_destination
 
 pynetdicom = pytest.importorskip("pynetdicom")

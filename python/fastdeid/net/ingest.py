@@ -12,7 +12,8 @@ from typing import Any
 
 from ..ingest import IngestReport, Item, ingest
 from ..profile import Profile
-from .outbox import Delivery, deliver, make_private_dir, outbox_root, queued
+from .deliver import deliver
+from .outbox import Delivery, make_private_dir, outbox_root, queued
 from .url import parse_destination
 
 INGEST_FOLDER = "ingest"  # below the destination's outbox: what ingests left queued

@@ -32,7 +32,8 @@ from ..job import BY_UID, Engine, Input, Job
 from ..log import TOOLKIT, DeidLog
 from ..profile import Profile
 from ..resume import remove_stale_temporaries
-from .outbox import deliver, make_private_dir, queued
+from .deliver import deliver
+from .outbox import make_private_dir, queued
 from .tcp import no_delay
 from .url import Destination
 

@@ -93,17 +93,3 @@ def acknowledged(path: Path, delivery: Delivery) -> None:
     """The archive has PATH: it leaves the outbox."""
     path.unlink(missing_ok=True)
     delivery.sent.append(path)
-
-
-def deliver(dest: Destination, files: list[Path], *, retries: int = 3, backoff: float = 0.5) -> Delivery:
-    """Sends FILES to DEST with the sender of its kind; see dimse.py and dicomweb.py."""
-    protect(files)
-    if not files:
-        return Delivery()
-    if dest.kind == "dimse":
-        from .dimse import send_dimse
-
-        return send_dimse(dest, files, retries=retries, backoff=backoff)
-    from .dicomweb import send_stow
-
-    return send_stow(dest, files, retries=retries, backoff=backoff)

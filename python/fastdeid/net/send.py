@@ -16,7 +16,8 @@ from typing import Any
 
 from ..profile import Profile
 from ..runner import Report, plan, run
-from .outbox import SENT_LEDGER, Delivery, deliver, make_private_dir, outbox_root, queued
+from .deliver import deliver
+from .outbox import SENT_LEDGER, Delivery, make_private_dir, outbox_root, queued
 from .url import parse_destination
 
 
