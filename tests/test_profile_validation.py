@@ -139,3 +139,24 @@ def test_five_mistakes_are_all_reported_at_their_places(tmp_path: Path) -> None:
     for (place, code), line in zip(sorted(expected), sorted(lines), strict=True):
         assert line.startswith(place) and line.endswith(f"[{code}]"), (place, code, line)
     assert {p["code"] for p in exc.value.problems} == {code for _, code in expected}
+
+
+def test_a_profile_inside_an_ingest_config_is_placed_at_file_line_col(tmp_path: Path) -> None:
+    """Profiles embedded in an ingest config file are checked like profile files: each problem at its
+    line and column of the config file."""
+    from fastdeid.config import load_config, select_profile
+
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "template:\n"
+        "  - pattern: '{subject}'\n"
+        "deid-profiles:\n"
+        "  - name: Site\n"
+        "    dicom:\n"
+        "      fields:\n"
+        "        - name: PatientName\n"
+        "          hashuid: true\n"
+    )
+    with pytest.raises(ProfileError) as caught:
+        select_profile(load_config(config), True, "Site")
+    assert f"{config}:8:20:" in str(caught.value)

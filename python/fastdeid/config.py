@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import ProfileError, UsageError
-from .profile import BasicOverrides, Profile, _compile, _LineLoader, builtin_names, load_profile
+from .profile import BasicOverrides, Marks, Profile, builtin_names, compile_document, load_profile, load_yaml
 
 KNOWN = {
     "template",
@@ -42,9 +42,7 @@ def load_config(path: str | Path | None) -> dict[str, Any]:
         raise UsageError(f"{p}: no such config file")
     text = p.read_text(encoding="utf-8")
     try:
-        doc = (
-            json.loads(text) if p.suffix.lower() == ".json" else yaml.load(text, Loader=_LineLoader)
-        )  # a SafeLoader subclass
+        doc, marks = (json.loads(text), {}) if p.suffix.lower() == ".json" else load_yaml(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise UsageError(f"{p}: not valid YAML/JSON: {exc}") from None
     if not isinstance(doc, dict):
@@ -54,6 +52,7 @@ def load_config(path: str | Path | None) -> dict[str, Any]:
     if unknown:
         raise UsageError(f"{p}: unknown config keys: {', '.join(unknown)}")
     config["_source"] = str(p)
+    config["_marks"] = marks  # where each node is, so an embedded profile's problems get file:line:col
     return config
 
 
@@ -74,7 +73,7 @@ def select_profile(
     for i, doc in enumerate(config.get("deid_profiles") or []):
         if isinstance(doc, dict) and doc.get("name") == name:
             folder = Path(source).parent if "_source" in config else None
-            return _compile(doc, f"{source} (deid-profiles[{i}])", None, basic, folder)
+            return compile_document(doc, source, _marks_below(config, ("deid-profiles", i)), basic, folder)
     if name in builtin_names():
         return load_profile(name, basic)
     path = Path(name).expanduser()
@@ -84,3 +83,9 @@ def select_profile(
     raise ProfileError(
         f"Unknown deid profile {name!r}; known: {', '.join(str(k) for k in known)}, or a profile file (.yaml/.json)"
     )
+
+
+def _marks_below(config: dict[str, Any], path: tuple[str | int, ...]) -> Marks:
+    """The places of the nodes under PATH of the config file, keyed by their path below it."""
+    marks: Marks = config.get("_marks") or {}
+    return {key[len(path) :]: where for key, where in marks.items() if key[: len(path)] == path}

@@ -163,25 +163,6 @@ DOCUMENT_TYPES: dict[str, Any] = {
 }
 
 
-class _LineDict(dict):  # type: ignore[type-arg]
-    """A mapping that remembers the line it started on, for error messages."""
-
-    line: int | None = None
-
-
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
-    mapping = _LineDict(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 @dataclass(frozen=True)
 class FieldRule:
     """One validated field rule, in the order it runs."""
@@ -337,15 +318,15 @@ def profile_from_text(
             raise ProfileError(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
         # JSON is YAML: read it again for the places (a document YAML cannot read has none).
         try:
-            _, marks = _load_yaml(text)
+            _, marks = load_yaml(text)
         except yaml.YAMLError:
             marks = {}
     else:
         try:
-            doc, marks = _load_yaml(text)
+            doc, marks = load_yaml(text)
         except yaml.YAMLError as exc:
             raise ProfileError(_yaml_error(exc, source)) from None
-    return _compile(doc, source, marks, basic, profile_dir)
+    return compile_document(doc, source, marks, basic, profile_dir)
 
 
 def _yaml_error(exc: yaml.YAMLError, source: str) -> str:
@@ -357,7 +338,7 @@ def _yaml_error(exc: yaml.YAMLError, source: str) -> str:
     return f"{place}: not valid YAML: {what}" + (f" ({' '.join(str(context).split())})" if context else "")
 
 
-def _load_yaml(text: str) -> tuple[Any, Marks]:
+def load_yaml(text: str) -> tuple[Any, Marks]:
     """The document (with keys as JSON would write them) and the place of each of its nodes."""
     loader = yaml.SafeLoader(text)
     marks: Marks = {}
@@ -417,7 +398,7 @@ def _problem_line(problem: dict[str, Any], source: str, marks: Marks) -> str:
     return f"{where}: {problem['message']}{at} [{problem['code']}]"
 
 
-def _compile(
+def compile_document(
     doc: Any,
     source: str,
     marks: Marks | None = None,
