@@ -34,11 +34,11 @@ except ImportError:  # not POSIX: no locks, so stale staging folders are not swe
 from . import _core
 from .errors import UsageError
 from .job import CHUNK, Engine, Hierarchy, Input, Job
-from .log import CLI, DeidLog, LogDiskFull, Row
+from .log import CLI, DeidLog, Row
 from .profile import Profile
 from .progress import Progress
 from .project import choose, find
-from .runner import Failure, Report, account, effective_jobs, interrupts
+from .runner import Failure, Report, account, effective_jobs, interrupts, write_log
 from .subjects import SubjectMap
 
 
@@ -177,11 +177,7 @@ def _run(
                 if r.status == "ok" and r.name is not None:
                     report.placed.append((item.rel, r.name))
             if log is not None:
-                try:
-                    log.write(rows)
-                except LogDiskFull as exc:
-                    report.notes.append(str(exc))
-                    report.stopped = "disk-full"
+                write_log(log, rows, report)
             report.seconds = time.perf_counter() - started
             if progress is not None:
                 progress.update(report)

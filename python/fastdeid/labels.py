@@ -10,24 +10,11 @@ from __future__ import annotations
 
 import re
 
-# Header values an ingest reads for each file, after the profile's rules (the core's
-# naming::LABEL_KEYWORDS; tests/test_naming.py keeps the two equal).
-LABEL_KEYWORDS = (
-    "PatientID",
-    "StudyInstanceUID",
-    "SeriesInstanceUID",
-    "SOPInstanceUID",
-    "StudyDate",
-    "StudyTime",
-    "SeriesNumber",
-    "SeriesDescription",
-    "Modality",
-    "Manufacturer",
-    "SeriesDate",
-    "SeriesTime",
-    "AcquisitionDate",
-    "AcquisitionTime",
-)
+from . import _core
+
+# Header values an ingest reads for each file, after the profile's rules: the core names outputs
+# by them, so the core's list is the one list.
+LABEL_KEYWORDS: tuple[str, ...] = tuple(_core.label_keywords())
 
 
 def safe(label: str) -> str:

@@ -312,11 +312,7 @@ def run(
                     if on_result is not None:
                         on_result(r)
                 if log is not None:
-                    try:
-                        log.write(rows)
-                    except LogDiskFull as exc:
-                        report.notes.append(str(exc))
-                        report.stopped = "disk-full"
+                    write_log(log, rows, report)
                 report.seconds = time.perf_counter() - started
                 if progress is not None:
                     progress(report)
@@ -444,6 +440,15 @@ def _resume(
 def _relative(path: str, root: str) -> str:
     rel = path[len(root) :].lstrip(os.sep) if path.startswith(root) else os.path.basename(path)
     return rel.replace(os.sep, "/")
+
+
+def write_log(log: DeidLog, rows: list[Row], report: Report) -> None:
+    """Appends a chunk's rows in one write; a full disk stops the run (its files are redone on rerun)."""
+    try:
+        log.write(rows)
+    except LogDiskFull as exc:
+        report.notes.append(str(exc))
+        report.stopped = "disk-full"
 
 
 def account(report: Report, r: _core.FileResult, message: str | None = None) -> None:

@@ -448,6 +448,12 @@ fn tag_for_keyword(keyword: &str) -> Option<u32> {
     fastdeid_core::dicom::dict::tag_for_keyword(keyword).map(|t| t.0)
 }
 
+/// The header keywords an ingest names its folders by (`naming::LABEL_KEYWORDS`).
+#[pyfunction]
+fn label_keywords() -> Vec<&'static str> {
+    fastdeid_core::naming::LABEL_KEYWORDS.to_vec()
+}
+
 /// Every (keyword, tag) of the dictionary, in tag order.
 #[pyfunction]
 fn dictionary_keywords() -> Vec<(&'static str, u32)> {
@@ -459,7 +465,7 @@ mod _core {
     #[pymodule_export]
     use super::{
         apply_group_rule, basic_row, deidentify_bytes, dictionary_entry, dictionary_keywords, document_keys, dump,
-        dump_partial, resolve_name, tag_for_keyword, verify_tree, FileResult, Job, PyProfile,
+        dump_partial, label_keywords, resolve_name, tag_for_keyword, verify_tree, FileResult, Job, PyProfile,
     };
 }
 
