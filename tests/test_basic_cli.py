@@ -199,6 +199,24 @@ def test_ingest_takes_the_key_options_and_burned_in_flags(
     assert len(_outputs(dest)) == 3
 
 
+def test_a_project_profile_built_on_basic_takes_the_command_lines_options_and_flags(
+    tmp_path: Path, key: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, dest = _tree(tmp_path / "src"), tmp_path / "dest"
+    _file(src / PATIENT_FOLDER / "sc.dcm", SECONDARY_CAPTURE)
+    stored = tmp_path / "project.yaml"
+    stored.write_text("name: project\ndicom:\n  base: basic\n", encoding="utf-8")
+    assert main(["project", "set-profile", str(dest), "g", "p", str(stored)]) == 0
+    # No --deid-profile: the project's own profile applies, with the command line's Basic settings.
+    argv = ["ingest", "dicom", str(src), "g", "p", "--to", str(dest), "--de-identify", "-q", "--key-file", str(key)]
+    argv += ["--option", "retain-patient-characteristics", "--allow-burned-in"]
+    assert main(argv) == 0, capsys.readouterr().err
+    outputs = [p for p in _outputs(dest) if p.suffix == ".dcm"]
+    assert len(outputs) == 3  # the secondary capture too: --allow-burned-in reached the stored profile
+    ds = pydicom.dcmread(outputs[0])
+    assert ds.PatientSex == "F" and "retain-patient-characteristics" in " ".join(ds.DeidentificationMethod)
+
+
 def test_verify_honours_the_options_a_basic_output_was_made_with(tmp_path: Path, key: Path) -> None:
     src, dst = _tree(tmp_path / "src"), tmp_path / "out"
     option = "retain-patient-characteristics"

@@ -88,7 +88,12 @@ def ingest(
     A dry run de-identifies into a temporary folder, reports the layout, and removes it.
     """
     dest_path = Path(dest)
-    choose(find(dest_path, group, project), profile, override=override_project_profile, where=f"{group}/{project}")
+    choose(
+        find(dest_path, group, project, profile.overrides),
+        profile,
+        override=override_project_profile,
+        where=f"{group}/{project}",
+    )
     mappings = Path(save_mappings).expanduser() if save_mappings and not dry_run else None
     if mappings is not None:
         check_writable_folder(mappings, "--save-mappings")

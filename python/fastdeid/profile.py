@@ -201,6 +201,9 @@ class Profile:
     base: str | None = None  # `base:`, the profile applied before the rules (`basic`)
     options: tuple[str, ...] = ()  # `options:` of the base profile
     key_file: str | None = None  # `key-file:`
+    # The command line's Basic settings it was loaded with: a project's stored profile is loaded
+    # with the same ones before the two are compared (fastdeid.project.choose).
+    overrides: BasicOverrides | None = field(default=None, repr=False, compare=False)
 
     @property
     def digest(self) -> str:
@@ -440,6 +443,7 @@ def compile_document(
         base=summary["base"],
         options=tuple(summary["options"]),
         key_file=summary["key_file"],
+        overrides=basic,
     )
 
 
