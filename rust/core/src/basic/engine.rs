@@ -22,7 +22,8 @@ use crate::edits::NewValue;
 use crate::edits::{State, META, TOP};
 use crate::error::Result;
 
-const PATIENT_ID: Tag = Tag(0x0010_0020);
+/// Patient ID: under `basic` its Z and D give the keyed pseudonym (docs/basic-profile.md, "Keys").
+pub const PATIENT_ID: Tag = Tag(0x0010_0020);
 const PATIENT_AGE: Tag = Tag(0x0010_1010);
 const PATIENT_BIRTH_DATE: Tag = Tag(0x0010_0030);
 const STUDY_DATE: Tag = Tag(0x0008_0020);
