@@ -217,6 +217,33 @@ def test_a_project_profile_built_on_basic_takes_the_command_lines_options_and_fl
     assert ds.PatientSex == "F" and "retain-patient-characteristics" in " ".join(ds.DeidentificationMethod)
 
 
+def test_an_sr_document_loses_its_content_and_verifier_and_says_unverified(tmp_path: Path, key: Path) -> None:
+    comprehensive_sr = "1.2.840.10008.5.1.4.1.1.88.33"
+    item = Dataset()
+    item.RelationshipType, item.ValueType, item.TextValue = "CONTAINS", "TEXT", "Jane Doe fell at home"
+    observer = Dataset()
+    observer.VerifyingObserverName, observer.VerifyingOrganization = "Smith^Ann", "St Elsewhere"
+    observer.VerificationDateTime = "20240102120000"
+    src = _file(
+        tmp_path / "src" / "sr.dcm",
+        comprehensive_sr,
+        ValueType="CONTAINER",
+        CompletionFlag="COMPLETE",
+        VerificationFlag="VERIFIED",
+    )
+    ds = pydicom.dcmread(src)
+    ds.ContentSequence, ds.VerifyingObserverSequence = [item], [observer]
+    ds.save_as(src, enforce_file_format=True)
+    argv = ["run", str(src.parent), str(tmp_path / "out"), "--profile", "basic", "--key-file", str(key)]
+    assert main([*argv, "--allow-burned-in", "-q"]) == 0
+    (out,) = _outputs(tmp_path / "out")
+    result = pydicom.dcmread(out)
+    # Both are Type 1C: an empty one would be invalid, an absent one is not once nothing requires it.
+    assert "ContentSequence" not in result and "VerifyingObserverSequence" not in result
+    assert result.VerificationFlag == "UNVERIFIED"
+    assert b"Jane" not in out.read_bytes() and b"Smith" not in out.read_bytes()
+
+
 def test_verify_honours_the_options_a_basic_output_was_made_with(tmp_path: Path, key: Path) -> None:
     src, dst = _tree(tmp_path / "src"), tmp_path / "out"
     option = "retain-patient-characteristics"

@@ -45,6 +45,24 @@ pub const ADDITIONS: &[(u32, u32, Action, &str)] = &[
     ),
 ];
 
+/// Sequences whose D is written as removal rather than as an empty sequence, which their type
+/// forbids (docs/basic-profile.md, "What each action writes"): each is present only under a
+/// condition the removal ends, or is the only attribute of an optional module.
+pub const REMOVED_FOR_D: &[(Tag, &str)] = &[
+    (CONTENT_SEQUENCE, "Content Sequence (0040,A730): Type 1C, required only while a content item has children"),
+    (
+        VERIFYING_OBSERVER_SEQUENCE,
+        "Verifying Observer Sequence (0040,A073): Type 1C, required only while Verification Flag is VERIFIED, which becomes UNVERIFIED",
+    ),
+    (
+        Tag(0x0040_B020),
+        "Waveform Annotation Sequence (0040,B020): Type 1, the only attribute of the optional Waveform Annotation Module",
+    ),
+];
+const CONTENT_SEQUENCE: Tag = Tag(0x0040_A730);
+const VERIFYING_OBSERVER_SEQUENCE: Tag = Tag(0x0040_A073);
+const VERIFICATION_FLAG: Tag = Tag(0x0040_A493);
+
 /// What the pass needs to know about the object as a whole.
 struct Context {
     sop_class: String,
@@ -92,7 +110,17 @@ pub fn run<I: Input + ?Sized>(cfg: &BasicConfig, state: &mut State<'_>, input: &
             }
         }
     }
+    unverified(state, named);
     conformance::write(cfg.options, state, named)
+}
+
+/// A document whose verifying observers were removed says it is UNVERIFIED: VERIFIED requires
+/// them (PS3.3, SR Document General Module).
+fn unverified(state: &mut State<'_>, named: &Named) {
+    let removed = matches!(state.changes.get(&(TOP, VERIFYING_OBSERVER_SEQUENCE)), Some(NewValue::Removed));
+    if removed && !named.contains(TOP, VERIFICATION_FLAG) && state.levels[TOP].ds.find(VERIFICATION_FLAG).is_some() {
+        state.changes.insert((TOP, VERIFICATION_FLAG), NewValue::Set(Vr::CS, b"UNVERIFIED".to_vec()));
+    }
 }
 
 /// (0002,0003) Media Storage SOP Instance UID gets U like (0008,0018): the keyed UID of the
@@ -184,7 +212,9 @@ fn act<I: Input + ?Sized>(
             let id = text(e, input)?.unwrap_or_default();
             set(padded(pseudonym(&cfg.key, &id, &cfg.pseudonym).into_bytes(), vr))
         }
-        // A sequence is emptied for Z and D: none of its items' content is kept.
+        // A sequence is emptied for Z and D: none of its items' content is kept; removed where
+        // an empty one would be invalid.
+        Action::D if vr == Vr::SQ && REMOVED_FOR_D.iter().any(|(t, _)| *t == e.tag) => Ok(Some(NewValue::Removed)),
         Action::Z | Action::D if vr == Vr::SQ => Ok(Some(NewValue::Set(Vr::SQ, Vec::new()))),
         Action::Z => set(Vec::new()),
         Action::D if vr == Vr::UI => {
