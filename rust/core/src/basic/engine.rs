@@ -13,6 +13,7 @@ use super::iod::{action_for, attr_type};
 use super::keyed::{date_shift_days, pseudonym, uid};
 use super::named::Named;
 use super::rows::lookup;
+use super::structured::{self, ItemAction};
 use super::values::{effective_vr, raw, text};
 use super::{conformance, hazards, private};
 use crate::actions::age::{patient_age, AgeUnit};
@@ -94,6 +95,7 @@ pub fn run<I: Input + ?Sized>(cfg: &BasicConfig, state: &mut State<'_>, input: &
     let ctx = Context { sop_class, shift_days: date_shift_days(&cfg.key, &patient, cfg.shift_days.clone()), age };
     hazards::rebuild_meta(state, named);
     media_storage_instance(cfg, state, input, named)?;
+    let items = structured::item_actions(cfg.options, state, input)?;
     for level in TOP..state.levels.len() {
         // Parents come before their items: an item under a sequence just removed or emptied is skipped.
         if state.is_dead(level) {
@@ -105,7 +107,11 @@ pub fn run<I: Input + ?Sized>(cfg: &BasicConfig, state: &mut State<'_>, input: &
             if named.contains(level, e.tag) {
                 continue;
             }
-            if let Some(new) = element_change(cfg, &ctx, e, level, &keep_private, input)? {
+            let change = match items.get(&(level, e.tag)) {
+                Some(&action) => item_change(cfg, &ctx, e, action, input)?,
+                None => element_change(cfg, &ctx, e, level, &keep_private, input)?,
+            };
+            if let Some(new) = change {
                 state.changes.insert((level, e.tag), new);
             }
         }
@@ -240,6 +246,23 @@ fn act<I: Input + ?Sized>(
         Action::U => act(cfg, ctx, e, nested, Action::D, input),
         Action::C => clean(cfg, ctx, e, nested, vr, input),
         combined => act(cfg, ctx, e, nested, combined.resolve(attr_type(&ctx.sop_class, e.tag, nested)), input),
+    }
+}
+
+/// The change Table E.3.4-1 asks for on a content item's value (see [`structured`]).
+fn item_change<I: Input + ?Sized>(
+    cfg: &BasicConfig,
+    ctx: &Context,
+    e: &Element,
+    action: ItemAction,
+    input: &I,
+) -> Result<Option<NewValue>> {
+    let vr = effective_vr(e);
+    match action {
+        ItemAction::Keep => Ok(None),
+        ItemAction::Shift if matches!(vr, Vr::DA | Vr::DT | Vr::TM) => clean(cfg, ctx, e, true, vr, input),
+        ItemAction::Empty => Ok(Some(NewValue::Set(vr, Vec::new()))),
+        ItemAction::Shift | ItemAction::Dummy => act(cfg, ctx, e, true, Action::D, input),
     }
 }
 
