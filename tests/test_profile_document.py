@@ -96,3 +96,20 @@ def test_pass_through_keys_reach_the_summary() -> None:
     doc = '{"dicom": {"base": "basic", "options": ["retain-dates"], "key-file": "k.txt", "fields": []}}'
     summary = _core.CompiledProfile.from_document(doc, "t").summary() or ""
     assert '"base":"basic"' in summary and '"options":["retain-dates"]' in summary and '"key_file":"k.txt"' in summary
+
+
+def test_a_basic_profile_is_compiled_once_with_its_key_and_pickles(tmp_path: Path) -> None:
+    from fastdeid.keys import new_key
+    from fastdeid.profile import BasicOverrides
+
+    key = new_key(tmp_path / "project.key")
+    profile = fastdeid.load_profile("basic", BasicOverrides(key_file=str(key)))
+    assert profile.spec["base"]["key_hex"]  # the key reached the compiled profile with the document
+    again = pickle.loads(pickle.dumps(profile.compiled))
+    data = (PYDICOM_FILES / "CT_small.dcm").read_bytes()
+    out = _outcome(data, profile.compiled)
+    assert isinstance(out, bytes) and out != data
+    assert _outcome(data, again) == out
+    keyless = fastdeid.load_profile("basic")  # loads (to be listed), and refuses every file
+    with pytest.raises(fastdeid.ProfileError, match="needs a secret key"):
+        _core.deidentify_bytes(data, keyless.compiled)

@@ -374,23 +374,31 @@ def compile_document(
     is raised at once, one line each, placed at its `file:line:col` when the places are known."""
     if not isinstance(doc, dict):
         raise ProfileError(f"{source}: a profile must be a mapping with at least a `dicom:` section")
+    dicom_place = (marks or {}).get(("dicom",))
+    where = f"{source}:{dicom_place[1][0]}:{dicom_place[1][1]}" if dicom_place else source
+    # The Basic Profile's settings need the key, which the front end reads: the core gets them with
+    # the document, so that the profile is compiled once. A problem with them is raised after the
+    # document's own problems.
+    base: dict[str, Any] = {}
+    base_problem: ProfileError | None = None
+    if isinstance(doc.get("dicom"), dict):
+        try:
+            base = basic_base(doc["dicom"], where, basic or BasicOverrides(), profile_dir)
+        except ProfileError as exc:
+            base_problem = exc
     try:
-        compiled = _core.CompiledProfile.from_document(json.dumps(doc, default=str), Path(source).stem)
+        compiled = _core.CompiledProfile.from_document(
+            json.dumps(doc, default=str), Path(source).stem, base=json.dumps(base["base"]) if base else None
+        )
     except ProfileError as exc:
         if not exc.problems:
             raise
         lines = [_problem_line(p, source, marks or {}) for p in exc.problems]
         raise ProfileError("\n".join(lines), problems=exc.problems) from None
+    if base_problem is not None:
+        raise base_problem
     summary = json.loads(compiled.summary() or "{}")
-    spec = summary["spec"]
-    dicom_place = (marks or {}).get(("dicom",))
-    where = f"{source}:{dicom_place[1][0]}:{dicom_place[1][1]}" if dicom_place else source
-    base = basic_base(doc["dicom"], where, basic or BasicOverrides(), profile_dir)
-    if base:
-        # The Basic Profile's settings need the key, which the front end reads: the core gets the
-        # specification with them.
-        spec = {**spec, **base}
-        compiled = _core.CompiledProfile(json.dumps(spec))
+    spec = {**summary["spec"], **base}  # what the profile does, the Basic Profile's settings included
     rules = tuple(_field_rule(s, r) for s, r in zip(spec["fields"], summary["rules"], strict=True))
     return Profile(
         name=summary["name"],

@@ -502,7 +502,7 @@ mod tests {
     fn compiled(doc: &str) -> Profile {
         let now = crate::profile::document::parse_now("20240101000000.000000").unwrap();
         let compiled = crate::profile::document::compile_document(doc, "t", now).expect("a valid document");
-        compiled.profile().unwrap()
+        compiled.profile(None).unwrap()
     }
 
     #[test]

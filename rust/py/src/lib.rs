@@ -30,9 +30,9 @@ fn to_py(py: Python<'_>, e: &Error) -> PyErr {
 enum Origin {
     /// From the canonical specification (`CompiledProfile(spec_json)`).
     Spec(String),
-    /// From a profile document (`CompiledProfile.from_document`): the document, the default name
-    /// and the moment relative date bounds were taken from.
-    Document { doc: String, name: String, now: String, summary: String },
+    /// From a profile document (`CompiledProfile.from_document`): the document, the default name,
+    /// the moment relative date bounds were taken from, and the Basic Profile's settings.
+    Document { doc: String, name: String, now: String, base: Option<String>, summary: String },
 }
 
 /// A profile compiled from a document or from its canonical JSON form; immutable and shared by
@@ -68,24 +68,32 @@ impl PyProfile {
 
     /// Compiles a profile document (JSON text). `name` names a profile without `name:`; `now`
     /// (`YYYYMMDDHHMMSS.ffffff`, default the current UTC time) is the moment relative date bounds
-    /// are taken from. Raises `ProfileError` with every problem (its `problems` attribute holds
-    /// them as JSON: code, message, path in the document, and whether the key or the value is
-    /// meant).
+    /// are taken from; `base` the Basic Profile's settings as JSON, completed by the front end
+    /// with the key (docs/basic-profile.md). Raises `ProfileError` with every problem (its
+    /// `problems` attribute holds them as JSON: code, message, path in the document, and whether
+    /// the key or the value is meant).
     #[staticmethod]
-    #[pyo3(signature = (doc_json, name, now=None))]
-    fn from_document(py: Python<'_>, doc_json: &str, name: &str, now: Option<&str>) -> PyResult<Self> {
+    #[pyo3(signature = (doc_json, name, now=None, base=None))]
+    fn from_document(
+        py: Python<'_>,
+        doc_json: &str,
+        name: &str,
+        now: Option<&str>,
+        base: Option<&str>,
+    ) -> PyResult<Self> {
         let now_text = now.map_or_else(document::now_text, str::to_string);
         let Some(moment) = document::parse_now(&now_text) else {
             return Err(problems_to_py(py, &[Problem::at_root("bad-argument", "now must be YYYYMMDDHHMMSS.ffffff")]));
         };
         let compiled = document::compile_document(doc_json, name, moment).map_err(|p| problems_to_py(py, &p))?;
-        let inner = compiled.profile().map_err(|e| to_py(py, &e))?;
+        let inner = compiled.profile(base).map_err(|e| to_py(py, &e))?;
         Ok(PyProfile {
             inner: Arc::new(inner),
             origin: Origin::Document {
                 doc: doc_json.to_string(),
                 name: name.to_string(),
                 now: now_text,
+                base: base.map(str::to_string),
                 summary: compiled.summary_json(),
             },
         })
@@ -109,8 +117,9 @@ impl PyProfile {
         let cls = slf.get_type();
         Ok(match &me.origin {
             Origin::Spec(spec) => (cls.into_any(), PyTuple::new(py, [spec.as_str()])?),
-            Origin::Document { doc, name, now, .. } => {
-                (cls.getattr("from_document")?, PyTuple::new(py, [doc.as_str(), name.as_str(), now.as_str()])?)
+            Origin::Document { doc, name, now, base, .. } => {
+                let args = (doc.as_str(), name.as_str(), now.as_str(), base.as_deref());
+                (cls.getattr("from_document")?, args.into_pyobject(py)?)
             }
         })
     }

@@ -101,13 +101,19 @@ impl Compiled {
         .to_string()
     }
 
-    /// The rule engine's profile.
+    /// The rule engine's profile. `base_json` is the Basic Profile's settings as the front end
+    /// completes them with the key it read (docs/basic-profile.md): a profile with `base:` is
+    /// still compiled once.
     ///
     /// # Errors
-    /// Only on an internal inconsistency: every check happened in [`compile_document`].
-    pub fn profile(&self) -> crate::Result<Profile> {
-        let spec: ProfileSpec = serde_json::from_str(&self.spec_json())
-            .map_err(|e| crate::Error::new(crate::ErrorKind::Profile, format!("invalid compiled profile: {e}")))?;
+    /// The base settings are not valid; otherwise only on an internal inconsistency: every check
+    /// of the document happened in [`compile_document`].
+    pub fn profile(&self, base_json: Option<&str>) -> crate::Result<Profile> {
+        let invalid = |e: serde_json::Error| {
+            crate::Error::new(crate::ErrorKind::Profile, format!("invalid compiled profile: {e}"))
+        };
+        let mut spec: ProfileSpec = serde_json::from_str(&self.spec_json()).map_err(invalid)?;
+        spec.base = base_json.map(serde_json::from_str).transpose().map_err(invalid)?;
         Profile::from_spec(spec)
     }
 }
@@ -575,6 +581,6 @@ mod tests {
         assert_eq!(c.spec.hash_digits, defaults::HASH_DIGITS);
         assert_eq!(c.spec.uid_prefix_fields, defaults::UID_PREFIX_FIELDS);
         assert_eq!(c.name, "t");
-        assert!(c.profile().is_ok());
+        assert!(c.profile(None).is_ok());
     }
 }
