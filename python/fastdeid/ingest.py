@@ -146,7 +146,7 @@ def _run(
         replace=False,
         temp_folder=root / TEMP_FOLDER,
     )
-    engine = Engine(job, extra=("PatientID", *UID_KEYWORDS))
+    engine = Engine(job, keywords=("PatientID", *UID_KEYWORDS))
     report.threads = engine.threads
     inputs = [
         Input(
@@ -172,8 +172,8 @@ def _run(
                 if log is not None and logged is not None:
                     # docs/profiles.md#deid-log: src_path is the input's path below SRC (base names alone collide).
                     rows.append((item.rel, *logged))
-                if r.log_before is not None and r.log_after is not None:
-                    before, after = engine.values(r)
+                if (read := engine.values(r)) is not None:
+                    before, after = read
                     values.append((before, after))
                     if r.status == "ok" and "subject" not in item.labels and subjects is None:
                         kept_patient_id |= bool(after.get("PatientID")) and after.get("PatientID") == before.get(
