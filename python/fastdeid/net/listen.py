@@ -1,7 +1,7 @@
 """`fastdeid listen`: a Storage SCP that de-identifies what it receives, in memory.
 
 Each received instance arrives as Part 10 bytes (file meta + the data set as sent, never decoded
-here), is de-identified by the core and written durably (temporary file, fsync, rename) into
+here: received.py), is de-identified by the core and written durably (temporary file, fsync, rename) into
 `--to DIR` or into the forward outbox; only then is the C-STORE answered with success, so an
 instance the sender saw acknowledged is never lost. The original is never written to disk.
 Outputs are named `<de-identified SOPInstanceUID>.<Modality>.dcm`: an instance received twice (a
@@ -40,6 +40,7 @@ from .callers import Allowed, GatedServer, start_gated_server
 from .deliver import deliver
 from .durable import GroupCommit, folders_up_to
 from .outbox import make_private_dir, queued
+from .received import part10
 from .tcp import no_delay
 from .url import Destination
 
@@ -200,7 +201,7 @@ class Listener:
         with self.lock:
             self.received += 1
             n = self.received
-        status, outcome = self._store(session, event.encoded_dataset())
+        status, outcome = self._store(session, part10(event))
         with self.lock:
             if status == SUCCESS:
                 self.stored += 1
