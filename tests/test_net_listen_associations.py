@@ -139,16 +139,6 @@ def test_an_address_not_allowed_is_closed_before_anything_is_read(scp: Start) ->
     assert listener.associations == 0  # no association was ever started
 
 
-def test_allow_list_rules() -> None:
-    default = Allowed.parse([])
-    assert default.permits_address("127.0.0.1") and default.permits_address("::1")
-    assert not default.permits_address("10.1.2.3") and default.permits_aet("ANYONE")
-    named = Allowed.parse(["10.1.2.0/24", "SCANNER"])
-    assert named.permits_address("10.1.2.3") and named.permits_address("::ffff:10.1.2.3")
-    assert not named.permits_address("127.0.0.1") and not named.permits_address("10.1.3.1")
-    assert named.permits_aet("SCANNER ") and not named.permits_aet("OTHER")
-
-
 def test_output_folder_and_deid_log_are_fsynced_before_each_success(
     scp: Start, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydicom.errors import InvalidDicomError
 from pydicom.filereader import read_file_meta_info
-from pynetdicom import AE, build_context
+from pynetdicom import AE, _config, build_context
 from pynetdicom.association import Association
 
 from .outbox import Delivery, acknowledged
@@ -29,6 +29,12 @@ BATCH = 1000  # files per association
 STORED = {0x0000, 0xB000, 0xB006, 0xB007}
 
 log = logging.getLogger("fastdeid.net")
+
+# Send a file's data set as its bytes on disk (pynetdicom's documented setting): by default
+# `send_c_store(path)` decodes the whole file with pydicom and encodes it again, which costs more
+# CPU than the de-identification and may change the bytes fastdeid wrote. The exact presentation
+# context this needs is what each batch proposes.
+_config.STORE_SEND_CHUNKED_DATASET = True
 
 
 def file_meta(path: Path) -> tuple[str, str, str]:
