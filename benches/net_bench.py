@@ -2,11 +2,12 @@
 sent to `fastdeid listen --forward` to another Orthanc (time until all are in Orthanc), in the same
 run, alternating, for several rounds (each measurement into a fresh Orthanc).
 
-    python benches/net_bench.py [N] [--sender pynetdicom|storescu] [--rounds R]
+    python benches/net_bench.py [N] [--sender pynetdicom|storescu] [--rounds R] [--no-fsync]
 
 N defaults to 1000. Needs Orthanc with its DICOMweb plugin and pynetdicom; `--sender storescu` needs
 DCMTK's storescu (`apt-get install dcmtk`), run with TCP_NODELAY=1 as Orthanc is: without it each
-C-STORE waits for a delayed ACK and both rates measure that wait.
+C-STORE waits for a delayed ACK and both rates measure that wait. `--no-fsync` runs the listener
+without its fsyncs (Orthanc makes none of its own before answering), for the comparison.
 """
 
 from __future__ import annotations
@@ -82,12 +83,12 @@ def direct(root: Path, sender: Sender, src: Path, paths: list[Path]) -> float:
         server.stop()
 
 
-def relay(root: Path, sender: Sender, src: Path, paths: list[Path]) -> tuple[float, float]:
+def relay(root: Path, sender: Sender, src: Path, paths: list[Path], *options: str) -> tuple[float, float]:
     """(seconds until the sender had every acknowledgement, seconds until all were in Orthanc)."""
     server = Orthanc(root / "orthanc")
     server.start()
     port = free_port()
-    listen = start_listen(root, port, "--forward", server.dicom_url, "--outbox", str(root / "outbox"))
+    listen = start_listen(root, port, "--forward", server.dicom_url, "--outbox", str(root / "outbox"), *options)
     try:
         started = time.perf_counter()
         sender(port, "DEIDNODE", src, paths)
@@ -105,6 +106,7 @@ def main() -> None:
     parser.add_argument("n", nargs="?", type=int, default=1000)
     parser.add_argument("--sender", choices=("pynetdicom", "storescu"), default="pynetdicom")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--no-fsync", action="store_true", help="run the listener with --no-fsync")
     args = parser.parse_args()
     # The pynetdicom sender gets TCP_NODELAY as fastdeid's sockets and Orthanc (TCP_NODELAY=1) have it.
     no_delay()
@@ -120,12 +122,14 @@ def main() -> None:
         paths = sorted((root / "src").rglob("*.dcm"))
         for r in range(args.rounds):  # alternating, so that both see the same machine load
             directs.append(direct(root / f"direct{r}", sender, root / "src", paths))
-            relays.append(relay(root / f"relay{r}", sender, root / "src", paths))
+            options = ("--no-fsync",) if args.no_fsync else ()
+            relays.append(relay(root / f"relay{r}", sender, root / "src", paths, *options))
             d, (a, t) = directs[-1], relays[-1]
             print(f"round {r + 1}: direct {n / d:7.1f} files/s, via listen {n / a:7.1f} acked, {n / t:7.1f} in Orthanc")
     d, t = statistics.median(directs), statistics.median(t for _, t in relays)
     a = statistics.median(a for a, _ in relays)
-    print(f"{n} files, loopback, sender {args.sender}, median of {args.rounds} round(s)")
+    fsync = "without" if args.no_fsync else "with"
+    print(f"{n} files, loopback, sender {args.sender}, listener {fsync} fsync, median of {args.rounds} round(s)")
     print(f"direct to Orthanc:                 {d:6.2f} s  {n / d:7.1f} files/s")
     print(f"via listen --forward (acked):      {a:6.2f} s  {n / a:7.1f} files/s")
     print(f"via listen --forward (in Orthanc): {t:6.2f} s  {n / t:7.1f} files/s")
