@@ -31,6 +31,7 @@ from net_helpers import free_port, write_tree  # noqa: E402
 from orthanc import Orthanc  # noqa: E402
 from test_net_listen import send, start_listen  # noqa: E402
 
+from fastdeid.net.responses import return_stolen_responses  # noqa: E402
 from fastdeid.net.tcp import no_delay  # noqa: E402
 
 Sender = Callable[[int, str, Path, list[Path]], None]  # (port, called AE title, source folder, files)
@@ -97,8 +98,10 @@ def relay(root: Path, sender: Sender, src: Path, paths: list[Path], *options: st
         return acked, time.perf_counter() - started
     finally:
         listen.send_signal(signal.SIGTERM)
-        listen.communicate(timeout=120)
+        _, stderr = listen.communicate(timeout=120)
         server.stop()
+        for line in stderr.splitlines()[1:]:  # what the listener warned of (the first line says where it listens)
+            print(f"  listen: {line}")
 
 
 def main() -> None:
@@ -110,6 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     # The pynetdicom sender gets TCP_NODELAY as fastdeid's sockets and Orthanc (TCP_NODELAY=1) have it.
     no_delay()
+    return_stolen_responses()
     sender: Sender = storescu_sender if args.sender == "storescu" else pynetdicom_sender
     if args.sender == "storescu":
         dcmtk_storescu()  # fail before any Orthanc starts

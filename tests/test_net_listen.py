@@ -60,6 +60,9 @@ def send(port: int, paths: list[Path], acked: set[Path], aet: str = "SENDER", ca
     from pydicom.uid import ExplicitVRLittleEndian
     from pynetdicom.sop_class import MRImageStorage  # type: ignore[attr-defined]
 
+    from fastdeid.net.responses import return_stolen_responses
+
+    return_stolen_responses()  # else a response pynetdicom's reactor took costs a 30 s timeout
     ae = pynetdicom.AE(ae_title=aet)
     ae.add_requested_context(MRImageStorage, ExplicitVRLittleEndian)
     assoc = ae.associate("127.0.0.1", port, ae_title=called)

@@ -18,6 +18,7 @@ from pynetdicom import AE, _config, build_context
 from pynetdicom.association import Association
 
 from .outbox import Delivery, acknowledged
+from .responses import return_stolen_responses
 from .tcp import no_delay
 from .url import Destination
 
@@ -46,6 +47,7 @@ def file_meta(path: Path) -> tuple[str, str, str]:
 def send_dimse(dest: Destination, files: list[Path], *, retries: int = 3, backoff: float = 0.5) -> Delivery:
     """Sends FILES to DEST by C-STORE, deleting each one the archive acknowledged."""
     no_delay()
+    return_stolen_responses()
     delivery = Delivery()
     pending: list[tuple[Path, tuple[str, str]]] = []
     for path in files:
