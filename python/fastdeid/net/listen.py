@@ -39,7 +39,7 @@ from ..resume import remove_stale_temporaries
 from .callers import Allowed, GatedServer, start_gated_server
 from .deliver import deliver
 from .durable import GroupCommit, folders_up_to
-from .outbox import make_private_dir, queued
+from .outbox import Delivery, make_private_dir, queued
 from .received import part10
 from .tcp import no_delay
 from .url import Destination
@@ -58,7 +58,8 @@ REJECTIONS = {
 # Inputs per engine. An instance received twice by one engine is refused as `duplicate-output`
 # (its first copy is stored: success); a fresh engine overwrites it with the same bytes.
 RECYCLE = 10_000
-GATHER_SECONDS = 0.25  # the forwarder's wait after an instance arrived, before it sends
+GATHER_SECONDS = 0.25
+FORWARD_ASSOCIATIONS = 2  # the forwarder's wait after an instance arrived, before it sends
 TRANSFER_SYNTAXES = [
     "1.2.840.10008.1.2",  # Implicit VR Little Endian
     "1.2.840.10008.1.2.1",  # Explicit VR Little Endian
@@ -223,7 +224,9 @@ class Listener:
         result = session.process(self.job, data)
         # `duplicate-output`: this association sent the instance before (a retry); its copy is stored.
         if (result.status != "ok" and result.code != "duplicate-output") or result.name is None:
-            code = str(result.code) + (f" at byte {result.offset}" if result.offset is not None else "")
+            # A skip (a `filenames:` input-regex the name does not match) has no code: its status says it.
+            code = str(result.code or result.status)
+            code += f" at byte {result.offset}" if result.offset is not None else ""
             code += f" in {result.tag_path}" if result.tag_path else ""
             return (PROCESSING_FAILURE if result.code in ("io", "disk-full") else CANNOT_UNDERSTAND), code
         write = None
@@ -250,11 +253,32 @@ class Listener:
         files = queued(self.folder)
         if not files:
             return True
-        delivery = deliver(self.forward, files, retries=0, backoff=self.backoff)
+        delivery = self._deliver_in_parallel(files)
         self.sent += len(delivery.sent)
         if delivery.error:
             log.warning("forward: %s; %d queued", delivery.error, len(delivery.queued))
         return not (delivery.queued or delivery.failed)
+
+    def _deliver_in_parallel(self, files: list[Path]) -> Delivery:
+        """FORWARD_ASSOCIATIONS associations at once for a backlog: the sender waits for each
+        C-STORE response, so one association leaves the archive idle while fastdeid sends."""
+        assert self.forward is not None
+        forward = self.forward
+        shares = [files[i::FORWARD_ASSOCIATIONS] for i in range(FORWARD_ASSOCIATIONS)] if len(files) >= 16 else [files]
+        results: list[Delivery] = [Delivery() for _ in shares]
+
+        def send(i: int) -> None:
+            results[i] = deliver(forward, shares[i], retries=0, backoff=self.backoff)
+
+        threads = [threading.Thread(target=send, args=(i,), name=f"fastdeid-forward-{i}") for i in range(len(shares))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        delivery = Delivery()
+        for d in results:
+            delivery.add(d)
+        return delivery
 
     def forwarder(self) -> None:
         """Delivers the outbox while listening; waits (with backoff) when the archive is down."""

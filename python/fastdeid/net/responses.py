@@ -16,27 +16,30 @@ as before.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from pynetdicom.association import Association
 
 _done = False
+_installing = threading.Lock()  # senders in several threads may ask at once
 RETURNED = "_fastdeid_returned"
 
 
 def return_stolen_responses() -> None:
     """Installs the wrapper on pynetdicom's Association (idempotent)."""
     global _done
-    if _done:
-        return
-    _done = True
-    serve = Association._serve_request
-
-    def serve_request(self: Association, msg: Any, context_id: int) -> None:
-        if self.is_requestor and msg.is_valid_response and not getattr(msg, RETURNED, False):
-            setattr(msg, RETURNED, True)
-            self.dimse.msg_queue.put((context_id, msg))
+    with _installing:  # the whole install: no association runs half-way through it
+        if _done:
             return
-        serve(self, msg, context_id)
+        _done = True
+        serve = Association._serve_request
 
-    Association._serve_request = serve_request  # type: ignore[method-assign]
+        def serve_request(self: Association, msg: Any, context_id: int) -> None:
+            if self.is_requestor and msg.is_valid_response and not getattr(msg, RETURNED, False):
+                setattr(msg, RETURNED, True)
+                self.dimse.msg_queue.put((context_id, msg))
+                return
+            serve(self, msg, context_id)
+
+        Association._serve_request = serve_request  # type: ignore[method-assign]
