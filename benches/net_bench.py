@@ -7,7 +7,7 @@ run, alternating, for several rounds (each measurement into a fresh Orthanc).
 N defaults to 1000. Needs Orthanc with its DICOMweb plugin and pynetdicom; `--sender storescu` needs
 DCMTK's storescu (`apt-get install dcmtk`), run with TCP_NODELAY=1 as Orthanc is: without it each
 C-STORE waits for a delayed ACK and both rates measure that wait. `--no-fsync` runs the listener
-without its fsyncs (Orthanc makes none of its own before answering), for the comparison.
+without its fsyncs, to see what durability costs.
 """
 
 from __future__ import annotations
