@@ -58,8 +58,8 @@ REJECTIONS = {
 # Inputs per engine. An instance received twice by one engine is refused as `duplicate-output`
 # (its first copy is stored: success); a fresh engine overwrites it with the same bytes.
 RECYCLE = 10_000
-GATHER_SECONDS = 0.25
-FORWARD_ASSOCIATIONS = 2  # the forwarder's wait after an instance arrived, before it sends
+GATHER_SECONDS = 0.25  # the forwarder's wait after an instance arrived, before it sends
+FORWARD_ASSOCIATIONS = 2  # associations at once to the archive for a backlog (see _deliver_in_parallel)
 TRANSFER_SYNTAXES = [
     "1.2.840.10008.1.2",  # Implicit VR Little Endian
     "1.2.840.10008.1.2.1",  # Explicit VR Little Endian
