@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from net_helpers import fastdeid, free_port, write_profile, write_tree
 
-from fastdeid.net.listen import Allowed
-
 pytest.importorskip("pynetdicom")
+from fastdeid.net.callers import Allowed
 
 
 def test_sigterm_stops_accepting_but_finishes_the_association_in_flight(tmp_path: Path) -> None:
@@ -37,7 +36,7 @@ def test_sigterm_stops_accepting_but_finishes_the_association_in_flight(tmp_path
     assert listen.returncode == 0, stderr
     assert len(acked) == 60  # the association in flight was not cut
     assert len(list(out.glob("*.dcm"))) == 60
-    assert "60 received, 60 stored, 0 refused" in stdout
+    assert "60 received, 60 stored, 0 failed, 0 callers refused" in stdout
 
 
 @pytest.mark.parametrize(
@@ -54,10 +53,24 @@ def test_sigterm_stops_accepting_but_finishes_the_association_in_flight(tmp_path
         (["10.0.0.0/24"], "ANY", "127.0.0.1", False),
         (["10.0.0.0/24", "MODALITY"], "MODALITY", "10.0.0.7", True),
         (["10.0.0.0/24", "MODALITY"], "OTHER", "10.0.0.7", False),
+        (["10.0.0.0/24"], "ANY", "::ffff:10.0.0.7", True),  # an IPv4 caller of a dual-stack socket
+        (["MODALITY "], "MODALITY", "127.0.0.1", True),
     ],
 )
 def test_who_may_call(entries: list[str], aet: str, address: str, allowed: bool) -> None:
-    assert Allowed.parse(entries).permits(aet, address) is allowed
+    """Both checks must pass: the address when connecting, the AE title when associating."""
+    rules = Allowed.parse(entries)
+    assert (rules.permits_address(address) and rules.permits_aet(aet)) is allowed
+
+
+@pytest.mark.parametrize("entry", ["A" * 17, "BAD\\AET", "NÖ"])
+def test_an_allow_entry_that_is_no_address_nor_ae_title_is_a_usage_error(tmp_path: Path, entry: str) -> None:
+    done = fastdeid(
+        "listen", "--aet", "X", "--port", str(free_port()), "--profile", str(write_profile(tmp_path)),
+        "--to", str(tmp_path / "out"), "--allow", entry,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "neither an address, a network nor an AE title" in done.stderr
 
 
 @pytest.mark.parametrize("url", ["dicom://127.0.0.1:104", "dicomweb+http:///x"])

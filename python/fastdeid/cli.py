@@ -130,13 +130,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow",
         action="append",
-        help="calling AE title or address/network allowed to send (repeatable; default: loopback callers only)",
+        help="calling AE title or address/network allowed to send (repeatable; default: loopback callers only);"
+        " others are refused before they can send anything",
     )
     p.add_argument("--no-fsync", action="store_true", help="do not fsync outputs before acknowledging (unsafe)")
     p.add_argument(
         "--deid-log", default=None, help="the log of original and new values (overrides the profile's deid-log)"
     )
-    p.add_argument("--verbose", "-v", action="store_true", help="log each association")
+    p.add_argument(
+        "--verbose", "-v", action="store_true", help="log each association and instance (never a patient value)"
+    )
     _basic_options(p)
     p.set_defaults(handler=_cmd_listen)
 

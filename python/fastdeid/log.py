@@ -89,6 +89,11 @@ class DeidLog:
         if records:
             self._append(self._encode(records))
 
+    def sync(self) -> None:
+        """fsync(2): the rows written so far survive a power cut (`listen` before it acknowledges)."""
+        if self._fd is not None:
+            os.fsync(self._fd)
+
     def keep_only(self, start: int, finished: set[str]) -> set[str]:
         """For a resumed run: keeps, of the rows from byte `start` on, one before/after pair for each
         path in `finished` and drops the rest (a torn last row, rows of files that will be redone);

@@ -75,7 +75,8 @@ def cmd_listen(args: argparse.Namespace, profile: Profile) -> int:
     import logging
     from pathlib import Path
 
-    from .listen import Allowed, Listener, serve
+    from .callers import Allowed
+    from .listen import Listener, serve
     from .outbox import outbox_root
     from .url import parse_destination
 
@@ -98,7 +99,8 @@ def cmd_listen(args: argparse.Namespace, profile: Profile) -> int:
     code = serve(listener, args.aet, args.bind, args.port)
     left = len(queued_files(folder)) if forward is not None else 0
     print(
-        f"{listener.received} received, {listener.stored} stored, {listener.refused} refused"
+        f"{listener.received} received, {listener.stored} stored, {listener.failed} failed, "
+        f"{listener.refused} callers refused"
         + (f", {listener.sent} sent, {left} queued" if forward is not None else ""),
         flush=True,
     )

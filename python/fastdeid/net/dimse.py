@@ -14,10 +14,11 @@ from pathlib import Path
 
 from pydicom.errors import InvalidDicomError
 from pydicom.filereader import read_file_meta_info
-from pynetdicom import AE, build_context
+from pynetdicom import AE, _config, build_context
 from pynetdicom.association import Association
 
 from .outbox import Delivery, acknowledged
+from .responses import return_stolen_responses
 from .tcp import no_delay
 from .url import Destination
 
@@ -30,6 +31,12 @@ STORED = {0x0000, 0xB000, 0xB006, 0xB007}
 
 log = logging.getLogger("fastdeid.net")
 
+# Send a file's data set as its bytes on disk (pynetdicom's documented setting): by default
+# `send_c_store(path)` decodes the whole file with pydicom and encodes it again, which costs more
+# CPU than the de-identification and may change the bytes fastdeid wrote. The exact presentation
+# context this needs is what each batch proposes.
+_config.STORE_SEND_CHUNKED_DATASET = True
+
 
 def file_meta(path: Path) -> tuple[str, str, str]:
     """(SOP class, SOP instance, transfer syntax) of a Part 10 file, from its file meta only."""
@@ -40,6 +47,7 @@ def file_meta(path: Path) -> tuple[str, str, str]:
 def send_dimse(dest: Destination, files: list[Path], *, retries: int = 3, backoff: float = 0.5) -> Delivery:
     """Sends FILES to DEST by C-STORE, deleting each one the archive acknowledged."""
     no_delay()
+    return_stolen_responses()
     delivery = Delivery()
     pending: list[tuple[Path, tuple[str, str]]] = []
     for path in files:
