@@ -162,3 +162,25 @@ def test_a_full_disk_stops_cleanly_and_a_rerun_completes(tmp_path: Path) -> None
         _same_tree(ref, out)
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_the_folders_of_each_chunks_outputs_are_fsynced_unless_asked_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rename is durable only once its folder is: every folder an output was renamed into (and
+    each one above it, up to DST, which the core may have created) is fsynced."""
+    import fastdeid.fsync
+    from fastdeid.runner import run
+
+    for n, rel in enumerate(("a/b/one.dcm", "a/two.dcm", "c/three.dcm")):
+        (tmp_path / "src" / rel).parent.mkdir(parents=True, exist_ok=True)
+        make_dataset(instance=n).save_as(tmp_path / "src" / rel, enforce_file_format=True)
+    synced: list[str] = []
+    monkeypatch.setattr(fastdeid.fsync, "sync_folder", synced.append)
+    out = tmp_path / "out"
+    assert run(tmp_path / "src", out, "minimal").ok == 3
+    want = {str(out / "a" / "b"), str(out / "a"), str(out / "c"), str(out)}
+    assert set(synced) == want and len(synced) == len(want), "each folder once, DST included"
+    synced.clear()
+    assert run(tmp_path / "src", tmp_path / "fast", "minimal", fsync=False).ok == 3
+    assert synced == []

@@ -38,7 +38,7 @@ from .log import CLI, DeidLog, Row
 from .profile import Profile
 from .progress import Progress
 from .project import choose, find
-from .runner import Failure, Report, account, effective_jobs, interrupts, write_log
+from .runner import Failure, Report, account, effective_jobs, interrupts, sync_names, write_log
 from .subjects import SubjectMap
 
 
@@ -165,7 +165,8 @@ def _run(
     with interrupts() as interrupted:
         for first in range(0, len(inputs), CHUNK):
             rows: list[Row] = []
-            for r in engine.process(inputs[first : first + CHUNK], first):
+            results = engine.process(inputs[first : first + CHUNK], first)
+            for r in results:
                 item = items[r.index]
                 account(report, r, _message(r, items))
                 logged = engine.log_rows(r, Path(item.rel).name)
@@ -181,6 +182,7 @@ def _run(
                         )
                 if r.status == "ok" and r.name is not None:
                     report.placed.append((item.rel, r.name))
+            sync_names(results, os.fspath(root), report)
             if log is not None:
                 write_log(log, rows, report)
             report.seconds = time.perf_counter() - started

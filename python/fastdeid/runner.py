@@ -17,6 +17,7 @@ from typing import Any
 
 from . import _core
 from .errors import UsageError
+from .fsync import sync_output_folders
 from .job import BY_UID, CHUNK, UID_TREE, Engine, Job, Planned, log_rows
 from .log import TOOLKIT, DeidLog, LogDiskFull, Row
 from .profile import Profile, load_profile
@@ -324,6 +325,8 @@ def run(
                         rows.append((relative(r.src), *logged))
                     if on_result is not None:
                         on_result(r)
+                if opts.fsync:
+                    sync_names(results, out_root, report)
                 if log is not None:
                     write_log(log, rows, report)
                 if journal is not None:
@@ -472,6 +475,17 @@ def write_log(log: DeidLog, rows: list[Row], report: Report) -> None:
         log.write(rows)
     except LogDiskFull as exc:
         report.notes.append(str(exc))
+        report.stopped = "disk-full"
+
+
+def sync_names(results: Sequence[_core.FileResult], root: str, report: Report) -> None:
+    """Makes a chunk's output names durable (fsync of the folders they were renamed into), so an
+    output a rerun counts as finished survives a power cut. A folder that cannot be synced stops
+    the run like a full disk: its files are redone on rerun."""
+    try:
+        sync_output_folders([r.dst for r in results if r.status == "ok" and r.dst], root)
+    except OSError as exc:
+        report.notes.append(f"{root}: io: cannot sync the output folders: {exc.strerror}")
         report.stopped = "disk-full"
 
 

@@ -10,9 +10,12 @@ wait for the same round: as many acknowledgements per round as instances arrived
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterable
+
+from ..fsync import folders_up_to, sync_folder
+
+__all__ = ["GroupCommit", "folders_up_to", "sync_folder"]
 
 
 class GroupCommit:
@@ -67,25 +70,3 @@ class GroupCommit:
         self._syncing = False
         self.rounds += 1
         self._state.notify_all()
-
-
-def sync_folder(path: str) -> None:
-    """fsync(2) of a folder: makes the names created in it (a rename into place) durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def folders_up_to(path: str, root: str) -> list[str]:
-    """The folders from PATH's own up to ROOT (inclusive): each holds a name the output needs
-    (the file's, or a folder the core created for it)."""
-    out: list[str] = []
-    root = os.path.normpath(root)
-    folder = os.path.dirname(os.path.normpath(path))
-    while True:
-        out.append(folder)
-        if folder == root or len(folder) <= len(root):
-            return out
-        folder = os.path.dirname(folder)
