@@ -19,6 +19,7 @@ import pytest
 
 from conftest import INVALID, PYDICOM_FILES, is_candidate, phi_files, pydicom_files, sha256
 from fastdeid.cli import main
+from fastdeid.resume import DONE, MANIFEST
 
 GOLDEN = Path(__file__).parent / "golden" / "outputs.json"
 PROFILES = sorted((Path(__file__).parent / "profiles").glob("*.yaml"))
@@ -39,11 +40,12 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _tree(root: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file under root (the resume manifest excepted: it holds inode numbers)."""
+    """Relative path -> sha256 of every file under root (the resume manifest and journal excepted:
+    they hold inode numbers)."""
     return {
         str(p.relative_to(root)): sha256(p)
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != ".fastdeid-run.json"
+        if p.is_file() and p.name not in (MANIFEST, DONE)
     }
 
 
