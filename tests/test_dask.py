@@ -4,7 +4,9 @@ rerun; profiles a cluster cannot run the same are refused; a cluster that cannot
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -112,7 +114,7 @@ def test_a_cluster_run_equals_a_local_run(tree: Path, tmp_path: Path, client: An
     assert got.threads == 2
 
 
-def test_chunks_cover_the_plan_in_order_balanced_by_count_and_bytes(tmp_path: Path) -> None:
+def test_chunks_cover_the_plan_in_order_and_shrink_towards_its_end(tmp_path: Path) -> None:
     big = cluster.FILE_COST * 9  # a big file costs as much as 10 small ones
     for i in range(40):
         (tmp_path / f"{i:02d}").write_bytes(b"x" * (big if i < 4 else 10))
@@ -121,13 +123,19 @@ def test_chunks_cover_the_plan_in_order_balanced_by_count_and_bytes(tmp_path: Pa
     assert [c.first for c in chunks] == sorted(c.first for c in chunks)
     assert [name for c in chunks for _, name, _ in c.inputs] == [name for _, name, _ in planned]
     assert all(os.path.isabs(s) for c in chunks for s, _, _ in c.inputs)  # workers have another working folder
-    # A cost of 76 small files on 2 threads: at least 8 chunks; each big file alone or nearly, the small ones by 9.
-    assert len(chunks) >= 8
-    assert all(len(c.inputs) == 1 for c in chunks if c.first < 4)
-    assert max(len(c.inputs) for c in chunks) == 9
-    # Many small files: chunks of CHUNK_COST, 4,096 files when they cost nothing but the fixed part.
+    # A run too small for MIN_CHUNK_COST still gets several chunks per thread; never two big files in one.
+    assert len(chunks) >= 2 * 2
+    assert all(sum(int(name) < 4 for _, name, _ in c.inputs) == 1 for c in chunks if c.first < 4)
+    # Many small files: chunks of CHUNK_COST (4,096 files that cost nothing but the fixed part) while a
+    # thread's share of what is left is larger, then halving (1 thread, SHARE 2) down to MIN_CHUNK_COST.
     many = [("/nonexistent", f"{i}", None) for i in range(40_000)]
-    assert {len(c.inputs) for c in cluster.cut(many, workers=1)} == {4096, 40_000 % 4096}
+    sizes = [len(c.inputs) for c in cluster.cut(many, workers=1)]
+    assert sum(sizes) == 40_000
+    assert sizes[:8] == [4096] * 8
+    assert sizes == sorted(sizes, reverse=True)
+    floor = cluster.MIN_CHUNK_COST // cluster.FILE_COST
+    assert all(size >= floor for size in sizes[:-1]) and floor in sizes
+    assert all(a <= 2 * b for a, b in itertools.pairwise(sizes))  # each at most twice the next
 
 
 class KillOnce(distributed.WorkerPlugin):  # type: ignore[misc]
@@ -312,3 +320,36 @@ def test_the_slurm_example_of_the_docs_runs_up_to_submitting(tree: Path, tmp_pat
     outputs, log, _ = local
     assert _files(tmp_path / "out") == outputs
     assert (tmp_path / "log.csv").read_bytes() == log
+
+
+def test_bench_runs_the_dask_side_next_to_jobs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`fastdeid bench --dask local:2`: both sides in the same rounds, their outputs compared, the ratio printed."""
+    code = cli.main(["bench", "--size", "3", "--rounds", "2", "--dask", "local:2", "--workdir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert re.search(r"^fastdeid --dask +\d+\.\d\d ", out, re.M)
+    assert re.search(
+        r"^--dask local:2 / --jobs 2 throughput: \d+\.\d\dx best .* by round [\d.]+, [\d.]+ \(median", out, re.M
+    )
+    assert "outputs of --dask and --jobs: identical" in out
+    assert "jobs: 2;" in out
+
+
+def test_bench_finds_outputs_that_differ(tmp_path: Path) -> None:
+    from fastdeid.bench import _difference
+
+    for side in ("a", "b"):
+        (tmp_path / side / "x").mkdir(parents=True)
+        (tmp_path / side / "x" / "1.dcm").write_bytes(b"same")
+        (tmp_path / side / ".fastdeid-run.json").write_text(side)  # names its run: not compared
+    assert _difference(tmp_path / "a", tmp_path / "b") is None
+    (tmp_path / "b" / "x" / "1.dcm").write_bytes(b"sane")
+    assert _difference(tmp_path / "a", tmp_path / "b") == "DIFFERENT (x/1.dcm)"
+    (tmp_path / "b" / "x" / "2.dcm").write_bytes(b"more")
+    assert _difference(tmp_path / "a", tmp_path / "b") == "DIFFERENT (files only in one: x/2.dcm)"
+
+
+def test_bench_takes_only_a_local_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["bench", "--dask", "tcp://127.0.0.1:9", "--workdir", str(tmp_path)])
+    assert code == 2
+    assert "takes local:N" in capsys.readouterr().err

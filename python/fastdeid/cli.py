@@ -200,6 +200,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=3, help="timed rounds of each side (default 3)")
     p.add_argument("--workdir", default=None, help="where the archive and outputs go (default: a cache folder)")
     p.add_argument("--no-log", action="store_true", help="without the deid log")
+    p.add_argument(
+        "--dask",
+        metavar="local:N",
+        default=None,
+        help="also run on a local Dask cluster of N worker processes, next to --jobs N in the same rounds",
+    )
     p.set_defaults(handler=_cmd_bench)
 
     p = sub.add_parser("key", help="make the secret key of keyed pseudonyms, UIDs and date shifts")
@@ -690,9 +696,18 @@ def _cmd_key_new(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import bench
 
+    jobs = args.jobs
+    if args.dask is not None:
+        # Only a local cluster shares this machine with `--jobs N`, which is the comparison.
+        count = args.dask.removeprefix("local:")
+        if not args.dask.startswith("local:") or not count.isdigit() or int(count) < 1:
+            raise UsageError(f"bench --dask {args.dask}: takes local:N, a local cluster of N worker processes")
+        if jobs not in (0, int(count)):
+            raise UsageError(f"bench --dask {args.dask} runs next to --jobs {count}; leave out --jobs {jobs}")
+        jobs = int(count)
     workdir = Path(args.workdir) if args.workdir else Path.home() / ".cache" / "fastdeid-bench"
     workdir.mkdir(parents=True, exist_ok=True)
-    print(bench(args.size, args.jobs, args.profile, args.rounds, workdir, not args.no_log))
+    print(bench(args.size, jobs, args.profile, args.rounds, workdir, not args.no_log, args.dask))
     return EXIT_OK
 
 

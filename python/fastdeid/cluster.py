@@ -40,11 +40,17 @@ from .resume import remove_stale_temporaries
 
 # Chunks are balanced by cost, counted in bytes: a file costs its size plus FILE_COST, the fixed
 # work of one file (open, parse, create, rename: about 80 us on one core, the time the core takes
-# to copy 25-30 KB). A chunk costs at most CHUNK_COST (128 MB: a few tenths of a second of work,
-# so Dask's few milliseconds per task stay around 1%), so at most 4,096 files; a run is cut into at least CHUNKS_PER_THREAD chunks per worker thread when it has enough files, so that
-# a slow chunk near the end does not leave the other workers idle (docs/scale-out.md#chunks).
+# to copy 25-30 KB). Chunks shrink as the run goes on ("guided" scheduling): each takes 1/SHARE of
+# what is left to cut per worker thread, at most CHUNK_COST (128 MB: a few tenths of a second of
+# work on one core, so Dask's few milliseconds per task stay around 1%, and at most 4,096 files) and
+# at least MIN_CHUNK_COST (4 MB, 64 small files: tens of milliseconds). Big chunks first keep the
+# tasks few; small ones last let the workers finish together instead of one waiting for another's
+# big last chunk. A small run is cut into at least CHUNKS_PER_THREAD chunks per thread all the same
+# (docs/scale-out.md#chunks).
 FILE_COST = 32 * 1024
 CHUNK_COST = 128 * 1024 * 1024
+MIN_CHUNK_COST = 4 * 1024 * 1024
+SHARE = 2
 CHUNKS_PER_THREAD = 4
 # Tasks in flight per worker thread: one running and one queued, so a worker never waits for the
 # client, and Ctrl-C has at most this many tasks to finish.
@@ -239,20 +245,23 @@ def _check_worker(src: str, dst: str, version: str) -> str | None:
 
 
 def cut(inputs: Sequence[Planned], workers: int) -> list[Chunk]:
-    """The plan in chunks of consecutive inputs, each at most CHUNK_COST (sizes plus FILE_COST a
-    file), smaller when that gives each worker thread at least CHUNKS_PER_THREAD chunks."""
+    """The plan in chunks of consecutive inputs (see CHUNK_COST): each costs about what is left
+    divided by SHARE x the worker threads, between MIN_CHUNK_COST (lower for a run too small to give
+    every thread CHUNKS_PER_THREAD chunks of it) and CHUNK_COST. A file costs its size plus FILE_COST."""
     costs = [_size(source) + FILE_COST for source, _, _ in inputs]
-    wanted = CHUNKS_PER_THREAD * max(1, workers)
-    max_cost = max(1, min(CHUNK_COST, math.ceil(sum(costs) / wanted)))
+    threads = max(1, workers)
+    left = sum(costs)
+    floor = max(1, min(MIN_CHUNK_COST, math.ceil(left / (CHUNKS_PER_THREAD * threads))))
     chunks: list[Chunk] = []
-    start, held = 0, 0
-    for i, cost in enumerate(costs):
-        if i > start and held + cost > max_cost:
-            chunks.append(Chunk(len(chunks), start, _absolute(inputs[start:i])))
-            start, held = i, 0
-        held += cost
-    if start < len(inputs):
-        chunks.append(Chunk(len(chunks), start, _absolute(inputs[start:])))
+    start = 0
+    while start < len(inputs):
+        target = min(CHUNK_COST, max(floor, math.ceil(left / (SHARE * threads))))
+        end, held = start + 1, costs[start]
+        while end < len(inputs) and held + costs[end] <= target:
+            held += costs[end]
+            end += 1
+        chunks.append(Chunk(len(chunks), start, _absolute(inputs[start:end])))
+        start, left = end, left - held
     return chunks
 
 
