@@ -110,13 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="write the log of original and new values here (overrides the profile's deid-log)",
     )
-    p.add_argument(
-        "--dask",
-        metavar="ADDRESS",
-        default=None,
-        help="run the files on a Dask cluster: a scheduler address (tcp://host:8786) or local:N for N worker"
-        " processes here; workers need SRC and DST at the same paths (docs/scale-out.md)",
-    )
+    _dask_option(p)
 
     p = sub.add_parser("listen", help="receive DICOM (C-STORE), de-identify in memory, store into DIR or forward")
     p.add_argument("--aet", required=True, help="this node's AE title")
@@ -491,7 +485,18 @@ def _cmd_deid_test(args: argparse.Namespace) -> int:
     return _finish(report)
 
 
+def _dask_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="run the files on a Dask cluster: a scheduler address (tcp://host:8786) or local:N for N worker"
+        " processes here; workers need SRC and the destination at the same paths (docs/scale-out.md)",
+    )
+
+
 def _ingest_options(q: argparse.ArgumentParser) -> None:
+    _dask_option(q)
     q.add_argument(
         "--to",
         required=True,
@@ -624,13 +629,18 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         "unreadable": unreadable,
     }
     if network:
+        if args.dask is not None:
+            raise UsageError("--dask writes to a folder on a shared filesystem, not to an archive")
         from .net.commands import finish_ingest
         from .net.ingest import ingest_to_network
 
         sent = ingest_to_network(items, args.to, group, project, profile, outbox=args.outbox, **settings)
         report = sent.ingest
     else:
-        report = ingest(items, args.to, group, project, profile, **settings)
+        if args.dask is not None and args.dry_run:
+            raise UsageError("--dry-run runs on this machine; leave out --dask")
+        with _dask_client(args.dask) as client:
+            report = ingest(items, args.to, group, project, profile, client=client, **settings)
     progress.close()
     if subjects is not None and save_subjects and not args.dry_run:
         subjects.save(save_subjects)

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from . import __version__, _core
 from .errors import UsageError
@@ -56,6 +56,8 @@ CHUNKS_PER_THREAD = 4
 # client, and Ctrl-C has at most this many tasks to finish.
 IN_FLIGHT_PER_THREAD = 2
 CONNECT_SECONDS = 10  # how long to wait for a scheduler before saying it cannot be reached
+T = TypeVar("T")  # what a task returns
+J = TypeVar("J")  # the job a task is given
 
 
 class ClusterError(UsageError):
@@ -279,31 +281,44 @@ def _absolute(inputs: Sequence[Planned]) -> list[Planned]:
     return [(s if isinstance(s, bytes) else os.path.abspath(s), name, labels) for s, name, labels in inputs]
 
 
-def run_chunk(job: Job, inputs: list[Planned], first: int) -> list[Result]:
+def run_chunk(job: Job, chunk: Chunk) -> list[Result]:
     """On a worker: one chunk through a fresh engine (a fresh set of name claims, so that a task run
     twice on one worker is not refused its own names). Dask runs tasks on its own threads, so the
     engine uses one."""
     engine = Engine(replace(job, jobs=1))
-    return [Result.of(r) for r in engine.process_planned(inputs, first)]
+    return [Result.of(r) for r in engine.process_planned(chunk.inputs, chunk.first)]
 
 
 def batches(
     client: Any, job: Job, inputs: Sequence[Planned], stop: Callable[[], bool], own_destination: bool = True
 ) -> Iterator[tuple[int, list[_core.FileResult]]]:
-    """Runs the plan's chunks on the cluster and yields (first input, results) in plan order, as
-    soon as every earlier chunk is in. The job (with its profile) is sent to every worker once.
-    Once `stop()` is true no chunk is started; the ones running are finished and yielded, so what
-    is yielded is always the plan's first chunks (a rerun's resume and deid log rely on it).
+    """`run`'s chunks on the cluster (see :func:`in_order`): (first input, results) in plan order.
 
     A worker that dies mid-chunk leaves the temporary file it was writing; Dask's retry writes
     the output again under its own temporary name. So when a worker left during the run and
     the destination is the run's own (`own_destination`: a tree, not a single file's folder),
     the temporaries are removed at the end, as a rerun on one machine does at its start."""
-    workers = threads(client)
-    chunks = cut(inputs, workers)
     given_root = os.fspath(job.destination)
     remote = replace(job, destination=os.path.abspath(given_root), inputs=())
-    [shared] = client.scatter([remote], broadcast=True, hash=False)
+    seen = set(client.nthreads())
+    for chunk, results in in_order(client, remote, inputs, stop, run_chunk):
+        seen |= set(client.nthreads())
+        yield chunk.first, [_as_given(r, p, given_root) for r, p in zip(results, inputs[chunk.first :])]
+    if own_destination and seen - set(client.nthreads()) and os.path.isdir(remote.destination):
+        remove_stale_temporaries(Path(remote.destination))
+
+
+def in_order(
+    client: Any, job: J, inputs: Sequence[Planned], stop: Callable[[], bool], task: Callable[[J, Chunk], T]
+) -> Iterator[tuple[Chunk, T]]:
+    """Runs `task(job, chunk)` for the plan's chunks on the cluster and yields (chunk, what it
+    returned) in plan order, as soon as every earlier chunk is in. The job (with its profile) is
+    sent to every worker once. Once `stop()` is true no chunk is started; the ones running are
+    finished and yielded, so what is yielded is always the plan's first chunks (a rerun's resume
+    and deid log rely on it)."""
+    workers = threads(client)
+    chunks = cut(inputs, workers)
+    [shared] = client.scatter([job], broadcast=True, hash=False)
     token = uuid.uuid4().hex[:12]
     waiting = iter(chunks)
     running: dict[Any, Chunk] = {}
@@ -313,18 +328,16 @@ def batches(
         chunk = next(waiting, None)
         if chunk is not None:
             key = f"fastdeid-chunk-{chunk.number}-{token}"
-            future = client.submit(run_chunk, shared, chunk.inputs, chunk.first, key=key, pure=False)
+            future = client.submit(task, shared, chunk, key=key, pure=False)
             running[future] = chunk
             finished.add(future)
 
     for _ in range(IN_FLIGHT_PER_THREAD * max(1, workers)):
         submit()
-    arrived: dict[int, list[Result]] = {}
+    arrived: dict[int, T] = {}
     following = 0
-    seen = set(client.nthreads())
     try:
         for future in finished:
-            seen |= set(client.nthreads())
             chunk = running.pop(future)
             try:
                 arrived[chunk.number] = future.result()
@@ -334,14 +347,8 @@ def batches(
             if not stop():
                 submit()
             while following in arrived:
-                done = chunks[following]
-                yield (
-                    done.first,
-                    [_as_given(r, p, given_root) for r, p in zip(arrived.pop(following), inputs[done.first :])],
-                )
+                yield chunks[following], arrived.pop(following)
                 following += 1
-        if own_destination and seen - set(client.nthreads()) and os.path.isdir(remote.destination):
-            remove_stale_temporaries(Path(remote.destination))
     finally:
         for future in running:
             future.cancel()
