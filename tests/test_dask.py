@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 
 import fastdeid
-from fastdeid import cli, cluster
+from fastdeid import cli, cluster, cluster_names
 from fastdeid.synth import write_example_tree
 
 distributed = pytest.importorskip(
@@ -177,7 +178,7 @@ def test_a_worker_killed_mid_run_changes_nothing(tree: Path, tmp_path: Path, cli
 # The client in a subprocess, slowed down between chunks so that the kill lands mid-run.
 SLOW_CLIENT = """\
 import sys, time
-from fastdeid import cli, cluster
+from fastdeid import cli, cluster, cluster_names
 batches = cluster.batches
 def slow(*args, **kwargs):
     for item in batches(*args, **kwargs):
@@ -258,9 +259,56 @@ def test_unseeded_jitter_is_refused_on_a_cluster(tree: Path, tmp_path: Path, cli
     assert not (tmp_path / "out").exists()  # refused before anything was written
 
 
-def test_names_from_deidentified_values_are_refused_on_a_cluster(tree: Path, tmp_path: Path, client: Any) -> None:
-    with pytest.raises(cluster.ClusterError, match="--name-by-uid"):
-        fastdeid.run(tree, tmp_path / "out", "minimal", client=client, name_by_uid=True)
+@pytest.mark.parametrize(
+    ("how", "settings"),
+    [
+        ("--name-by-uid", {"name_by_uid": True}),
+        ("filenames:", {}),
+        ("basic's UID names", {}),
+    ],
+)
+def test_names_from_deidentified_values_are_settled_over_the_whole_job(
+    how: str, settings: dict[str, Any], tree: Path, tmp_path: Path, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/scale-out.md#names: each chunk is staged, the client settles names in plan order, so a copy of the
+    first input at the end of the plan (another chunk) is refused as on one machine, naming the first."""
+    src = tmp_path / "src"
+    shutil.copytree(tree, src)
+    (src / "zz").mkdir()
+    if how == "--name-by-uid":  # which names by UID in each input's folder: all in one, the copy last
+        for n, path in enumerate(sorted(src.rglob("*.dcm"))):
+            path.rename(src / "zz" / f"{n:03d}.dcm")
+    shutil.copy(tree / "patient0" / "study0" / "series0" / "0000.dcm", src / "zz" / "again.dcm")
+    text = PROFILE  # its `{log}` is filled in per side below
+    if how == "filenames:":
+        text += (
+            "  filenames:\n    - output: '{PatientID}_{stem}.dcm'\n      input-regex: '^(?P<stem>[a-z0-9]+)\\.dcm$'\n"
+        )
+    if how == "basic's UID names":
+        monkeypatch.setenv("FASTDEID_KEY_FILE", str(_key(tmp_path)))
+        text = text.replace("dicom:\n", "dicom:\n  base: basic\n")
+    runs = {}
+    for side, extra in (("local", {"jobs": 2}), ("dask", {"client": client})):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "p.yaml").write_text(text.replace("{log}", str(tmp_path / side / "log.csv")))
+        profile = fastdeid.load_profile(tmp_path / side / "p.yaml")
+        report = fastdeid.run(src, tmp_path / side / "out", profile, **settings, **extra)
+        runs[side] = (report, _files(tmp_path / side / "out"), (tmp_path / side / "log.csv").read_bytes())
+    (local, local_files, local_log), (dask, dask_files, dask_log) = runs["local"], runs["dask"]
+    assert dask_files == local_files
+    assert dask_log == local_log
+    _same_report(dask, local)
+    assert not (tmp_path / "dask" / "out" / cluster_names.RUN_STAGING).exists()  # the staging folder is gone
+    if how != "filenames:":  # (the template keeps each input's folder, so the copy gets a name of its own)
+        assert [f.code for f in local.failures if f.path.endswith("again.dcm")] == ["duplicate-output"]
+        assert len(cluster.cut([(str(p), "", None) for p in sorted(src.rglob("*"))], 2)) > 2
+    assert len(local_files) >= 80
+
+
+def _key(tmp_path: Path) -> Path:
+    from fastdeid.keys import new_key
+
+    return Path(new_key(tmp_path / "project.key"))
 
 
 def test_a_worker_that_cannot_see_src_stops_the_run(tmp_path: Path, client: Any) -> None:

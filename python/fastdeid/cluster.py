@@ -9,8 +9,8 @@ through a shared filesystem, at the same absolute paths as the client.
 Names across workers: with the default naming (the input's relative path) every output name is
 fixed by the plan, which already refuses two inputs with one output name, so no two tasks can
 claim one name. Naming from de-identified values (`--name-by-uid`, `filenames:` templates) decides
-names inside one core job, which sees only its own chunk; two workers could then race for a name,
-so those profiles are refused on a cluster (see docs/scale-out.md#names).
+names inside one core job, which sees only its own chunk; those runs stage their chunks and the
+client settles the names over the whole job (fastdeid.cluster_names, docs/scale-out.md#names).
 
 Retries: when a worker dies, Dask runs its task again elsewhere. That is harmless: outputs are
 written to a temporary name and renamed into place, the same input always gives the same bytes
@@ -122,21 +122,6 @@ class Chunk:
     number: int
     first: int
     inputs: list[Planned]
-
-
-def check_runnable(profile: Profile, naming: str | None) -> None:
-    """Refuses what a cluster cannot do the same as one machine (see the module's note on names)."""
-    if profile.filenames:
-        raise ClusterError(
-            "--dask: this profile's `filenames:` templates name outputs from de-identified values, which "
-            "cannot be kept unique across workers yet; run it without --dask (docs/scale-out.md#names)"
-        )
-    if naming is not None:
-        raise ClusterError(
-            "--dask: --name-by-uid names outputs from de-identified values, which cannot be kept unique "
-            "across workers yet; run it without --dask (docs/scale-out.md#names)"
-        )
-    check_reproducible(profile)
 
 
 def check_reproducible(profile: Profile) -> None:
@@ -310,7 +295,15 @@ def batches(
     A worker that dies mid-chunk leaves the temporary file it was writing; Dask's retry writes
     the output again under its own temporary name. So when a worker left during the run and
     the destination is the run's own (`own_destination`: a tree, not a single file's folder),
-    the temporaries are removed at the end, as a rerun on one machine does at its start."""
+    the temporaries are removed at the end, as a rerun on one machine does at its start.
+
+    Names from de-identified values (`--name-by-uid`, `filenames:`, the Basic Profile's UID names)
+    are settled over the whole job first (fastdeid.cluster_names)."""
+    from . import cluster_names
+
+    if cluster_names.settles_names(job):
+        yield from cluster_names.batches(client, job, (), inputs, lambda _: True, stop)
+        return
     given_root = os.fspath(job.destination)
     remote = replace(job, destination=os.path.abspath(given_root), inputs=())
     seen = set(client.nthreads())

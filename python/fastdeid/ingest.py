@@ -86,7 +86,7 @@ def ingest(
     A project with its own profile (`fastdeid project set-profile`) refuses another profile
     unless `override_project_profile` is set. Folders the walk could not read (`unreadable`) are
     failures of the report; `progress` shows the run on a terminal; with a `distributed.Client` the
-    chunks run on its cluster (fastdeid.cluster_ingest; not with `dry_run`). Every output location (DEST, the deid log, the
+    chunks run on its cluster (fastdeid.cluster_names; not with `dry_run`). Every output location (DEST, the deid log, the
     mappings folder) is checked before the first file is written; a bad one is a UsageError.
     A dry run de-identifies into a temporary folder, reports the layout, and removes it.
     """
@@ -170,12 +170,13 @@ def _run(
                 (first, engine.process(inputs[first : first + CHUNK], first)) for first in range(0, len(inputs), CHUNK)
             )
         else:
-            from . import cluster, cluster_ingest
+            from . import cluster, cluster_names
 
+            cluster.preflight(client, os.fspath(items[0].src), os.fspath(root))
             report.threads = cluster.threads(client)
             planned = [(os.fspath(i.path or ""), i.planned(), i.labels()) for i in inputs]
             fixed = [i.subject is not None for i in inputs]
-            batches = cluster_ingest.batches(client, job, extra, planned, fixed.__getitem__, interrupted)
+            batches = cluster_names.batches(client, job, extra, planned, fixed.__getitem__, interrupted)
         seen = 0
         for first, results in batches:
             rows: list[Row] = []

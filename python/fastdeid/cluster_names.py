@@ -1,16 +1,19 @@
-"""`ingest --dask`: an ingest's chunks on a Dask cluster, with the outputs, deid log, mappings and subject
-map of a local ingest (docs/scale-out.md#ingest).
-
-Ingest names each output from its de-identified values (group/project/subject/session/acquisition/file),
-which only the worker that reads the file knows, and two inputs may want one name. So no worker writes
-into DEST: each chunk is de-identified into its own staging folder on DEST's filesystem
-(DEST/.fastdeid-tmp/dask-<token>/chunk-<n>/, under the names the chunk's own core job gave), and the
-client then settles every name in plan order, as one core job would have: the first input that got a
-name keeps it, a later one is refused (`duplicate-output`, naming the first), an identical file already
-there counts as done and another file is never overwritten. Only then is the staged file linked into
-place. Subject codes are numbered the same way: each chunk numbers the subjects new to it from where the
-map stood at the start, and the client renumbers them in plan order, so that codes and the subject map
+"""Outputs named from de-identified values on a Dask cluster: `ingest --dask` (group/project/subject/
+session/acquisition/file), and `run --dask` with `--name-by-uid`, `filenames:` templates or the Basic
+Profile's UID names (docs/scale-out.md#names, #ingest). The outputs, deid log, mappings and subject map
 are those of a local run.
+
+Only the worker that reads a file knows its name, and two inputs may want one name. So no worker
+writes into the destination: each chunk is de-identified into its own staging folder on the
+destination's filesystem (`<dest>/.fastdeid-tmp/dask-<token>/chunk-<n>/` for ingest,
+`<dest>/.fastdeid-staging/...` for run), under the names the chunk's own core job gave, and the client
+then settles every name in plan order, as one core job would have: the first input that got a name
+keeps it, a later one is refused (`duplicate-output`, naming the first). Then the staged file goes into
+place: ingest links it (an identical file already there counts as done, another file is never
+overwritten), run renames it over whatever is there (a run's destination is its own). Subject codes
+are numbered the same way: each chunk numbers the subjects new to it from where the map stood at the
+start, and the client renumbers them in plan order, so that codes and the subject map are those of a
+local run.
 
 A chunk run twice (its worker died) writes the same files into the same staging folder; what a dead
 attempt left half-written there goes with the staging folder at the end.
@@ -30,11 +33,12 @@ from pathlib import Path
 from typing import Any, cast
 
 from . import _core
-from .cluster import Chunk, Result, check_reproducible, in_order, preflight
-from .job import Engine, Hierarchy, Job, Planned
+from .cluster import Chunk, Result, check_reproducible, in_order
+from .job import AS_GIVEN, Engine, Hierarchy, Job, Planned
 from .profile import Profile
 
-STAGING_PREFIX = "dask-"  # staging folders in DEST/.fastdeid-tmp; a dead client's are swept by the next ingest
+STAGING_PREFIX = "dask-"  # staging folders of runs; a dead client's are swept by the next run into the destination
+RUN_STAGING = ".fastdeid-staging"  # their parent in a `run` destination (ingest: its TEMP_FOLDER)
 NOT_WRITTEN = "another input's output has this name; not written"
 EXISTS = "already exists with other content; not overwritten"
 
@@ -74,29 +78,35 @@ def stage_chunk(staging: StagingJob, chunk: Chunk) -> Staged:
 class Placer:
     """The client's side: settles names and subject codes in plan order and links staged outputs into DEST."""
 
-    def __init__(self, job: Job, fixed_subject: Callable[[int], bool]) -> None:
-        self.dest = os.fspath(job.destination)
+    def __init__(self, job: Job, fixed_subject: Callable[[int], bool], given_root: str) -> None:
         from .ingest import TEMP_FOLDER
 
-        self.staging = os.path.join(self.dest, TEMP_FOLDER, f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}")
+        self.dest = os.fspath(job.destination)
+        self.given_root = given_root  # the destination as the caller wrote it (results' `dst`)
+        parent = TEMP_FOLDER if isinstance(job.naming, Hierarchy) else RUN_STAGING
+        self.staging = os.path.join(self.dest, parent, f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}")
+        self.replace = job.replace
         self.fsync = job.fsync
         self.subjects = job.naming.subjects if isinstance(job.naming, Hierarchy) else None
         self.fixed_subject = fixed_subject  # whether an input's subject was given (not from the map)
         self.owners: dict[str, int] = {}  # output name -> the input that has it
 
-    def place(self, chunk: Chunk, staged: Staged) -> list[_core.FileResult]:
-        """The chunk's results as a local ingest reports them, its outputs linked into place."""
+    def place(self, chunk: Chunk, staged: Staged, planned: Sequence[Planned]) -> list[_core.FileResult]:
+        """The chunk's results as a local run reports them (paths as the plan has them), its outputs in place."""
         renamed = self._renumber(staged.new_codes)
         folders: set[str] = set()
         results = []
-        for r in staged.results:
+        for r, (source, _, _) in zip(staged.results, planned[chunk.first :]):
             name = r.name if r.name is None else self._global_name(r, renamed)
             local = r.name
-            r = replace(r, name=name, dst=None if name is None else os.path.join(self.dest, *name.split("/")))
+            src = r.src if isinstance(source, bytes) else source
+            r = replace(r, src=src, name=name, dst=None if name is None else os.path.join(self.dest, *name.split("/")))
             if r.status == "ok" and name is not None and local is not None:
-                r = self._link(r, os.path.join(self.staging, f"chunk-{chunk.number}", *local.split("/")), folders)
+                r = self._place(r, os.path.join(self.staging, f"chunk-{chunk.number}", *local.split("/")), folders)
             elif r.code == "duplicate-output" and r.other is not None and name is not None:
                 r = replace(r, other=self.owners.get(name, r.other))  # the first of the whole job, not the chunk's
+            if r.dst is not None and name is not None:
+                r = replace(r, dst=os.path.join(self.given_root, *name.split("/")))
             results.append(cast(_core.FileResult, r))
         if self.fsync:
             for folder in folders:
@@ -122,17 +132,22 @@ class Placer:
             parts[2] = renamed[parts[2]]
         return "/".join(parts)
 
-    def _link(self, r: Result, staged: str, folders: set[str]) -> Result:
-        """Links a staged output to its name, unless an earlier input has the name or another file is there."""
+    def _place(self, r: Result, staged: str, folders: set[str]) -> Result:
+        """Puts a staged output at its name, unless an earlier input has the name, or (not replacing)
+        another file is there."""
         name, dst = r.name, r.dst
         assert name is not None and dst is not None
         if name in self.owners:
             return _refused(r, NOT_WRITTEN, self.owners[name])
         folder = os.path.dirname(dst)
         os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
+        if self.replace:
+            os.replace(staged, dst)
+            self.owners[name] = r.index
+            return r
         try:
             os.link(staged, dst)
-            folders.add(folder)
         except FileExistsError:
             if not filecmp.cmp(staged, dst, shallow=False):
                 return _refused(r, EXISTS, None)
@@ -143,7 +158,7 @@ class Placer:
     @contextlib.contextmanager
     def staging_folder(self) -> Iterator[str]:
         """The staging folder for the run, removed afterwards however the run ends. It is locked while
-        the run lasts, so that the next ingest into DEST removes it only when this client is gone."""
+        the run lasts, so that the next run into the destination removes it only when this client is gone."""
         from .ingest import held, sweep
 
         parent = os.path.dirname(self.staging)
@@ -155,6 +170,8 @@ class Placer:
                 yield self.staging
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.rmdir(parent)  # empty unless another run is staging there
 
 
 def _refused(r: Result, why: str, other: int | None) -> Result:
@@ -178,6 +195,12 @@ def _fsync_folder(folder: str) -> None:
         os.close(fd)
 
 
+def settles_names(job: Job) -> bool:
+    """Whether the job names outputs from de-identified values (so a cluster must stage and settle them)."""
+    prof = job.profile
+    return job.naming not in (None, AS_GIVEN) or (isinstance(prof, Profile) and bool(prof.filenames))
+
+
 def batches(
     client: Any,
     job: Job,
@@ -186,16 +209,16 @@ def batches(
     fixed_subject: Callable[[int], bool],
     stop: Callable[[], bool],
 ) -> Iterator[tuple[int, list[_core.FileResult]]]:
-    """The ingest's chunks on the cluster: (first input, results as a local ingest's) in plan order,
-    each chunk's outputs in place before it is yielded. Refuses a profile a cluster cannot run the same."""
+    """The job's chunks on the cluster: (first input, results as a local run's) in plan order, each
+    chunk's outputs in place before it is yielded. Refuses a profile a cluster cannot run the same.
+    The caller has run the pre-flight check (:func:`fastdeid.cluster.preflight`)."""
     if isinstance(job.profile, Profile):
         check_reproducible(job.profile)
-    dest = os.path.abspath(os.fspath(job.destination))
-    preflight(client, os.fspath(inputs[0][0]) if inputs and not isinstance(inputs[0][0], bytes) else dest, dest)
-    job = replace(job, destination=dest)
-    placer = Placer(job, fixed_subject)
+    given_root = os.fspath(job.destination)
+    job = replace(job, destination=os.path.abspath(given_root))
+    placer = Placer(job, fixed_subject, given_root)
     known = len(placer.subjects.codes) if placer.subjects is not None else 0
     with placer.staging_folder() as staging:
-        remote = StagingJob(replace(job, destination=staging, temp_folder=staging), extra, known)
+        remote = StagingJob(replace(job, destination=staging, temp_folder=staging, inputs=()), extra, known)
         for chunk, staged in in_order(client, remote, inputs, stop, stage_chunk):
-            yield chunk.first, placer.place(chunk, staged)
+            yield chunk.first, placer.place(chunk, staged, inputs)
