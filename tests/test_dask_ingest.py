@@ -116,3 +116,14 @@ def test_a_cluster_ingest_equals_a_local_ingest_and_its_rerun_finds_everything_d
     assert {k: v for k, v in rerun[1].items() if k.startswith("dest/")} == {
         k: v for k, v in local[1].items() if k.startswith("dest/")
     }
+
+
+def test_dry_run_and_archives_are_refused_with_dask(
+    tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["ingest", "dicom", str(tree), "g", "p", "--de-identify", "--subject", "s", "--dask", "local:2"]
+    assert cli.main([*base, "--to", str(tmp_path / "dest"), "--dry-run"]) == 2
+    assert "--dry-run runs on this machine; leave out --dask" in capsys.readouterr().err
+    assert cli.main([*base, "--to", "dicom://ARCHIVE@127.0.0.1:9"]) == 2
+    assert "--dask writes to a folder on a shared filesystem" in capsys.readouterr().err
+    assert not (tmp_path / "dest").exists()
