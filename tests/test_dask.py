@@ -158,18 +158,35 @@ class KillOnce(distributed.WorkerPlugin):  # type: ignore[misc]
         threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGKILL)).start()
 
 
-def test_a_worker_killed_mid_run_changes_nothing(tree: Path, tmp_path: Path, client: Any, local: Any) -> None:
+@pytest.mark.parametrize("name_by_uid", [False, True], ids=["names-planned", "names-settled"])
+def test_a_worker_killed_mid_run_changes_nothing(
+    name_by_uid: bool, tree: Path, tmp_path: Path, client: Any, local: Any
+) -> None:
+    """Also when chunks are staged and their names settled by the client (docs/scale-out.md#names): the
+    retried chunk writes into the same staging folder."""
     import cloudpickle
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import this test module
     marker = tmp_path / "killed"
     client.register_plugin(KillOnce(str(marker)))
     try:
-        got = fastdeid.run(tree, tmp_path / "out", _profile(tmp_path, tmp_path / "log.csv"), client=client)
+        profile = _profile(tmp_path, tmp_path / "log.csv")
+        got = fastdeid.run(tree, tmp_path / "out", profile, client=client, name_by_uid=name_by_uid)
     finally:
         client.unregister_worker_plugin(KillOnce.name)
     assert marker.exists()  # a worker really died holding a chunk
     outputs, log, report = local
+    if name_by_uid:  # the local run to compare with names by UID too
+        (tmp_path / "local").mkdir()
+        report = fastdeid.run(
+            tree,
+            tmp_path / "local" / "out",
+            _profile(tmp_path / "local", tmp_path / "local" / "log.csv"),
+            jobs=2,
+            name_by_uid=True,
+        )
+        outputs, log = _files(tmp_path / "local" / "out"), (tmp_path / "local" / "log.csv").read_bytes()
+        assert not (tmp_path / "out" / cluster_names.RUN_STAGING).exists()
     assert _files(tmp_path / "out") == outputs
     assert (tmp_path / "log.csv").read_bytes() == log
     _same_report(got, report)

@@ -309,7 +309,8 @@ def batches(
     seen = set(client.nthreads())
     for chunk, results in in_order(client, remote, inputs, stop, run_chunk):
         seen |= set(client.nthreads())
-        yield chunk.first, [_as_given(r, p, given_root) for r, p in zip(results, inputs[chunk.first :])]
+        planned = inputs[chunk.first : chunk.first + len(results)]
+        yield chunk.first, [_as_given(r, p, given_root) for r, p in zip(results, planned)]
     if own_destination and seen - set(client.nthreads()) and os.path.isdir(remote.destination):
         remove_stale_temporaries(Path(remote.destination))
 
@@ -318,14 +319,16 @@ def in_order(
     client: Any, job: J, inputs: Sequence[Planned], stop: Callable[[], bool], task: Callable[[J, Chunk], T]
 ) -> Iterator[tuple[Chunk, T]]:
     """Runs `task(job, chunk)` for the plan's chunks on the cluster and yields (chunk, what it
-    returned) in plan order, as soon as every earlier chunk is in. The job (with its profile) is
-    sent to every worker once. Once `stop()` is true no chunk is started; the ones running are
+    returned) in plan order, as soon as every earlier chunk is in. Once `stop()` is true no chunk is started; the ones running are
     finished and yielded, so what is yielded is always the plan's first chunks (a rerun's resume
-    and deid log rely on it)."""
+    and deid log rely on it). The job is sent once, not with each chunk."""
     workers = threads(client)
     chunks = cut(inputs, workers)
-    [shared] = client.scatter([job], broadcast=True, hash=False)
     token = uuid.uuid4().hex[:12]
+    # The job goes to the scheduler once, as a task that returns it; workers fetch its result from one
+    # another. Scattered data would be lost for good when every worker holding it died (a worker
+    # that joined after the scatter holds none), and with it every chunk; a task is run again.
+    shared = client.submit(_the_job, job, key=f"fastdeid-job-{token}", pure=False)
     waiting = iter(chunks)
     running: dict[Any, Chunk] = {}
     finished = _distributed().as_completed()
@@ -359,6 +362,10 @@ def in_order(
         for future in running:
             future.cancel()
         shared.release()
+
+
+def _the_job(job: J) -> J:
+    return job
 
 
 def _as_given(r: Result, planned: Planned, root: str) -> _core.FileResult:

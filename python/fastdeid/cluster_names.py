@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import errno
 import filecmp
 import os
 import shutil
@@ -96,7 +97,7 @@ class Placer:
         renamed = self._renumber(staged.new_codes)
         folders: set[str] = set()
         results = []
-        for r, (source, _, _) in zip(staged.results, planned[chunk.first :]):
+        for r, (source, _, _) in zip(staged.results, planned[chunk.first : chunk.first + len(staged.results)]):
             name = r.name if r.name is None else self._global_name(r, renamed)
             local = r.name
             src = r.src if isinstance(source, bytes) else source
@@ -140,18 +141,22 @@ class Placer:
         if name in self.owners:
             return _refused(r, NOT_WRITTEN, self.owners[name])
         folder = os.path.dirname(dst)
-        os.makedirs(folder, exist_ok=True)
-        folders.add(folder)
-        if self.replace:
-            os.replace(staged, dst)
-            self.owners[name] = r.index
-            return r
         try:
-            os.link(staged, dst)
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
+            if self.replace:
+                os.replace(staged, dst)
+            else:
+                os.link(staged, dst)
         except FileExistsError:
             if not filecmp.cmp(staged, dst, shallow=False):
                 return _refused(r, EXISTS, None)
             r = replace(r, already_done=True)  # an earlier ingest's identical output: done
+        except OSError as exc:
+            # As the core reports a file it could not write: a full disk stops the run, the rerun does it.
+            code = "disk-full" if exc.errno == errno.ENOSPC else "io"
+            message = f"{code}: cannot put the output in place ({exc.strerror or exc})"
+            return replace(r, status="failed", code=code, message=message, bytes_in=0, bytes_out=0, changed=False)
         self.owners[name] = r.index
         return r
 
