@@ -195,8 +195,11 @@ def test_a_worker_killed_mid_run_changes_nothing(
 # The client in a subprocess, slowed down between chunks so that the kill lands mid-run.
 SLOW_CLIENT = """\
 import sys, time
-from fastdeid import cli, cluster, cluster_names
+from fastdeid import cli, cluster
 batches = cluster.batches
+# Small chunks (82 inputs would make 7, the first of 20), so that most have not been started when the
+# signal comes, however fast the first ones finish.
+cluster.CHUNKS_PER_THREAD = 10
 def slow(*args, **kwargs):
     for item in batches(*args, **kwargs):
         yield item
