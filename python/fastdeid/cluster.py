@@ -307,9 +307,10 @@ def batches(
         return
     given_root = os.fspath(job.destination)
     remote = replace(job, destination=os.path.abspath(given_root), inputs=())
+    # A worker that died is gone from the scheduler's list (its replacement has another address).
+    # The list is asked for at the start and the end only: each ask is a round trip (12 ms here).
     seen = set(client.nthreads())
     for chunk, results in in_order(client, remote, inputs, stop, run_chunk):
-        seen |= set(client.nthreads())
         planned = inputs[chunk.first : chunk.first + len(results)]
         yield chunk.first, [_as_given(r, p, given_root) for r, p in zip(results, planned)]
     if own_destination and seen - set(client.nthreads()) and os.path.isdir(remote.destination):

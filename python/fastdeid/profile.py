@@ -226,8 +226,11 @@ class Profile:
     @property
     def core_log_width(self) -> int:
         """How many of a file's log cells the core reports (the rest of `log_columns` come from
-        the input file name)."""
-        return len(self._rule_columns())
+        the input file name). Kept once counted: it is asked for every file of a run."""
+        if "_core_log_width" not in self.__dict__:
+            self.__dict__["_core_log_width"] = len(self._rule_columns())
+        width: int = self.__dict__["_core_log_width"]
+        return width
 
     def log_row(self, file_name: str, core_cells: list[str | None]) -> list[str | None]:
         """A full log row: the core's cells with the captured `filenames:` groups inserted. The
