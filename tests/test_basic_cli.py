@@ -199,6 +199,74 @@ def test_ingest_takes_the_key_options_and_burned_in_flags(
     assert len(_outputs(dest)) == 3
 
 
+def test_a_project_profile_built_on_basic_takes_the_command_lines_options_and_flags(
+    tmp_path: Path, key: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, dest = _tree(tmp_path / "src"), tmp_path / "dest"
+    _file(src / PATIENT_FOLDER / "sc.dcm", SECONDARY_CAPTURE)
+    stored = tmp_path / "project.yaml"
+    stored.write_text("name: project\ndicom:\n  base: basic\n", encoding="utf-8")
+    assert main(["project", "set-profile", str(dest), "g", "p", str(stored)]) == 0
+    # No --deid-profile: the project's own profile applies, with the command line's Basic settings.
+    argv = ["ingest", "dicom", str(src), "g", "p", "--to", str(dest), "--de-identify", "-q", "--key-file", str(key)]
+    argv += ["--option", "retain-patient-characteristics", "--allow-burned-in"]
+    assert main(argv) == 0, capsys.readouterr().err
+    outputs = [p for p in _outputs(dest) if p.suffix == ".dcm"]
+    assert len(outputs) == 3  # the secondary capture too: --allow-burned-in reached the stored profile
+    ds = pydicom.dcmread(outputs[0])
+    assert ds.PatientSex == "F" and "retain-patient-characteristics" in " ".join(ds.DeidentificationMethod)
+
+
+def test_an_sr_document_loses_its_content_and_verifier_and_says_unverified(tmp_path: Path, key: Path) -> None:
+    comprehensive_sr = "1.2.840.10008.5.1.4.1.1.88.33"
+    item = Dataset()
+    item.RelationshipType, item.ValueType, item.TextValue = "CONTAINS", "TEXT", "Jane Doe fell at home"
+    observer = Dataset()
+    observer.VerifyingObserverName, observer.VerifyingOrganization = "Smith^Ann", "St Elsewhere"
+    observer.VerificationDateTime = "20240102120000"
+    src = _file(
+        tmp_path / "src" / "sr.dcm",
+        comprehensive_sr,
+        ValueType="CONTAINER",
+        CompletionFlag="COMPLETE",
+        VerificationFlag="VERIFIED",
+    )
+    ds = pydicom.dcmread(src)
+    ds.ContentSequence, ds.VerifyingObserverSequence = [item], [observer]
+    ds.save_as(src, enforce_file_format=True)
+    argv = ["run", str(src.parent), str(tmp_path / "out"), "--profile", "basic", "--key-file", str(key)]
+    assert main([*argv, "--allow-burned-in", "-q"]) == 0
+    (out,) = _outputs(tmp_path / "out")
+    result = pydicom.dcmread(out)
+    # Both are Type 1C: an empty one would be invalid, an absent one is not once nothing requires it.
+    assert "ContentSequence" not in result and "VerifyingObserverSequence" not in result
+    assert result.VerificationFlag == "UNVERIFIED"
+    assert b"Jane" not in out.read_bytes() and b"Smith" not in out.read_bytes()
+
+
+def test_a_rerun_under_basic_resumes_from_the_journal_and_redoes_only_changed_inputs(
+    tmp_path: Path, key: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, dst = _tree(tmp_path / "src"), tmp_path / "out"
+    argv = ["run", str(src), str(dst), "--profile", "basic", "--key-file", str(key)]
+    assert main(argv) == 0
+    first = {p: p.read_bytes() for p in _outputs(dst) if p.suffix == ".dcm"}
+    journal = (dst / ".fastdeid-done").read_text(encoding="utf-8")
+    assert len(journal.splitlines()) == 2 and not any(m in journal for m in MARKERS), "no input name in it"
+    capsys.readouterr()
+    # Output names come from the core, not from the input names: found again through the journal.
+    assert main(argv) == 0
+    assert "2 ok (2 already done)" in capsys.readouterr().out
+    scan2 = src / PATIENT_FOLDER / "CT_HEAD" / "scan2.dcm"
+    os.utime(scan2, ns=(scan2.stat().st_atime_ns, scan2.stat().st_mtime_ns + 10**9))  # the user touched it
+    assert main(argv) == 0
+    assert "2 ok (1 already done)" in capsys.readouterr().out
+    assert {p: p.read_bytes() for p in _outputs(dst) if p.suffix == ".dcm"} == first
+    assert main([*argv, "--force"]) == 0
+    assert "already done" not in capsys.readouterr().out
+    assert verify(dst, against=src, profile="basic").findings == []
+
+
 def test_verify_honours_the_options_a_basic_output_was_made_with(tmp_path: Path, key: Path) -> None:
     src, dst = _tree(tmp_path / "src"), tmp_path / "out"
     option = "retain-patient-characteristics"

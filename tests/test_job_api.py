@@ -68,6 +68,43 @@ def test_log_rows_are_reported_when_asked(tmp_path: Path) -> None:
     assert quiet.log_before is None and quiet.log_after is None
 
 
+def test_a_failed_rule_reports_the_before_row_beside_the_error_never_in_it(tmp_path: Path) -> None:
+    # A date-format the StudyDate does not match fails the file after the log's before row was
+    # read: the reference still logs that row (docs/profiles.md#deid-log); no message shows the value.
+    data = _write(tmp_path / "a.dcm")
+    date = str(pydicom.dcmread(tmp_path / "a.dcm").StudyDate)
+    fields = [{"name": "StudyDate", "increment-date": True}]
+    profile = fastdeid.profile.compile_document(
+        {"dicom": {"date-increment": 1, "date-format": "%d.%m.%Y", "fields": fields}}, "<t>"
+    )
+    engine = Engine(Job([], profile, tmp_path / "out", log=True))
+    [r] = engine.process([Input(data=data, name="a.dcm")], 0)
+    assert (r.status, r.code) == ("failed", "bad-value")
+    assert date not in (r.message or "") and r.log_after is None
+    rows = engine.log_rows(r)
+    assert rows is not None and rows[1] is None
+    assert rows[0][profile.log_columns().index("StudyDate")] == date
+    [quiet] = fastdeid.process(Job([Input(data=data, name="a.dcm")], profile, tmp_path / "out"))
+    assert (quiet.status, quiet.log_before) == ("failed", None)
+
+
+def test_values_by_keyword_are_read_only_when_asked(tmp_path: Path) -> None:
+    data = _write(tmp_path / "a.dcm")
+    original = pydicom.dcmread(tmp_path / "a.dcm")
+    job = Job([], "minimal", tmp_path / "out", naming="by-uid")
+    engine = Engine(job, keywords=("PatientID",))
+    assert engine.core.value_names == ["SOPInstanceUID", "Modality", "PatientID"]  # the policy's, then the caller's
+    [r] = engine.process([Input(data=data, name="a.dcm")], 0)
+    assert r.log_before is None  # no log asked for: its columns are not read
+    values = engine.values(r)
+    assert values is not None
+    before, after = values
+    assert before["PatientID"] == original.PatientID and after["PatientID"] != original.PatientID
+    assert r.name == f"{after['SOPInstanceUID']}.{after['Modality']}.dcm"
+    [plain] = Engine(job).process([Input(data=data, name="b.dcm")], 1)
+    assert plain.values_before is None
+
+
 def test_a_name_the_destination_refuses_is_a_failure_and_nothing_is_written(tmp_path: Path) -> None:
     data = _write(tmp_path / "in" / "a.dcm")
     out = tmp_path / "out"

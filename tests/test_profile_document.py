@@ -59,10 +59,11 @@ def _outcome(data: bytes, compiled: _core.CompiledProfile) -> bytes | str:
 
 def test_a_profile_built_from_a_specification_pickles_too() -> None:
     profile = fastdeid.load_profile(PROFILES / "01_seed.yaml")
-    with_log = profile.compiled_with_log()
-    again = pickle.loads(pickle.dumps(with_log))
+    from_spec = _core.CompiledProfile(json.dumps(profile.spec))
+    again = pickle.loads(pickle.dumps(from_spec))
     data = (PYDICOM_FILES / "CT_small.dcm").read_bytes()
-    assert _core.deidentify_bytes(data, again) == _core.deidentify_bytes(data, with_log)
+    assert _core.deidentify_bytes(data, again) == _core.deidentify_bytes(data, from_spec)
+    assert _core.deidentify_bytes(data, again) == _core.deidentify_bytes(data, profile.compiled)
 
 
 def test_relative_date_bounds_survive_pickling_unchanged() -> None:
@@ -95,3 +96,20 @@ def test_pass_through_keys_reach_the_summary() -> None:
     doc = '{"dicom": {"base": "basic", "options": ["retain-dates"], "key-file": "k.txt", "fields": []}}'
     summary = _core.CompiledProfile.from_document(doc, "t").summary() or ""
     assert '"base":"basic"' in summary and '"options":["retain-dates"]' in summary and '"key_file":"k.txt"' in summary
+
+
+def test_a_basic_profile_is_compiled_once_with_its_key_and_pickles(tmp_path: Path) -> None:
+    from fastdeid.keys import new_key
+    from fastdeid.profile import BasicOverrides
+
+    key = new_key(tmp_path / "project.key")
+    profile = fastdeid.load_profile("basic", BasicOverrides(key_file=str(key)))
+    assert profile.spec["base"]["key_hex"]  # the key reached the compiled profile with the document
+    again = pickle.loads(pickle.dumps(profile.compiled))
+    data = (PYDICOM_FILES / "CT_small.dcm").read_bytes()
+    out = _outcome(data, profile.compiled)
+    assert isinstance(out, bytes) and out != data
+    assert _outcome(data, again) == out
+    keyless = fastdeid.load_profile("basic")  # loads (to be listed), and refuses every file
+    with pytest.raises(fastdeid.ProfileError, match="needs a secret key"):
+        _core.deidentify_bytes(data, keyless.compiled)

@@ -239,3 +239,6 @@ def test_a_basic_output_of_the_canary_corpus_is_clean(tmp_path: Path) -> None:
     ) in (0, 1)
     report = verify(tmp_path / "out", against=corpus.root, profile="basic")
     assert report.findings == [], [f.line() for f in report.findings]
+    # Without the inputs too: the keyed pseudonym in PatientID is basic's dummy, not a finding.
+    alone = verify(tmp_path / "out", profile="basic")
+    assert alone.findings == [], [f.line() for f in alone.findings]

@@ -63,7 +63,7 @@ HEADER = """\
 
 use super::action::Action::{{C, D, K, U, X, XD, XZ, XZD, XZU, Z, ZD}};
 use super::options::BasicOption as O;
-use super::row::{{Row, SafePrivate, TagPattern}};
+use super::row::{{ContentRow, Row, SafePrivate, TagPattern}};
 use crate::dicom::Vr;
 
 /// The edition of PS3.15 the tables were taken from.
@@ -183,8 +183,56 @@ def safe_private() -> list[str]:
     return out
 
 
+# Value types of Table E.3.4-1's content items (PS3.3 C.17.3.2.1).
+VALUE_TYPES = {
+    "TEXT",
+    "PNAME",
+    "DATE",
+    "TIME",
+    "DATETIME",
+    "UIDREF",
+    "NUM",
+    "CODE",
+    "IMAGE",
+    "COMPOSITE",
+    "WAVEFORM",
+    "CONTAINER",
+}
+
+
+def content_items() -> list[str]:
+    entries = []
+    for line, r in enumerate(read_csv("ps3.15-table-e3.4-1.csv"), start=2):
+        where = f"ps3.15-table-e3.4-1.csv:{line}"
+        if r["value_type"] not in VALUE_TYPES:
+            raise SystemExit(f"{where}: unknown value type {r['value_type']!r}")
+        options = [f"(O::{variant}, {action(r[col], where)})" for col, variant in OPTION_COLUMNS.items() if r.get(col)]
+        entries.append(
+            (
+                (r["coding_scheme"], r["code_value"], r["value_type"]),
+                f"    ContentRow {{ scheme: {rust_str(r['coding_scheme'])}, code: {rust_str(r['code_value'])}, "
+                f"meaning: {rust_str(r['code_meaning'])}, value_type: {rust_str(r['value_type'])}, "
+                f"basic: {action(r['basic'], where)}, options: &[{', '.join(options)}] }},",
+            )
+        )
+    keys = [k for k, _ in entries]
+    if len(set(keys)) != len(keys):
+        raise SystemExit("ps3.15-table-e3.4-1.csv: a concept name code appears twice with one value type")
+    entries.sort()
+    return [
+        "",
+        "/// Table E.3.4-1, the content items the Clean Structured Content option names, by concept name",
+        "/// code and value type (a concept can be listed for several), sorted by (coding scheme, code",
+        "/// value, value type) for binary search.",
+        "#[rustfmt::skip]",
+        "pub static CONTENT_ITEMS: &[ContentRow] = &[",
+        *(text for _, text in entries),
+        "];",
+    ]
+
+
 def render() -> str:
-    parts = [HEADER.format(edition=EDITION), *table_rows(), *safe_private()]
+    parts = [HEADER.format(edition=EDITION), *table_rows(), *safe_private(), *content_items()]
     return "\n".join(parts) + "\n"
 
 

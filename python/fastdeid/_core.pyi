@@ -1,4 +1,4 @@
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from os import PathLike
 from typing import final
 
@@ -6,7 +6,6 @@ __all__ = [
     "CompiledProfile",
     "FileResult",
     "Job",
-    "apply_group_rule",
     "basic_row",
     "deidentify_bytes",
     "dictionary_entry",
@@ -24,9 +23,9 @@ __all__ = [
 class CompiledProfile:
     def __new__(cls, spec_json: str) -> CompiledProfile: ...
     @staticmethod
-    def from_document(doc_json: str, name: str, now: str | None = None) -> CompiledProfile: ...
+    def from_document(doc_json: str, name: str, now: str | None = None, base: str | None = None) -> CompiledProfile: ...
     def summary(self) -> str | None: ...
-    def __reduce__(self) -> tuple[object, tuple[str, ...]]: ...
+    def __reduce__(self) -> tuple[object, tuple[str | None, ...]]: ...
     @property
     def name(self) -> str: ...
     @property
@@ -67,6 +66,10 @@ class FileResult:
     @property
     def log_after(self) -> list[str | None] | None: ...
     @property
+    def values_before(self) -> list[str | None] | None: ...
+    @property
+    def values_after(self) -> list[str | None] | None: ...
+    @property
     def warnings(self) -> list[str]: ...
 
 @final
@@ -77,8 +80,8 @@ class Job:
         destination: str | PathLike[str],
         *,
         naming: str = "as-given",
-        columns: Sequence[str] = ...,
-        templates: Sequence[tuple[str, Sequence[tuple[str, str]], Mapping[str, str]]] = ...,
+        log: bool = False,
+        keywords: Sequence[str] = ...,
         group: str = ...,
         project: str = ...,
         subjects: tuple[Sequence[str], str, int, str, Sequence[tuple[Sequence[str], str]]] | None = None,
@@ -93,6 +96,8 @@ class Job:
     def threads(self) -> int: ...
     @property
     def keywords(self) -> list[str]: ...
+    @property
+    def value_names(self) -> list[str]: ...
     def process(
         self,
         inputs: Sequence[tuple[str | PathLike[str] | bytes, str, tuple[str | None, str | None, str | None] | None]],
@@ -101,7 +106,6 @@ class Job:
     def subject_codes(self) -> list[tuple[list[str], str]]: ...
 
 def deidentify_bytes(data: bytes, profile: CompiledProfile) -> bytes: ...
-def apply_group_rule(profile: CompiledProfile, rule_json: str, text: str) -> str: ...
 def dump(path: str | PathLike[str], max_text: int = 64, accept_no_meta: bool = False) -> str: ...
 def dump_partial(
     path: str | PathLike[str], max_text: int = 64, accept_no_meta: bool = False

@@ -601,7 +601,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     else:
         home = args.to
     profile, note = choose(
-        find(home, group, project), requested, override=args.override_project_profile, where=f"{group}/{project}"
+        find(home, group, project, basic), requested, override=args.override_project_profile, where=f"{group}/{project}"
     )
     if profile is None:
         profile = select_profile(config, de_identify, None, basic)

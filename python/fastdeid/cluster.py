@@ -91,6 +91,8 @@ class Result:
     other: int | None
     log_before: list[str | None] | None
     log_after: list[str | None] | None
+    values_before: list[str | None] | None
+    values_after: list[str | None] | None
     warnings: list[str]
 
     @classmethod
@@ -112,6 +114,8 @@ class Result:
             r.other,
             r.log_before,
             r.log_after,
+            r.values_before,
+            r.values_after,
             list(r.warnings),
         )
 

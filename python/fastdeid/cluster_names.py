@@ -70,7 +70,7 @@ def stage_chunk(staging: StagingJob, chunk: Chunk) -> Staged:
     if isinstance(job.naming, Hierarchy) and job.naming.subjects is not None:
         job = replace(job, naming=replace(job.naming, subjects=copy.deepcopy(job.naming.subjects)))
     folder = os.path.join(os.fspath(job.destination), f"chunk-{chunk.number}")
-    engine = Engine(replace(job, destination=folder, jobs=1, replace=True), extra=staging.extra)
+    engine = Engine(replace(job, destination=folder, jobs=1, replace=True), keywords=staging.extra)
     results = [Result.of(r) for r in engine.process_planned(chunk.inputs, chunk.first)]
     made = list(engine.subjects.codes.items())[staging.known_codes :] if engine.subjects is not None else []
     return Staged(results, made)

@@ -93,7 +93,12 @@ def ingest(
     dest_path = Path(dest)
     if client is not None and dry_run:
         raise UsageError("--dry-run runs on this machine; leave out --dask")
-    choose(find(dest_path, group, project), profile, override=override_project_profile, where=f"{group}/{project}")
+    choose(
+        find(dest_path, group, project, profile.overrides),
+        profile,
+        override=override_project_profile,
+        where=f"{group}/{project}",
+    )
     mappings = Path(save_mappings).expanduser() if save_mappings and not dry_run else None
     if mappings is not None:
         check_writable_folder(mappings, "--save-mappings")
@@ -148,7 +153,7 @@ def _run(
         temp_folder=root / TEMP_FOLDER,
     )
     extra = ("PatientID", *UID_KEYWORDS)
-    engine = Engine(job, extra=extra)
+    engine = Engine(job, keywords=extra)
     report.threads = engine.threads
     inputs = [
         Input(
@@ -188,8 +193,8 @@ def _run(
                 if log is not None and logged is not None:
                     # docs/profiles.md#deid-log: src_path is the input's path below SRC (base names alone collide).
                     rows.append((item.rel, *logged))
-                if r.log_before is not None and r.log_after is not None:
-                    before, after = engine.values(r)
+                if (read := engine.values(r)) is not None:
+                    before, after = read
                     values.append((before, after))
                     if r.status == "ok" and "subject" not in item.labels and subjects is None:
                         kept_patient_id |= bool(after.get("PatientID")) and after.get("PatientID") == before.get(

@@ -25,7 +25,6 @@ from typing import Any
 
 from . import _core
 from .errors import ProfileError
-from .labels import LABEL_KEYWORDS
 from .profile import Profile, load_profile
 from .subjects import SubjectMap
 from .walk import output_name
@@ -128,26 +127,22 @@ def process(job: Job) -> list[FileResult]:
 
 
 class Engine:
-    """A job's compiled profile, naming policy and worker pool in the core, fed chunk after chunk."""
+    """A job's compiled profile, naming policy and worker pool in the core, fed chunk after chunk.
 
-    def __init__(self, job: Job, extra: tuple[str, ...] = ()) -> None:
+    The profile is the one compiled when it was loaded: the core reads the deid log's columns only
+    when the job keeps a log (`job.log`), and the values of `keywords` (before and after the rules,
+    see :meth:`values`) beside those its naming policy reads."""
+
+    def __init__(self, job: Job, keywords: tuple[str, ...] = ()) -> None:
         self.profile = job.profile if isinstance(job.profile, Profile) else load_profile(job.profile)
         prof = self.profile
-        naming, templates, keywords, kwargs = _naming(prof, job.naming)
-        extra = tuple(dict.fromkeys(keywords + extra))
-        self.width = prof.core_log_width
-        capture = job.log or bool(extra)
-        compiled = prof.compiled_with_log(extra) if capture else prof.compiled
-        # Cells are named so the core reads the values it names outputs by; the log's own cells
-        # are the first `width`, and their names never match a keyword.
-        columns = [f"\0log{i}" for i in range(self.width)] + list(extra) if capture else []
-        self.extra = extra
+        naming, kwargs = _naming(prof, job.naming)
         self.core = _core.Job(
-            compiled,
+            prof.compiled,
             os.fspath(job.destination),
             naming=naming,
-            columns=columns,
-            templates=templates,
+            log=job.log,
+            keywords=list(keywords),
             replace=job.replace,
             temp_folder=None if job.temp_folder is None else os.fspath(job.temp_folder),
             # New subject codes are numbered in input order, as without a worker pool.
@@ -178,11 +173,13 @@ class Engine:
         for i in range(0, len(inputs), size):
             yield self.process(inputs[i : i + size], i)
 
-    def values(self, r: FileResult) -> tuple[dict[str, str | None], dict[str, str | None]]:
-        """The extra keywords' values of a result, before and after the rules."""
-        before = dict(zip(self.extra, (r.log_before or [])[self.width :]))
-        after = dict(zip(self.extra, (r.log_after or [])[self.width :]))
-        return before, after
+    def values(self, r: FileResult) -> tuple[dict[str, str | None], dict[str, str | None]] | None:
+        """A result's header values by keyword (`keywords`, and those the naming policy reads), before
+        and after the rules; None for a file the rules did not finish."""
+        if r.values_before is None or r.values_after is None:
+            return None
+        names = self.core.value_names
+        return dict(zip(names, r.values_before, strict=True)), dict(zip(names, r.values_after, strict=True))
 
     def log_rows(
         self, r: FileResult, file_name: str | None = None
@@ -198,10 +195,9 @@ def log_rows(
     """:meth:`Engine.log_rows` from the profile alone (a cluster's client has no engine)."""
     if r.log_before is None:
         return None
-    width = profile.core_log_width
     name = file_name if file_name is not None else os.path.basename(r.src)
-    before = profile.log_row(name, r.log_before[:width])
-    after = profile.log_row(name, r.log_after[:width]) if r.log_after is not None else None
+    before = profile.log_row(name, r.log_before)
+    after = profile.log_row(name, r.log_after) if r.log_after is not None else None
     return before, after
 
 
@@ -213,45 +209,19 @@ def _source(i: Input) -> str | bytes:
     return os.fspath(i.path)
 
 
-def _naming(
-    prof: Profile, naming: str | Hierarchy | None
-) -> tuple[str, list[tuple[str, list[tuple[str, str]], dict[str, str]]], tuple[str, ...], dict[str, Any]]:
-    """The core's naming arguments: policy, templates, keywords to capture, and its other options."""
-    templates = [_template(t) for t in prof.filenames]
-    template_keys = tuple(k for t in prof.filenames for k in t.keywords)
+def _naming(prof: Profile, naming: str | Hierarchy | None) -> tuple[str, dict[str, Any]]:
+    """The core's naming policy and its options. The core reads the values a policy needs, and
+    holds the profile's `filenames:` templates, compiled with it."""
     if isinstance(naming, Hierarchy):
         kwargs: dict[str, Any] = {"group": naming.group, "project": naming.project}
-        keys: tuple[str, ...] = LABEL_KEYWORDS + template_keys
         if naming.subjects is not None:
             kwargs["subjects"] = _subjects(naming.subjects)
-            keys += naming.subjects.keys
-        return "hierarchy", templates, keys, kwargs
-    if templates:  # a profile's templates name the outputs whatever else is asked (as the reference)
-        return "templates", templates, template_keys, {}
-    if naming == BY_UID:
-        return BY_UID, [], ("SOPInstanceUID", "Modality"), {}
-    if naming == UID_TREE:
-        return UID_TREE, [], ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"), {}
-    if naming in (None, AS_GIVEN):
-        return AS_GIVEN, [], (), {}
+        return "hierarchy", kwargs
+    if prof.filenames:  # a profile's templates name the outputs whatever else is asked (as the reference)
+        return "templates", {}
+    if naming in (None, AS_GIVEN, BY_UID, UID_TREE):
+        return naming or AS_GIVEN, {}
     raise ValueError(f"unknown naming policy {naming!r}: None, {BY_UID!r}, {UID_TREE!r} or a Hierarchy")
-
-
-def _template(t: Any) -> tuple[str, list[tuple[str, str]], dict[str, str]]:
-    """A `filenames:` template as the core takes it: input-regex, output pieces, group rules."""
-    import json
-
-    captures = set(t.regex.groupindex)
-    pieces: list[tuple[str, str]] = []
-    for literal, field, spec, conversion in string.Formatter().parse(t.output):
-        if literal:
-            pieces.append(("text", literal))
-        if field is None:
-            continue
-        if spec or conversion:
-            raise ProfileError(f"filenames output {t.output!r}: format specs and conversions are not supported")
-        pieces.append(("group" if field in captures else "value", field))
-    return t.regex.pattern, pieces, {name: json.dumps(rule) for name, rule in t.groups.items()}
 
 
 def _subjects(m: SubjectMap) -> tuple[list[str], str, int, str, list[tuple[list[str], str]]]:

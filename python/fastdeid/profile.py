@@ -21,10 +21,8 @@ from typing import Any, TypedDict
 import yaml
 
 from . import _core, keys
-from .addressing import Address, resolve
+from .addressing import Address
 from .errors import ProfileError
-
-LOG_UID_COLUMNS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
 
 # The document's shape, for type checkers and readers. The core's serde types are the definition;
 # tests/test_profile_document.py keeps these keys equal to them (`_core.document_keys()`).
@@ -197,40 +195,30 @@ class Profile:
     spec: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     filenames: tuple[Any, ...] = ()  # output-name templates (fastdeid.filenames.FilenameTemplate)
     implicit_keeps: int = 0  # keep rules added for keywords only `filenames:` outputs use (the last rules)
+    core_log_columns: tuple[str, ...] = ()  # the log's value columns the core fills (the compiled profile's)
     # `dicom:` keys of a base profile as written (the compiled form, with the key, is spec["base"]).
     base: str | None = None  # `base:`, the profile applied before the rules (`basic`)
     options: tuple[str, ...] = ()  # `options:` of the base profile
     key_file: str | None = None  # `key-file:`
+    # The command line's Basic settings it was loaded with: a project's stored profile is loaded
+    # with the same ones before the two are compared (fastdeid.project.choose).
+    overrides: BasicOverrides | None = field(default=None, repr=False, compare=False)
 
     @property
     def digest(self) -> str:
-        """sha256 of the compiled specification: two profiles that act the same share it."""
-        return hashlib.sha256(json.dumps(self.spec, sort_keys=True).encode()).hexdigest()
+        """sha256 of the compiled specification: two profiles that act the same share it. The log's
+        columns are left out: they follow from the rules, and change no output."""
+        acting = {k: v for k, v in self.spec.items() if k != "log"}
+        return hashlib.sha256(json.dumps(acting, sort_keys=True).encode()).hexdigest()
 
     def log_columns(self) -> list[str]:
-        """The deid log's value columns (docs/profiles.md#deid-log): the three UIDs, then each rule's name in
-        processing order, once per distinct name, with the `filenames:` group rules as
+        """The deid log's value columns (docs/profiles.md#deid-log): the core's (the three UIDs, then each
+        rule's name in processing order, once per distinct name), with the `filenames:` group rules as
         `_fwmtk_filename{i}_{group}` before the keywords only output names use (docs/profiles.md#filenames)."""
-        names = self._rule_columns()
+        names = list(self.core_log_columns)
         cut = len(names) - self.implicit_keeps
         groups = [f"_fwmtk_filename{i}_{g}" for i, t in enumerate(self.filenames) for g in t.groups]
         return names[:cut] + groups + names[cut:]
-
-    def _rule_columns(self) -> list[str]:
-        names = list(LOG_UID_COLUMNS)
-        for rule in self.rules:
-            if rule.name not in names:
-                names.append(rule.name)
-        return names
-
-    @property
-    def core_log_width(self) -> int:
-        """How many of a file's log cells the core reports (the rest of `log_columns` come from
-        the input file name). Kept once counted: it is asked for every file of a run."""
-        if "_core_log_width" not in self.__dict__:
-            self.__dict__["_core_log_width"] = len(self._rule_columns())
-        width: int = self.__dict__["_core_log_width"]
-        return width
 
     def log_row(self, file_name: str, core_cells: list[str | None]) -> list[str | None]:
         """A full log row: the core's cells with the captured `filenames:` groups inserted. The
@@ -241,29 +229,6 @@ class Profile:
             captured += [m.group(g) if m else None for g in t.groups]
         cut = len(core_cells) - self.implicit_keeps
         return core_cells[:cut] + captured + core_cells[cut:]
-
-    def compiled_with_log(self, extra: tuple[str, ...] = ()) -> _core.CompiledProfile:
-        """The profile compiled so that every file also reports its log rows: the log columns,
-        then the `extra` keywords (values output names and an ingest's maps are made from).
-        Compiled once per `extra` and kept: a run compiles its profile once."""
-        cache: dict[tuple[str, ...], _core.CompiledProfile] = self.__dict__.setdefault("_compiled_with_log", {})
-        if extra not in cache:
-            cache[extra] = self._compile_with_log(extra)
-        return cache[extra]
-
-    def _compile_with_log(self, extra: tuple[str, ...]) -> _core.CompiledProfile:
-        columns: list[dict[str, Any]] = [{**resolve(n, "").target, "flat": True} for n in LOG_UID_COLUMNS]
-        seen = set(LOG_UID_COLUMNS)
-        for rule in self.rules:
-            if rule.name in seen:
-                continue
-            seen.add(rule.name)
-            flat = rule.address.kind in ("keyword", "tag", "private") or (
-                rule.address.kind == "path" and "*" not in rule.name
-            )
-            columns.append({**rule.address.target, "flat": flat})
-        columns += [{**resolve(k, "").target, "flat": True} for k in extra]
-        return _core.CompiledProfile(json.dumps({**self.spec, "log": columns}))
 
 
 def builtin_names() -> list[str]:
@@ -412,23 +377,31 @@ def compile_document(
     is raised at once, one line each, placed at its `file:line:col` when the places are known."""
     if not isinstance(doc, dict):
         raise ProfileError(f"{source}: a profile must be a mapping with at least a `dicom:` section")
+    dicom_place = (marks or {}).get(("dicom",))
+    where = f"{source}:{dicom_place[1][0]}:{dicom_place[1][1]}" if dicom_place else source
+    # The Basic Profile's settings need the key, which the front end reads: the core gets them with
+    # the document, so that the profile is compiled once. A problem with them is raised after the
+    # document's own problems.
+    base: dict[str, Any] = {}
+    base_problem: ProfileError | None = None
+    if isinstance(doc.get("dicom"), dict):
+        try:
+            base = basic_base(doc["dicom"], where, basic or BasicOverrides(), profile_dir)
+        except ProfileError as exc:
+            base_problem = exc
     try:
-        compiled = _core.CompiledProfile.from_document(json.dumps(doc, default=str), Path(source).stem)
+        compiled = _core.CompiledProfile.from_document(
+            json.dumps(doc, default=str), Path(source).stem, base=json.dumps(base["base"]) if base else None
+        )
     except ProfileError as exc:
         if not exc.problems:
             raise
         lines = [_problem_line(p, source, marks or {}) for p in exc.problems]
         raise ProfileError("\n".join(lines), problems=exc.problems) from None
+    if base_problem is not None:
+        raise base_problem
     summary = json.loads(compiled.summary() or "{}")
-    spec = summary["spec"]
-    dicom_place = (marks or {}).get(("dicom",))
-    where = f"{source}:{dicom_place[1][0]}:{dicom_place[1][1]}" if dicom_place else source
-    base = basic_base(doc["dicom"], where, basic or BasicOverrides(), profile_dir)
-    if base:
-        # The Basic Profile's settings need the key, which the front end reads: the core gets the
-        # specification with them.
-        spec = {**spec, **base}
-        compiled = _core.CompiledProfile(json.dumps(spec))
+    spec = {**summary["spec"], **base}  # what the profile does, the Basic Profile's settings included
     rules = tuple(_field_rule(s, r) for s, r in zip(spec["fields"], summary["rules"], strict=True))
     return Profile(
         name=summary["name"],
@@ -440,9 +413,11 @@ def compile_document(
         spec=spec,
         filenames=tuple(_filename_template(t) for t in summary["filenames"]),
         implicit_keeps=summary["implicit_keeps"],
+        core_log_columns=tuple(summary["log_columns"]),
         base=summary["base"],
         options=tuple(summary["options"]),
         key_file=summary["key_file"],
+        overrides=basic,
     )
 
 
@@ -469,8 +444,7 @@ def _filename_template(t: dict[str, Any]) -> Any:
     except re.error as exc:
         # The core's engine accepted it; the names are matched with Python's.
         raise ProfileError(f"filenames input-regex does not compile in Python: {exc}") from None
-    groups = {g["name"]: g["rule"] for g in t["groups"]}
-    return FilenameTemplate(t["output"], regex, groups, tuple(t["keywords"]))
+    return FilenameTemplate(t["output"], regex, tuple(t["groups"]), tuple(t["keywords"]))
 
 
 def _did_you_mean(key: Any, known: set[str]) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import UsageError
 from .labels import safe
-from .profile import Profile, load_profile
+from .profile import BasicOverrides, Profile, load_profile
 
 STORE = Path(".fastdeid") / "projects"
 SUFFIXES = (".yaml", ".json")  # `.yml` is stored as `.yaml`
@@ -38,13 +38,18 @@ def profile_folder(dest: str | os.PathLike[str], group: str, project: str) -> Pa
     return Path(dest) / STORE / safe(group) / safe(project)
 
 
-def find(dest: str | os.PathLike[str], group: str, project: str) -> ProjectProfile | None:
-    """The project's profile, validated, or None when the project has none."""
+def find(
+    dest: str | os.PathLike[str], group: str, project: str, basic: BasicOverrides | None = None
+) -> ProjectProfile | None:
+    """The project's profile, validated, or None when the project has none.
+
+    `basic` carries the command line's Basic Profile settings (key file, options, burned-in): they
+    apply to a stored profile built on `basic` as they do to one named on the command line."""
     folder = profile_folder(dest, group, project)
     for suffix in SUFFIXES:
         path = folder / f"profile{suffix}"
         if path.is_file():
-            return ProjectProfile(path, load_profile(path))
+            return ProjectProfile(path, load_profile(path, basic))
     return None
 
 

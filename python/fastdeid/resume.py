@@ -2,7 +2,9 @@
 command, run again after a crash, a kill or a full disk, finishes the job.
 
 An output only gets its final name once it is complete and on disk, so an existing output is
-finished. It is redone when its input changed after it was written (the input's mtime or ctime
+finished. Where the core names the outputs from what it reads (by UID, `filenames:` templates, the
+Basic Profile), an input's output name is only known once it was processed: a journal in DST
+(`DONE`) says which inputs are finished and where their outputs went. It is redone when its input changed after it was written (the input's mtime or ctime
 is newer than the output, as `make` decides), when the run keeps a deid log that lacks its
 before/after pair, or with `--force`.
 
@@ -22,6 +24,7 @@ from typing import Any
 from .errors import UsageError
 
 MANIFEST = ".fastdeid-run.json"
+DONE = ".fastdeid-done"  # the journal of finished inputs, for outputs the core names (DoneJournal)
 TEMP_SUFFIX = ".fastdeid-tmp"  # the core's temporary outputs (see rust/core/src/batch.rs)
 
 
@@ -69,7 +72,7 @@ def read_manifest(dst: Path) -> tuple[bool, Manifest | None]:
         raise UsageError(f"{path}: cannot read the run manifest: {exc.strerror}") from None
     manifest = Manifest.from_json(text)
     if manifest is None:
-        if any(e.name != MANIFEST and not e.name.endswith(TEMP_SUFFIX) for e in os.scandir(dst)):
+        if any(e.name not in (MANIFEST, DONE) and not e.name.endswith(TEMP_SUFFIX) for e in os.scandir(dst)):
             raise UsageError(f"{path}: damaged run manifest and other files in the folder; use an empty folder")
         return False, None
     return True, manifest
@@ -125,3 +128,68 @@ def is_finished(src: str, dst: str) -> bool:
     except OSError:
         return False
     return out.st_mtime_ns >= max(inp.st_mtime_ns, inp.st_ctime_ns)
+
+
+def input_id(path: str | os.PathLike[str]) -> str | None:
+    """An input's identity and version without its name: device, inode and last change (mtime or
+    ctime, the later); None when it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{st.st_dev}:{st.st_ino}:{max(st.st_mtime_ns, st.st_ctime_ns)}"
+
+
+class DoneJournal:
+    """Which inputs a run whose output names the core decides has finished, and where each output
+    went: one line per input, `<input_id>\t<output name relative to DST>`, appended after each
+    chunk. It holds no input path (folder names can identify patients); output names are made of
+    de-identified values and are in DST already."""
+
+    def __init__(self, dst: Path) -> None:
+        self.dst = dst
+        self.path = dst / DONE
+
+    def read(self) -> dict[str, str]:
+        """input_id -> output name; a torn last line (a kill mid-write) is ignored."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{self.path}: cannot read the run's journal: {exc}") from None
+        done = {}
+        for line in text.splitlines():
+            key, sep, name = line.partition("\t")
+            if sep and name:
+                done[key] = name
+        return done
+
+    def finished(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The (input, planned output) pairs whose journaled output exists and is newer than the input."""
+        done = self.read()
+        out = []
+        for src, planned in pairs:
+            name = done.get(input_id(src) or "")
+            if name is not None and is_finished(src, os.fspath(self.dst / name)):
+                out.append((src, planned))
+        return out
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def append(self, entries: list[tuple[str, str]]) -> None:
+        """Records finished (input path, output path) pairs; flushed, not fsynced: a line lost to a
+        power cut only makes a rerun redo that input."""
+        lines = []
+        for src, out in entries:
+            key = input_id(src)
+            if key is not None:
+                lines.append(f"{key}\t{os.path.relpath(out, self.dst)}\n")
+        if not lines:
+            return
+        try:
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write("".join(lines))
+        except OSError as exc:
+            raise UsageError(f"{self.path}: cannot write the run's journal: {exc.strerror}") from None

@@ -20,7 +20,15 @@ from .errors import UsageError
 from .job import BY_UID, CHUNK, UID_TREE, Engine, Job, Planned, log_rows
 from .log import TOOLKIT, DeidLog, LogDiskFull, Row
 from .profile import Profile, load_profile
-from .resume import Manifest, check_destination, file_id, is_finished, remove_stale_temporaries, write_manifest
+from .resume import (
+    DoneJournal,
+    Manifest,
+    check_destination,
+    file_id,
+    is_finished,
+    remove_stale_temporaries,
+    write_manifest,
+)
 from .walk import NO_FILTERS, Filters, entries, has_dicom_name, output_name
 
 NOT_STARTED = "not started"  # the core's reason for files it did not start once the disk was full
@@ -270,9 +278,14 @@ def run(
         if quarantine is not None:
             quarantine.write([])  # a bad report path stops the run before anything is written
             report.written["quarantine report"] = str(quarantine.path)
+        naming = naming_for(prof, opts, the_plan)
+        # Outputs the core names are found again through the journal (resume.DoneJournal).
+        journal = DoneJournal(Path(dst)) if naming is not None or prof.filenames else None
         if opts.resume and not the_plan.single_file and Path(src).is_dir():
-            todo, done = _resume(Path(src), Path(dst), prof, todo, log, relative, opts.force)
+            todo, done = _resume(Path(src), Path(dst), prof, todo, log, relative, opts.force, journal)
             report.ok = report.resumed = len(done)
+        else:
+            journal = None
         threads, note = effective_jobs(opts.jobs, len(todo))
         if note and opts.client is None:
             report.notes.append(note)
@@ -280,7 +293,7 @@ def run(
             (),
             prof,
             out_root,
-            naming=naming_for(prof, opts, the_plan),
+            naming=naming,
             log=log is not None,
             jobs=threads,
             fsync=opts.fsync,
@@ -313,6 +326,8 @@ def run(
                         on_result(r)
                 if log is not None:
                     write_log(log, rows, report)
+                if journal is not None:
+                    journal.append([(r.src, r.dst) for r in results if r.status == "ok" and r.dst])
                 report.seconds = time.perf_counter() - started
                 if progress is not None:
                     progress(report)
@@ -416,16 +431,25 @@ def _resume(
     log: DeidLog | None,
     relative: Callable[[str], str],
     force: bool,
+    journal: DoneJournal | None,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Checks DST, writes its manifest, and splits the pairs into (to do, already done)."""
+    """Checks DST, writes its manifest, and splits the pairs into (to do, already done): by the
+    planned output's presence, or by the journal when the core names the outputs."""
     manifest = Manifest(file_id(src), prof.digest, log.file_id() if log else None, log.size if log else 0)
     previous = check_destination(dst, manifest)
     if dst.is_dir():
         remove_stale_temporaries(dst)  # DST is this job's: what a killed run left half-written goes
+    if journal is not None and (previous is None or force):
+        journal.clear()
     if previous is None:
         write_manifest(dst, manifest)
         return pairs, []
-    finished = [] if force else [p for p in pairs if is_finished(p[0], p[1])]
+    if force:
+        finished = []
+    elif journal is not None:
+        finished = journal.finished(pairs)
+    else:
+        finished = [p for p in pairs if is_finished(p[0], p[1])]
     if log is not None:
         # This run's rows start where the first attempt's did, when it used the same log file.
         start = previous.log_start if previous.log == manifest.log else log.size

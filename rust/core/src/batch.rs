@@ -118,7 +118,7 @@ impl Runner {
                         return job::FileResult { index: first + i, name: None, status };
                     }
                     let result = job.process(first + i, input);
-                    if matches!(&result.status, job::Status::Failed(e) if e.kind == ErrorKind::DiskFull) {
+                    if matches!(&result.status, job::Status::Failed(f) if f.error.kind == ErrorKind::DiskFull) {
                         disk_full.store(true, Ordering::Relaxed);
                     }
                     result

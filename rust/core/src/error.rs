@@ -105,23 +105,19 @@ pub struct Error {
     pub tag_path: String,
     /// A fixed description of the fault; never contains a value from the file.
     pub detail: String,
-    /// When a rule failed and the profile keeps a log: the log's `before` row, which the
-    /// reference still writes for a failed file (docs/profiles.md#deid-log). It holds patient values: it goes to the
-    /// secret log only, never into a message.
-    pub log_before: Option<Vec<Option<String>>>,
 }
 
 impl Error {
     /// An error of `kind` at `offset`.
     #[must_use]
     pub fn at(kind: ErrorKind, offset: u64, detail: impl Into<String>) -> Self {
-        Error { kind, offset: Some(offset), tag_path: String::new(), detail: detail.into(), log_before: None }
+        Error { kind, offset: Some(offset), tag_path: String::new(), detail: detail.into() }
     }
 
     /// An error of `kind` with no byte offset.
     #[must_use]
     pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
-        Error { kind, offset: None, tag_path: String::new(), detail: detail.into(), log_before: None }
+        Error { kind, offset: None, tag_path: String::new(), detail: detail.into() }
     }
 
     /// Prefixes the tag path with an enclosing element or item, as the error leaves each level.

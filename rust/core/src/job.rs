@@ -12,10 +12,10 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use crate::destination::{Destination, Placed};
 use crate::dicom::{FileInput, Limits};
-use crate::engine::LogRows;
-use crate::error::{Error, ErrorKind};
-use crate::naming::{Captured, Labels, Naming, Refusal};
-use crate::profile::Profile;
+use crate::engine::{Capture, Captured, Failure};
+use crate::error::{Error, ErrorKind, Result};
+use crate::naming::{Labels, Naming, Refusal, Values};
+use crate::profile::{LogColumn, Profile};
 use crate::rewrite::{rewrite_to, Rewritten};
 
 /// Where an input's bytes come from.
@@ -55,13 +55,21 @@ impl Input {
 pub enum Status {
     /// Stored at the destination under [`FileResult::name`].
     Ok(Rewritten, Placed),
-    /// Not written: the input is bad or the output could not be stored.
-    Failed(Error),
+    /// Not written: the input is bad or the output could not be stored. When a rule failed and
+    /// the job keeps a log, the log's before row is beside the error.
+    Failed(Failure),
     /// Not processed, for the given reason.
     Skipped(&'static str),
     /// De-identified, but given no output: no name could be made, or an earlier input has it.
-    /// Carries the log rows, which the deid log still records.
-    Refused(Refusal, Option<LogRows>),
+    /// Carries what was captured, which the deid log still records.
+    Refused(Refusal, Captured),
+}
+
+impl Status {
+    /// A failure without a log row (the file was not read as far as the rules).
+    fn failed(error: Error) -> Self {
+        Status::Failed(error.into())
+    }
 }
 
 /// The result for one input.
@@ -104,30 +112,70 @@ pub struct Job<D: Destination> {
     destination: D,
     limits: Limits,
     replace: bool,
-    columns: HashMap<String, usize>,
+    /// Each result carries the deid log's rows.
+    log: bool,
+    /// The columns every file's values are read from (what the naming policy reads, then what
+    /// the caller asked for), compiled once; and each one's position by keyword.
+    values: Vec<LogColumn>,
+    value_names: Vec<String>,
+    index: HashMap<String, usize>,
     claims: Claims,
 }
 
 /// A sentinel error: the name was refused (the refusal itself is kept beside it).
 const REFUSED: &str = "output name refused";
 
+/// What a job reads of each file beside its edits.
+#[derive(Clone, Debug, Default)]
+pub struct Reads {
+    /// The deid log's rows (the profile's log columns), for a caller that keeps a log.
+    pub log: bool,
+    /// Header keywords whose values, before and after the rules, each result carries, beside
+    /// those the naming policy reads (which are read anyway).
+    pub keywords: Vec<String>,
+}
+
 impl<D: Destination> Job<D> {
-    /// A job. `columns` names the profile's log cells (the naming policy reads the values it needs
-    /// by these names); `replace` lets an output replace a file already at the destination
-    /// (`run`, whose destination folder is its own), else an existing file is kept and an
-    /// identical one counts as this output.
-    #[must_use]
+    /// A job. `replace` lets an output replace a file already at the destination (`run`, whose
+    /// destination folder is its own), else an existing file is kept and an identical one counts
+    /// as this output. `reads` says what each result carries beside the outcome.
+    ///
+    /// # Errors
+    /// A keyword (of `reads` or of a subject map) addresses no element.
     pub fn new(
         profile: std::sync::Arc<Profile>,
         naming: Naming,
         destination: D,
         limits: Limits,
         replace: bool,
-        columns: &[String],
-    ) -> Self {
-        // A name may appear twice (a rule's column and a naming keyword): the last is the keyword's.
-        let columns = columns.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
-        Job { profile, naming, destination, limits, replace, columns, claims: Claims::default() }
+        reads: Reads,
+    ) -> Result<Self> {
+        let mut value_names = naming.keywords(&profile);
+        for k in reads.keywords {
+            if !value_names.contains(&k) {
+                value_names.push(k);
+            }
+        }
+        let values = value_names.iter().map(|k| LogColumn::keyword(k)).collect::<Result<_>>()?;
+        let index = value_names.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
+        Ok(Job {
+            profile,
+            naming,
+            destination,
+            limits,
+            replace,
+            log: reads.log,
+            values,
+            value_names,
+            index,
+            claims: Claims::default(),
+        })
+    }
+
+    /// The keywords of the values each result carries, in their order.
+    #[must_use]
+    pub fn value_names(&self) -> &[String] {
+        &self.value_names
     }
 
     /// The destination.
@@ -140,10 +188,15 @@ impl<D: Destination> Job<D> {
         &self.naming
     }
 
+    /// The profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
     /// De-identifies input `index`.
     pub fn process(&self, index: usize, input: &Input) -> FileResult {
         let result = |name, status| FileResult { index, name, status };
-        if !self.naming.admits(&input.file_name()) {
+        if !self.naming.admits(&input.file_name(), &self.profile) {
             return result(None, Status::Skipped("no filenames input-regex matches the file name"));
         }
         match &input.source {
@@ -158,14 +211,14 @@ impl<D: Destination> Job<D> {
                     Err(e) => {
                         return result(
                             None,
-                            Status::Failed(Error::new(ErrorKind::Io, format!("cannot read input: {e}"))),
+                            Status::failed(Error::new(ErrorKind::Io, format!("cannot read input: {e}"))),
                         )
                     }
                 }
                 match File::open(path).and_then(FileInput::new) {
                     Ok(file) => self.rewrite(index, input, &file),
                     Err(e) => {
-                        result(None, Status::Failed(Error::new(ErrorKind::Io, format!("cannot open input: {e}"))))
+                        result(None, Status::failed(Error::new(ErrorKind::Io, format!("cannot open input: {e}"))))
                     }
                 }
             }
@@ -174,11 +227,13 @@ impl<D: Destination> Job<D> {
 
     fn rewrite<I: crate::dicom::Input + ?Sized>(&self, index: usize, input: &Input, bytes: &I) -> FileResult {
         let mut decided: Option<(String, bool)> = None;
-        let mut refused: Option<(Refusal, Option<LogRows>)> = None;
+        let mut refused: Option<(Refusal, Captured)> = None;
         let mut refused_name: Option<String> = None;
-        let outcome = rewrite_to(bytes, &self.profile, &self.limits, |log| {
-            let (before, after) = log.map_or((&[][..], &[][..]), |l| (&l.before[..], &l.after[..]));
-            let values = Captured::new(&self.columns, before, after);
+        let capture = Capture::new(self.log, &self.values);
+        let outcome = rewrite_to(bytes, &self.profile, &self.limits, capture, |captured| {
+            let rows = captured.values.as_ref();
+            let (before, after) = rows.map_or((&[][..], &[][..]), |r| (&r.before[..], &r.after[..]));
+            let values = Values::new(&self.index, before, after);
             let named = self.naming.decide(&input.name, &input.file_name(), &input.labels, &values, &self.profile);
             let claimed = named.and_then(|name| match self.claim(index, &name) {
                 Ok(replace) => Ok((name, replace)),
@@ -194,26 +249,26 @@ impl<D: Destination> Job<D> {
                     pending
                 }
                 Err(refusal) => {
-                    refused = Some((refusal, log.cloned()));
+                    refused = Some((refusal, captured.clone()));
                     Err(Error::new(ErrorKind::Io, REFUSED))
                 }
             }
         });
         let name = decided.as_ref().map(|(n, _)| n.clone()).or(refused_name);
         let status = match (outcome, refused) {
-            (_, Some((refusal, log))) => Status::Refused(refusal, log),
-            (Err(e), None) => {
+            (_, Some((refusal, captured))) => Status::Refused(refusal, captured),
+            (Err(failure), None) => {
                 if let Some((n, _)) = &decided {
                     self.release(index, n);
                 }
-                Status::Failed(e)
+                Status::Failed(failure)
             }
             (Ok((done, pending)), None) => {
                 let (n, superseding) = decided.as_ref().expect("an output is opened only once named");
                 match self.store(index, n, pending, *superseding) {
                     Ok(placed) => Status::Ok(done, placed),
-                    Err(Stored::Lost(refusal)) => Status::Refused(refusal, done.log),
-                    Err(Stored::Failed(e)) => Status::Failed(e),
+                    Err(Stored::Lost(refusal)) => Status::Refused(refusal, done.captured),
+                    Err(Stored::Failed(e)) => Status::failed(e),
                 }
             }
         };
@@ -250,7 +305,13 @@ impl<D: Destination> Job<D> {
 
     /// Stores a written output, unless an earlier input took its name in the meantime. Stores of
     /// one name never overlap, so the earliest input's file is the one that stays.
-    fn store(&self, index: usize, name: &str, pending: D::Pending, superseding: bool) -> Result<Placed, Stored> {
+    fn store(
+        &self,
+        index: usize,
+        name: &str,
+        pending: D::Pending,
+        superseding: bool,
+    ) -> std::result::Result<Placed, Stored> {
         let mut names = self.claims.names.lock().unwrap_or_else(PoisonError::into_inner);
         let replace = loop {
             let claim = names.get_mut(name).expect("a claimed name stays claimed");
@@ -314,8 +375,8 @@ pub fn settle(results: &mut [FileResult], superseded: &[(usize, usize)]) {
     for &(loser, winner) in superseded {
         if let Some(r) = results.iter_mut().find(|r| r.index == loser) {
             r.status = match std::mem::replace(&mut r.status, Status::Skipped("")) {
-                Status::Ok(done, _) => Status::Refused(duplicate(winner), done.log),
-                Status::Refused(_, log) => Status::Refused(duplicate(winner), log),
+                Status::Ok(done, _) => Status::Refused(duplicate(winner), done.captured),
+                Status::Refused(_, captured) => Status::Refused(duplicate(winner), captured),
                 other => other,
             };
         }
@@ -377,8 +438,9 @@ mod tests {
             LocalTree::new(&dir, false),
             Limits::default(),
             true,
-            &["SOPInstanceUID".to_string()],
-        );
+            Reads::default(),
+        )
+        .unwrap();
         // Input 1 goes first, then input 0 takes the name over; input 2 is refused at its claim.
         let inputs = [
             input(file(b"Doe^A", b"1.2"), "a.dcm"),
@@ -391,7 +453,7 @@ mod tests {
         assert!(matches!(results[0].status, Status::Ok(_, Placed::Written)), "{:?}", results[0]);
         for r in &results[1..] {
             assert!(
-                matches!(&r.status, Status::Refused(f, Some(_)) if f.code == "duplicate-output" && f.other == Some(0)),
+                matches!(&r.status, Status::Refused(f, c) if f.code == "duplicate-output" && f.other == Some(0) && c.values.is_some()),
                 "{r:?}"
             );
         }
@@ -416,10 +478,11 @@ mod tests {
             LocalTree::new(&dir, false),
             Limits::default(),
             false,
-            &[],
-        );
+            Reads::default(),
+        )
+        .unwrap();
         let r = job.process(0, &input(file(b"Doe^A", b"1.2"), "../escape.dcm"));
-        assert!(matches!(&r.status, Status::Failed(e) if e.kind == ErrorKind::Io), "{r:?}");
+        assert!(matches!(&r.status, Status::Failed(f) if f.error.kind == ErrorKind::Io), "{r:?}");
         assert!(files_under(&dir).is_empty());
         assert!(!dir.parent().unwrap().join("escape.dcm").exists());
         let _ = fs::remove_dir_all(&dir);
@@ -435,12 +498,54 @@ mod tests {
             LocalTree::new(&dir, false),
             Limits::default(),
             false,
-            &[],
-        );
+            Reads::default(),
+        )
+        .unwrap();
         let r = job.process(0, &input(b"not dicom".to_vec(), "x.dcm"));
-        assert!(matches!(&r.status, Status::Failed(e) if e.kind == ErrorKind::NotDicom), "{r:?}");
+        assert!(matches!(&r.status, Status::Failed(f) if f.error.kind == ErrorKind::NotDicom), "{r:?}");
         assert!(r.name.is_none());
         assert!(files_under(&dir).is_empty());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_failed_rule_keeps_the_log_before_row_beside_the_error_only_when_the_log_is_read() {
+        // increment-date on a name: the rule fails on every file, after the log's before row was read.
+        let json = r#"{"name": "x", "fields": [{"path": [{"tag": 1048592}], "vr": "PN", "action": "increment-date",
+                       "shift": {"format": "%Y%m%d", "days": 1.0}}],
+                       "log": [{"path": [{"tag": 1048592}], "flat": true}]}"#;
+        let profile = std::sync::Arc::new(Profile::from_json(json).unwrap());
+        let dir = std::env::temp_dir().join(format!("fastdeid-job-failed-{}", std::process::id()));
+        for log in [true, false] {
+            let reads = Reads { log, keywords: Vec::new() };
+            let tree = LocalTree::new(&dir, false);
+            let job = Job::new(profile.clone(), Naming::AsGiven, tree, Limits::default(), false, reads).unwrap();
+            let r = job.process(0, &input(file(b"Doe^A", b"1.2"), "x.dcm"));
+            let Status::Failed(failure) = &r.status else { panic!("{r:?}") };
+            assert_eq!(failure.error.kind, ErrorKind::BadValue);
+            assert!(!failure.error.to_string().contains("Doe"), "{}", failure.error);
+            let expected = log.then(|| vec![Some("Doe^A".to_string())]);
+            assert_eq!(failure.log_before, expected);
+            assert!(files_under(&dir).is_empty());
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn results_carry_the_values_asked_for_and_the_log_only_when_read() {
+        let dir = std::env::temp_dir().join(format!("fastdeid-job-values-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let reads = Reads { log: false, keywords: vec!["PatientName".into(), "SOPInstanceUID".into()] };
+        let tree = LocalTree::new(&dir, false);
+        let job = Job::new(profile_logging_uid(), Naming::ByUid, tree, Limits::default(), false, reads).unwrap();
+        assert_eq!(job.value_names(), ["SOPInstanceUID", "Modality", "PatientName"]);
+        let r = job.process(0, &input(file(b"Doe^A", b"1.2"), "x.dcm"));
+        let Status::Ok(done, _) = &r.status else { panic!("{r:?}") };
+        assert!(done.captured.log.is_none());
+        let values = done.captured.values.as_ref().unwrap();
+        assert_eq!(values.before, [Some("1.2".into()), None, Some("Doe^A".into())]);
+        assert_eq!(values.after, [Some("1.2".into()), None, None]);
+        assert_eq!(r.name.as_deref(), Some("1.2.NA.dcm"));
         let _ = fs::remove_dir_all(&dir);
     }
 }

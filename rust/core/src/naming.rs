@@ -4,36 +4,35 @@
 //! name at all), from a profile's `filenames:` templates, or as an ingest hierarchy
 //! `group/project/subject/session/acquisition/<file>` with labels made as flywheel-cli makes them.
 //!
-//! The values come from the log columns the job captures (see [`Captured`]), by name.
+//! The values come from the columns the job captures for its policy (see [`Values`]), by name;
+//! templates are the profile's, compiled with it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use regex::Regex;
-
-use crate::engine::apply_group_rule;
-use crate::error::{Error, ErrorKind, Result};
+use crate::engine::apply_text;
+use crate::profile::filenames::{NameTemplate, Piece};
 use crate::profile::Profile;
 
-/// A file's captured header values: the log's before and after rows, looked up by column name.
+/// A file's captured header values, before and after the rules, looked up by column name.
 #[derive(Clone, Copy, Debug)]
-pub struct Captured<'a> {
+pub struct Values<'a> {
     index: &'a HashMap<String, usize>,
     before: &'a [Option<String>],
     after: &'a [Option<String>],
 }
 
-impl<'a> Captured<'a> {
+impl<'a> Values<'a> {
     /// Values of the columns named in `index` (name -> position in the rows).
     #[must_use]
     pub fn new(index: &'a HashMap<String, usize>, before: &'a [Option<String>], after: &'a [Option<String>]) -> Self {
-        Captured { index, before, after }
+        Values { index, before, after }
     }
 
     /// Nothing captured: every value is absent.
     #[must_use]
     pub fn empty(index: &'a HashMap<String, usize>) -> Self {
-        Captured { index, before: &[], after: &[] }
+        Values { index, before: &[], after: &[] }
     }
 
     /// The de-identified value of `name`; `None` when missing or empty.
@@ -93,16 +92,16 @@ pub enum Naming {
     /// nothing of the planned name is used, folders included, since input names often carry
     /// identifiers (the Basic Profile's default).
     UidTree,
-    /// A profile's `filenames:` templates, in the planned name's folder.
-    Templates(Vec<NameTemplate>),
+    /// The profile's `filenames:` templates, in the planned name's folder.
+    Templates,
     /// An ingest hierarchy.
     Hierarchy(Box<Hierarchy>),
 }
 
 impl Naming {
-    /// The header values this policy reads, which the job must capture.
+    /// The header values this policy reads with `profile`'s templates, which the job captures.
     #[must_use]
-    pub fn keywords(&self) -> Vec<String> {
+    pub fn keywords(&self, profile: &Profile) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         let mut add = |k: &str| {
             if !out.iter().any(|o| o == k) {
@@ -113,28 +112,28 @@ impl Naming {
             Naming::AsGiven => {}
             Naming::ByUid => ["SOPInstanceUID", "Modality"].into_iter().for_each(&mut add),
             Naming::UidTree => UID_TREE_KEYWORDS.into_iter().for_each(&mut add),
-            Naming::Templates(ts) => ts.iter().flat_map(NameTemplate::keywords).for_each(&mut add),
+            Naming::Templates => profile.filenames.iter().flat_map(NameTemplate::keywords).for_each(&mut add),
             Naming::Hierarchy(h) => {
                 LABEL_KEYWORDS.iter().copied().for_each(&mut add);
                 if let Some(map) = &h.subjects {
                     map.keys.iter().map(String::as_str).for_each(&mut add);
                 }
-                h.templates.iter().flat_map(NameTemplate::keywords).for_each(&mut add);
+                profile.filenames.iter().flat_map(NameTemplate::keywords).for_each(&mut add);
             }
         }
         out
     }
 
-    /// Whether an input file name gets an output at all: with templates, only names some
-    /// template's input-regex matches (the others are skipped before they are read).
+    /// Whether an input file name gets an output at all: with templates, only names some of
+    /// `profile`'s templates match (the others are skipped before they are read).
     #[must_use]
-    pub fn admits(&self, input_name: &str) -> bool {
-        let templates = match self {
-            Naming::Templates(ts) => ts,
-            Naming::Hierarchy(h) if !h.templates.is_empty() => &h.templates,
+    pub fn admits(&self, input_name: &str, profile: &Profile) -> bool {
+        match self {
+            Naming::Templates => {}
+            Naming::Hierarchy(_) if !profile.filenames.is_empty() => {}
             _ => return true,
-        };
-        templates.iter().any(|t| t.matches(input_name).is_some())
+        }
+        profile.filenames.iter().any(|t| t.matches(input_name).is_some())
     }
 
     /// The relative output name of an input: `planned` is the caller's name (the input's relative
@@ -147,7 +146,7 @@ impl Naming {
         planned: &str,
         input_name: &str,
         labels: &Labels,
-        values: &Captured<'_>,
+        values: &Values<'_>,
         profile: &Profile,
     ) -> std::result::Result<String, Refusal> {
         let (folder, base) = match planned.rfind('/') {
@@ -159,7 +158,7 @@ impl Naming {
             Naming::AsGiven => Ok(planned.to_string()),
             Naming::ByUid => Ok(in_folder(file_name(values, base))),
             Naming::UidTree => uid_tree(values),
-            Naming::Templates(ts) => Ok(in_folder(render(ts, input_name, values, profile)?.unwrap_or_default())),
+            Naming::Templates => Ok(in_folder(render(input_name, values, profile)?.unwrap_or_default())),
             Naming::Hierarchy(h) => h.decide(base, input_name, labels, values, profile),
         }
     }
@@ -190,10 +189,9 @@ pub struct Hierarchy {
     pub group: String,
     /// The project folder.
     pub project: String,
-    /// Subject codes by original values, when a subject map is used.
+    /// Subject codes by original values, when a subject map is used. The file name is the
+    /// profile's `filenames:` templates' when it has any, else `<SOPInstanceUID>.<Modality>.dcm`.
     pub subjects: Option<SubjectCodes>,
-    /// `filenames:` templates for the file name (else `<SOPInstanceUID>.<Modality>.dcm`).
-    pub templates: Vec<NameTemplate>,
 }
 
 impl Hierarchy {
@@ -202,7 +200,7 @@ impl Hierarchy {
         base: &str,
         input_name: &str,
         fixed: &Labels,
-        values: &Captured<'_>,
+        values: &Values<'_>,
         profile: &Profile,
     ) -> std::result::Result<String, Refusal> {
         let subject = match (&fixed.subject, &self.subjects) {
@@ -223,10 +221,10 @@ impl Hierarchy {
                 format!("cannot determine the {} label{hint}", missing.join(" and ")),
             ));
         }
-        let file = if self.templates.is_empty() {
+        let file = if profile.filenames.is_empty() {
             file_name(values, base)
         } else {
-            safe(&render(&self.templates, input_name, values, profile)?.unwrap_or_default())
+            safe(&render(input_name, values, profile)?.unwrap_or_default())
         };
         let mut name = String::new();
         for part in [&self.group, &self.project] {
@@ -292,71 +290,21 @@ impl SubjectCodes {
 /// Known codes by key, and every (key, code) in the order they were made.
 type Codes = (HashMap<Vec<String>, String>, Vec<(Vec<String>, String)>);
 
-/// One `filenames:` item: the first whose input-regex matches the input's file name (from its
-/// start, as Python's `re.match`) names the output.
-#[derive(Debug)]
-pub struct NameTemplate {
-    regex: Regex,
-    pieces: Vec<Piece>,
-    /// Group name -> the group's rule, in the JSON form of [`apply_group_rule`].
-    groups: HashMap<String, String>,
-}
-
-/// A piece of a template's output.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Piece {
-    /// Literal text.
-    Text(String),
-    /// A named group of the input-regex (passed through its rule, if it has one).
-    Group(String),
-    /// A header keyword's de-identified value.
-    Value(String),
-}
-
-impl NameTemplate {
-    /// A template from its input-regex, its output pieces and its group rules.
-    ///
-    /// # Errors
-    /// The regex does not compile (a `profile` error).
-    pub fn new(input_regex: &str, pieces: Vec<Piece>, groups: HashMap<String, String>) -> Result<Self> {
-        let regex = Regex::new(input_regex)
-            .map_err(|e| Error::new(ErrorKind::Profile, format!("filenames input-regex does not compile: {e}")))?;
-        Ok(NameTemplate { regex, pieces, groups })
-    }
-
-    fn keywords(&self) -> impl Iterator<Item = &str> {
-        self.pieces.iter().filter_map(|p| match p {
-            Piece::Value(k) => Some(k.as_str()),
-            _ => None,
-        })
-    }
-
-    /// The captures when the regex matches at the start of `name`. Leftmost-first matching finds a
-    /// match starting at 0 whenever one exists, and then the same one as Python's `re.match`.
-    fn matches<'n>(&self, name: &'n str) -> Option<regex::Captures<'n>> {
-        self.regex.captures(name).filter(|c| c.get(0).is_some_and(|m| m.start() == 0))
-    }
-}
-
-/// The output name the first matching template gives, or `None` when none matches.
-fn render(
-    templates: &[NameTemplate],
-    input_name: &str,
-    values: &Captured<'_>,
-    profile: &Profile,
-) -> std::result::Result<Option<String>, Refusal> {
-    for t in templates {
+/// The output name the first of `profile`'s templates that matches gives, or `None` when none
+/// matches.
+fn render(input_name: &str, values: &Values<'_>, profile: &Profile) -> std::result::Result<Option<String>, Refusal> {
+    for t in &profile.filenames {
         let Some(caps) = t.matches(input_name) else { continue };
         let mut out = String::new();
-        for piece in &t.pieces {
+        for piece in t.pieces() {
             match piece {
                 Piece::Text(s) => out.push_str(s),
                 Piece::Value(k) => out.push_str(values.after(k).unwrap_or_default()),
                 Piece::Group(g) => {
                     let text = caps.name(g).map_or("", |m| m.as_str());
-                    match t.groups.get(g) {
-                        Some(rule) => out.push_str(
-                            &apply_group_rule(profile, rule, text)
+                    match t.group_rule(g) {
+                        Some(action) => out.push_str(
+                            &apply_text(profile, action, text)
                                 .map_err(|e| Refusal::new("bad-name", format!("filenames group {g}: {e}")))?,
                         ),
                         None => out.push_str(text),
@@ -379,7 +327,7 @@ const UID_TREE_MISSING: [&str; 2] = ["unknown-study", "unknown-series"];
 /// `<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm`. A missing SOP Instance UID is a
 /// refusal, not a fallback to the input's name: the point of this policy is that no input name
 /// can leak; a missing study or series UID gives a fixed folder name.
-fn uid_tree(values: &Captured<'_>) -> std::result::Result<String, Refusal> {
+fn uid_tree(values: &Values<'_>) -> std::result::Result<String, Refusal> {
     let uid = |k: &str| values.after(k).map(safe).filter(|u| !u.is_empty());
     let Some(sop) = uid(UID_TREE_KEYWORDS[2]) else {
         return Err(Refusal::new(
@@ -393,7 +341,7 @@ fn uid_tree(values: &Captured<'_>) -> std::result::Result<String, Refusal> {
 }
 
 /// `<SOPInstanceUID>.<Modality>.dcm`, or `fallback` without a SOPInstanceUID.
-fn file_name(values: &Captured<'_>, fallback: &str) -> String {
+fn file_name(values: &Values<'_>, fallback: &str) -> String {
     let Some(sop) = values.after("SOPInstanceUID") else { return fallback.to_string() };
     let modality = values.after("Modality").map(|m| m.replace('/', "_")).filter(|m| !m.is_empty());
     safe(&format!("{sop}.{}.dcm", modality.as_deref().unwrap_or("NA")))
@@ -438,11 +386,11 @@ pub fn timestamp(date: Option<&str>, time: Option<&str>) -> Option<String> {
     Some(format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02}"))
 }
 
-fn session_label(v: &Captured<'_>) -> Option<String> {
+fn session_label(v: &Values<'_>) -> Option<String> {
     timestamp(v.after("StudyDate"), v.after("StudyTime")).or_else(|| v.after("StudyInstanceUID").map(str::to_string))
 }
 
-fn acquisition_label(v: &Captured<'_>) -> Option<String> {
+fn acquisition_label(v: &Values<'_>) -> Option<String> {
     let stamp = if v.after("Manufacturer").unwrap_or_default().to_uppercase() == "SIEMENS" {
         timestamp(v.after("SeriesDate"), v.after("SeriesTime"))
     } else {
@@ -463,6 +411,7 @@ fn acquisition_label(v: &Captured<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::regex_sub::TextAction;
 
     fn captured<'a>(index: &'a mut HashMap<String, usize>, row: &'a mut Vec<Option<String>>, pairs: &[(&str, &str)]) {
         for (i, (k, v)) in pairs.iter().enumerate() {
@@ -505,23 +454,18 @@ mod tests {
                 ("SeriesDescription", "a,b"),
             ],
         );
-        let values = Captured::new(&index, &row, &row);
+        let values = Values::new(&index, &row, &row);
         let profile = Profile::identity();
         let none = Labels::default();
         assert_eq!(Naming::ByUid.decide("sub/x.dcm", "x.dcm", &none, &values, &profile).unwrap(), "sub/1.2.3.CT.dcm");
         assert_eq!(Naming::AsGiven.decide("sub/x.dcm", "x.dcm", &none, &values, &profile).unwrap(), "sub/x.dcm");
-        let h = Naming::Hierarchy(Box::new(Hierarchy {
-            group: "g".into(),
-            project: "p".into(),
-            subjects: None,
-            templates: vec![],
-        }));
+        let h = Naming::Hierarchy(Box::new(Hierarchy { group: "g".into(), project: "p".into(), subjects: None }));
         assert_eq!(
             h.decide("x.dcm", "x.dcm", &none, &values, &profile).unwrap(),
             "g/p/P1/2004-01-02 07:27:30/5 - a_b/1.2.3.CT.dcm"
         );
         let empty_index = HashMap::new();
-        let nothing = Captured::empty(&empty_index);
+        let nothing = Values::empty(&empty_index);
         let refused = h.decide("x.dcm", "x.dcm", &none, &nothing, &profile).unwrap_err();
         assert_eq!(refused.code, "no-label");
         assert!(refused.message.contains("subject and session and acquisition"), "{}", refused.message);
@@ -536,41 +480,69 @@ mod tests {
             &mut row,
             &[("StudyInstanceUID", "2.25.1"), ("SeriesInstanceUID", "2.25.2"), ("SOPInstanceUID", "2.25.3 ")],
         );
-        let values = Captured::new(&index, &row, &row);
+        let values = Values::new(&index, &row, &row);
         let (none, profile) = (Labels::default(), Profile::identity());
         let name = Naming::UidTree.decide("Doe^Jane/mri.dcm", "mri.dcm", &none, &values, &profile).unwrap();
         assert_eq!(name, "2.25.1/2.25.2/2.25.3.dcm");
-        assert_eq!(Naming::UidTree.keywords(), UID_TREE_KEYWORDS);
+        assert_eq!(Naming::UidTree.keywords(&profile), UID_TREE_KEYWORDS);
         let (mut index, mut row) = (HashMap::new(), Vec::new());
         captured(&mut index, &mut row, &[("SOPInstanceUID", "2.25.3")]);
-        let partial = Captured::new(&index, &row, &row);
+        let partial = Values::new(&index, &row, &row);
         let name = Naming::UidTree.decide("Doe^Jane/mri.dcm", "mri.dcm", &none, &partial, &profile).unwrap();
         assert_eq!(name, "unknown-study/unknown-series/2.25.3.dcm");
         let empty_index = HashMap::new();
-        let nothing = Captured::empty(&empty_index);
+        let nothing = Values::empty(&empty_index);
         let refused = Naming::UidTree.decide("Doe^Jane/mri.dcm", "mri.dcm", &none, &nothing, &profile).unwrap_err();
         assert_eq!(refused.code, "no-label");
         assert!(refused.message.contains("no SOPInstanceUID"), "{}", refused.message);
         assert!(!refused.message.contains("Doe"));
     }
 
+    /// A profile compiled from a document, as the front end hands it over.
+    fn compiled(doc: &str) -> Profile {
+        let now = crate::profile::document::parse_now("20240101000000.000000").unwrap();
+        let compiled = crate::profile::document::compile_document(doc, "t", now).expect("a valid document");
+        compiled.profile(None).unwrap()
+    }
+
     #[test]
     fn templates_match_from_the_start_and_fill_groups_and_values() {
-        let t = NameTemplate::new(
-            r"(?P<stem>[^.]*)\.dcm",
-            vec![Piece::Value("PatientID".into()), Piece::Text("_".into()), Piece::Group("stem".into())],
-            HashMap::new(),
-        )
-        .unwrap();
-        let naming = Naming::Templates(vec![t]);
-        assert!(naming.admits("abc.dcm"));
-        assert!(!naming.admits("_.x/abc.dcm")); // would match later in the name, not at its start
+        let profile = compiled(
+            r#"{"dicom": {"fields": [], "filenames": [{"output": "{PatientID}_{stem}.dcm", "input-regex": "(?P<stem>[^.]*)\\.dcm"}]}}"#,
+        );
+        let naming = Naming::Templates;
+        assert!(naming.admits("abc.dcm", &profile));
+        assert!(!naming.admits("_.x/abc.dcm", &profile)); // would match later in the name, not at its start
         let (mut index, mut row) = (HashMap::new(), Vec::new());
         captured(&mut index, &mut row, &[("PatientID", "NEW")]);
-        let values = Captured::new(&index, &row, &row);
-        let name = naming.decide("d/abc.dcm", "abc.dcm", &Labels::default(), &values, &Profile::identity()).unwrap();
-        assert_eq!(name, "d/NEW_abc");
-        assert_eq!(naming.keywords(), ["PatientID"]);
+        let values = Values::new(&index, &row, &row);
+        let name = naming.decide("d/abc.dcm", "abc.dcm", &Labels::default(), &values, &profile).unwrap();
+        assert_eq!(name, "d/NEW_abc.dcm");
+        assert_eq!(naming.keywords(&profile), ["PatientID"]);
+    }
+
+    #[test]
+    fn the_policy_holds_compiled_group_rules() {
+        // Group rules are typed text actions compiled with the profile: naming a file reads no JSON.
+        let profile = compiled(
+            r#"{"dicom": {"salt": "pepper", "hash-digits": 8, "fields": [], "filenames": [{
+                "output": "{stem}-{num}-{plain}.dcm",
+                "input-regex": "(?P<stem>[A-Z]+)_(?P<num>[0-9]+)_(?P<plain>[a-z]+)",
+                "groups": [{"name": "stem", "hash": true}, {"name": "num", "replace-with": "N"}]}]}}"#,
+        );
+        let [template] = profile.filenames.as_slice() else { panic!("one template") };
+        assert!(matches!(template.group_rule("stem"), Some(TextAction::Hash)));
+        assert!(matches!(template.group_rule("num"), Some(TextAction::Replace(v)) if v == "N"));
+        assert!(template.group_rule("plain").is_none());
+        let index = HashMap::new();
+        let name = Naming::Templates
+            .decide("in/DOE_42_abc.dcm", "DOE_42_abc.dcm", &Labels::default(), &Values::empty(&index), &profile)
+            .unwrap();
+        let hashed = crate::actions::hash::hash("pepper", "DOE", 8);
+        assert_eq!(name, format!("in/{hashed}-N-abc.dcm"));
+        assert_ne!(hashed, "DOE");
+        let h = Naming::Hierarchy(Box::new(Hierarchy { group: "g".into(), project: "p".into(), subjects: None }));
+        assert!(!h.admits("notes.txt", &profile)); // the profile's templates filter an ingest too
     }
 
     #[test]

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::dicom::input::Cached;
+use crate::dicom::open::in_inflated;
 use crate::dicom::{encode, open, DataSet, Document, Input, Limits, Notes, Sink, Tag, Visit};
 use crate::edits::{LengthField, NewValue, State, META};
-use crate::engine::{apply, LogRows};
+use crate::engine::{apply, Capture, Captured, Failure};
 use crate::error::{Error, ErrorKind, Result, Warning};
 use crate::profile::Profile;
 
@@ -186,8 +187,8 @@ pub struct Rewritten {
     /// False when no rule changed anything and the input was copied as it is (never for a
     /// gzip-compressed or repaired input).
     pub changed: bool,
-    /// The log's rows, when the profile has log columns.
-    pub log: Option<LogRows>,
+    /// The values the rewrite was asked to read (see [`Capture`]).
+    pub captured: Captured,
     /// What had to be repaired to read the file (see [`crate::dicom::repair`]); empty for a valid file.
     pub warnings: Vec<Warning>,
 }
@@ -204,24 +205,31 @@ pub fn rewrite<I: Input + ?Sized, W: Sink>(
     limits: &Limits,
     out: &mut W,
 ) -> Result<Rewritten> {
-    rewrite_to(input, profile, limits, |_| Ok(out)).map(|(done, _)| done)
+    rewrite_to(input, profile, limits, Capture::nothing(), |_| Ok(out)).map(|(done, _)| done).map_err(|f| f.error)
 }
 
-/// Like [`rewrite`], but the output is opened only after the rules ran: `open` gets the log rows
-/// (the captured values, when the profile has log columns) and returns the writer, so the
-/// output's name can be decided from de-identified values before any byte is written. Returns
-/// what was done and the writer, everything written into it.
+/// Like [`rewrite`], but reads the values `capture` asks for, and opens the output only after the
+/// rules ran: `open_output` gets the captured values and returns the writer, so the output's name
+/// can be decided from de-identified values before any byte is written. Returns what was done
+/// and the writer, everything written into it.
 ///
 /// # Errors
-/// The input does not parse, a rule fails, `open` fails, or writing fails.
-pub fn rewrite_to<I, W, F>(input: &I, profile: &Profile, limits: &Limits, open_output: F) -> Result<(Rewritten, W)>
+/// The input does not parse, a rule fails (with the log's before row beside the error, when the
+/// log is captured), `open_output` fails, or writing fails.
+pub(crate) fn rewrite_to<I, W, F>(
+    input: &I,
+    profile: &Profile,
+    limits: &Limits,
+    capture: Capture<'_>,
+    open_output: F,
+) -> std::result::Result<(Rewritten, W), Failure>
 where
     I: Input + ?Sized,
     W: Sink,
-    F: FnOnce(Option<&LogRows>) -> Result<W>,
+    F: FnOnce(&Captured) -> Result<W>,
 {
     let cached = Cached::new(input, HEAD_BYTES).map_err(|e| Error::at(ErrorKind::of_io(&e), 0, e.to_string()))?;
-    let (mut done, out) = open(&cached, limits, Rewrite { profile, open_output })?;
+    let (mut done, out) = open(&cached, limits, Rewrite { profile, capture, open_output })??;
     done.bytes_in = input.len();
     Ok((done, out))
 }
@@ -237,42 +245,56 @@ impl<W: Sink + ?Sized> Sink for &mut W {
 const HEAD_BYTES: u64 = 64 * 1024;
 
 /// [`rewrite_to`] once the file is open.
-struct Rewrite<'p, F> {
+struct Rewrite<'p, 'c, F> {
     profile: &'p Profile,
+    capture: Capture<'c>,
     open_output: F,
 }
 
-impl<W: Sink, F: FnOnce(Option<&LogRows>) -> Result<W>> Visit for Rewrite<'_, F> {
-    type Output = (Rewritten, W);
+impl<W: Sink, F: FnOnce(&Captured) -> Result<W>> Visit for Rewrite<'_, '_, F> {
+    /// A failure of the rules is kept apart from parse errors: it may carry the log's before row.
+    type Output = std::result::Result<(Rewritten, W), Failure>;
 
-    fn document<I: Input + ?Sized>(self, input: &I, doc: &Document, notes: Notes) -> Result<(Rewritten, W)> {
-        let (mut done, out) = rewrite_document(input, doc, self.profile, self.open_output)?;
-        // A repaired or inflated file is not the input byte for byte, even when no rule changed it.
-        done.changed |= notes.gzipped || !notes.warnings.is_empty();
-        done.warnings = notes.warnings;
-        Ok((done, out))
+    fn document<I: Input + ?Sized>(self, input: &I, doc: &Document, notes: Notes) -> Result<Self::Output> {
+        Ok(match rewrite_document(input, doc, self.profile, &self.capture, self.open_output) {
+            Ok((mut done, out)) => {
+                // A repaired or inflated file is not the input byte for byte, even when no rule changed it.
+                done.changed |= notes.gzipped || !notes.warnings.is_empty();
+                done.warnings = notes.warnings;
+                Ok((done, out))
+            }
+            // `open` notes parse errors of a gzip-compressed file; these pass it by.
+            Err(f) if notes.gzipped => Err(Failure { error: in_inflated(f.error), ..f }),
+            Err(f) => Err(f),
+        })
     }
 }
 
-fn rewrite_document<I, W, F>(input: &I, doc: &Document, profile: &Profile, open_output: F) -> Result<(Rewritten, W)>
+fn rewrite_document<I, W, F>(
+    input: &I,
+    doc: &Document,
+    profile: &Profile,
+    capture: &Capture<'_>,
+    open_output: F,
+) -> std::result::Result<(Rewritten, W), Failure>
 where
     I: Input + ?Sized,
     W: Sink,
-    F: FnOnce(Option<&LogRows>) -> Result<W>,
+    F: FnOnce(&Captured) -> Result<W>,
 {
     let bytes_in = input.len();
-    let (plan, log) = if let Some(buf) = &doc.inflated {
-        let (state, log) = apply(profile, doc, buf.as_slice())?;
-        (splices(&state, buf.as_slice())?, log)
+    let (plan, captured) = if let Some(buf) = &doc.inflated {
+        let (state, captured) = apply(profile, doc, buf.as_slice(), capture)?;
+        (splices(&state, buf.as_slice())?, captured)
     } else {
-        let (state, log) = apply(profile, doc, input)?;
-        (splices(&state, input)?, log)
+        let (state, captured) = apply(profile, doc, input, capture)?;
+        (splices(&state, input)?, captured)
     };
     // Everything about the output is known now: it is opened only here.
-    let mut out = open_output(log.as_ref())?;
+    let mut out = open_output(&captured)?;
     if plan.is_empty() {
         input.copy_to(0, bytes_in, &mut out)?;
-        let done = Rewritten { bytes_in, bytes_out: bytes_in, changed: false, log, warnings: Vec::new() };
+        let done = Rewritten { bytes_in, bytes_out: bytes_in, changed: false, captured, warnings: Vec::new() };
         return Ok((done, out));
     }
     let growth = |meta_only: bool| -> i64 {
@@ -297,5 +319,5 @@ where
             meta_end.saturating_add_signed(growth(true)) + stream.len() as u64
         }
     };
-    Ok((Rewritten { bytes_in, bytes_out, changed: true, log, warnings: Vec::new() }, out))
+    Ok((Rewritten { bytes_in, bytes_out, changed: true, captured, warnings: Vec::new() }, out))
 }

@@ -194,6 +194,8 @@ fn expected_for(action: Action, tag: Tag, vr: Vr, nested: bool) -> Expect {
     match action {
         Action::X => Expect::Gone,
         Action::Z | Action::D if tag.0 == 0x0010_0020 => Expect::Replaced,
+        // Content, Verifying Observer and Waveform Annotation Sequences: an empty one would be invalid.
+        Action::D if [0x0040_A730, 0x0040_A073, 0x0040_B020].contains(&tag.0) => Expect::Gone,
         Action::Z | Action::D if vr == Vr::SQ => Expect::Empty,
         Action::Z => Expect::Empty,
         Action::D | Action::U if vr != Vr::SQ && vr != Vr::UI => Expect::Replaced,

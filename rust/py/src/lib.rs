@@ -1,17 +1,16 @@
 //! The thin `PyO3` binding of fastdeid-core: owned values cross, the GIL is released for all file
 //! work, and core errors become the exception classes of `fastdeid.errors` in one place.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fastdeid_core::dicom::dump::{dump_input, DumpOptions};
 use fastdeid_core::dicom::{FileInput, Tag};
-use fastdeid_core::job::{self, Input, Source};
-use fastdeid_core::naming::{Hierarchy, Labels, NameTemplate, Naming, Piece, SubjectCodes};
+use fastdeid_core::job::{self, Input, Reads, Source};
+use fastdeid_core::naming::{Hierarchy, Labels, Naming, SubjectCodes};
 use fastdeid_core::profile::document::{self, Problem};
-use fastdeid_core::{rewrite, Error, ErrorKind, Limits, LocalTree, Options, Placed, Profile, Runner};
+use fastdeid_core::{rewrite, Captured, Error, ErrorKind, Limits, LocalTree, Options, Placed, Profile, Runner};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
@@ -31,9 +30,9 @@ fn to_py(py: Python<'_>, e: &Error) -> PyErr {
 enum Origin {
     /// From the canonical specification (`CompiledProfile(spec_json)`).
     Spec(String),
-    /// From a profile document (`CompiledProfile.from_document`): the document, the default name
-    /// and the moment relative date bounds were taken from.
-    Document { doc: String, name: String, now: String, summary: String },
+    /// From a profile document (`CompiledProfile.from_document`): the document, the default name,
+    /// the moment relative date bounds were taken from, and the Basic Profile's settings.
+    Document { doc: String, name: String, now: String, base: Option<String>, summary: String },
 }
 
 /// A profile compiled from a document or from its canonical JSON form; immutable and shared by
@@ -69,24 +68,32 @@ impl PyProfile {
 
     /// Compiles a profile document (JSON text). `name` names a profile without `name:`; `now`
     /// (`YYYYMMDDHHMMSS.ffffff`, default the current UTC time) is the moment relative date bounds
-    /// are taken from. Raises `ProfileError` with every problem (its `problems` attribute holds
-    /// them as JSON: code, message, path in the document, and whether the key or the value is
-    /// meant).
+    /// are taken from; `base` the Basic Profile's settings as JSON, completed by the front end
+    /// with the key (docs/basic-profile.md). Raises `ProfileError` with every problem (its
+    /// `problems` attribute holds them as JSON: code, message, path in the document, and whether
+    /// the key or the value is meant).
     #[staticmethod]
-    #[pyo3(signature = (doc_json, name, now=None))]
-    fn from_document(py: Python<'_>, doc_json: &str, name: &str, now: Option<&str>) -> PyResult<Self> {
+    #[pyo3(signature = (doc_json, name, now=None, base=None))]
+    fn from_document(
+        py: Python<'_>,
+        doc_json: &str,
+        name: &str,
+        now: Option<&str>,
+        base: Option<&str>,
+    ) -> PyResult<Self> {
         let now_text = now.map_or_else(document::now_text, str::to_string);
         let Some(moment) = document::parse_now(&now_text) else {
             return Err(problems_to_py(py, &[Problem::at_root("bad-argument", "now must be YYYYMMDDHHMMSS.ffffff")]));
         };
         let compiled = document::compile_document(doc_json, name, moment).map_err(|p| problems_to_py(py, &p))?;
-        let inner = compiled.profile().map_err(|e| to_py(py, &e))?;
+        let inner = compiled.profile(base).map_err(|e| to_py(py, &e))?;
         Ok(PyProfile {
             inner: Arc::new(inner),
             origin: Origin::Document {
                 doc: doc_json.to_string(),
                 name: name.to_string(),
                 now: now_text,
+                base: base.map(str::to_string),
                 summary: compiled.summary_json(),
             },
         })
@@ -110,8 +117,9 @@ impl PyProfile {
         let cls = slf.get_type();
         Ok(match &me.origin {
             Origin::Spec(spec) => (cls.into_any(), PyTuple::new(py, [spec.as_str()])?),
-            Origin::Document { doc, name, now, .. } => {
-                (cls.getattr("from_document")?, PyTuple::new(py, [doc.as_str(), name.as_str(), now.as_str()])?)
+            Origin::Document { doc, name, now, base, .. } => {
+                let args = (doc.as_str(), name.as_str(), now.as_str(), base.as_deref());
+                (cls.getattr("from_document")?, args.into_pyobject(py)?)
             }
         })
     }
@@ -170,14 +178,31 @@ struct FileResult {
     already_done: bool,
     /// For `duplicate-output`: the index of the input whose output has the name.
     other: Option<usize>,
+    /// The deid log's cells before and after the rules (the job's `log`).
     log_before: Option<Vec<Option<String>>>,
     log_after: Option<Vec<Option<String>>>,
+    /// The values of the job's `value_names`, before and after the rules (a job given `keywords`).
+    values_before: Option<Vec<Option<String>>>,
+    values_after: Option<Vec<Option<String>>>,
     /// `code: message` for each repair the file needed (no patient values).
     warnings: Vec<String>,
 }
 
+/// Before and after cells of the log and of the values, as the result reports them.
+type Cells = [Option<Vec<Option<String>>>; 4];
+
+/// The captured rows as a result reports them; the values only when the caller asked for them.
+fn cells(c: Captured, values: bool) -> Cells {
+    let (log_before, log_after) = c.log.map_or((None, None), |l| (Some(l.before), Some(l.after)));
+    let (values_before, values_after) = match c.values {
+        Some(v) if values => (Some(v.before), Some(v.after)),
+        _ => (None, None),
+    };
+    [log_before, log_after, values_before, values_after]
+}
+
 impl FileResult {
-    fn new(r: job::FileResult, src: String, root: &Path) -> Self {
+    fn new(r: job::FileResult, src: String, root: &Path, values: bool) -> Self {
         // Plain strings: building a pathlib.Path per file costs more than the file's rewrite.
         let base = FileResult {
             index: r.index,
@@ -196,11 +221,13 @@ impl FileResult {
             other: None,
             log_before: None,
             log_after: None,
+            values_before: None,
+            values_after: None,
             warnings: Vec::new(),
         };
         match r.status {
             job::Status::Ok(w, placed) => {
-                let (log_before, log_after) = w.log.map_or((None, None), |l| (Some(l.before), Some(l.after)));
+                let [log_before, log_after, values_before, values_after] = cells(w.captured, values);
                 FileResult {
                     bytes_in: w.bytes_in,
                     bytes_out: w.bytes_out,
@@ -208,22 +235,24 @@ impl FileResult {
                     already_done: placed == Placed::AlreadyThere,
                     log_before,
                     log_after,
+                    values_before,
+                    values_after,
                     warnings: w.warnings.iter().map(ToString::to_string).collect(),
                     ..base
                 }
             }
             job::Status::Skipped(why) => FileResult { status: "skipped", message: Some(why.to_string()), ..base },
-            job::Status::Failed(e) => FileResult {
+            job::Status::Failed(f) => FileResult {
                 status: "failed",
-                code: Some(e.kind.code()),
-                message: Some(e.to_string()),
-                offset: e.offset,
-                tag_path: (!e.tag_path.is_empty()).then_some(e.tag_path),
-                log_before: e.log_before,
+                code: Some(f.error.kind.code()),
+                message: Some(f.error.to_string()),
+                offset: f.error.offset,
+                tag_path: (!f.error.tag_path.is_empty()).then_some(f.error.tag_path),
+                log_before: f.log_before,
                 ..base
             },
-            job::Status::Refused(refusal, log) => {
-                let (log_before, log_after) = log.map_or((None, None), |l| (Some(l.before), Some(l.after)));
+            job::Status::Refused(refusal, captured) => {
+                let [log_before, log_after, values_before, values_after] = cells(captured, values);
                 FileResult {
                     status: "failed",
                     code: Some(refusal.code),
@@ -231,6 +260,8 @@ impl FileResult {
                     other: refusal.other,
                     log_before,
                     log_after,
+                    values_before,
+                    values_after,
                     ..base
                 }
             }
@@ -238,52 +269,33 @@ impl FileResult {
     }
 }
 
-/// One `filenames:` template as it crosses: input-regex, output pieces (`text`, `group` or
-/// `value`, with their text), and group name -> the group's rule as JSON.
-type TemplateArgs = (String, Vec<(String, String)>, HashMap<String, String>);
-
 /// A subject map as it crosses: keys, code prefix, zero-padded width, suffix, known (values, code).
 type SubjectArgs = (Vec<String>, String, usize, String, Vec<(Vec<String>, String)>);
-
-fn templates(py: Python<'_>, args: Vec<TemplateArgs>) -> PyResult<Vec<NameTemplate>> {
-    args.into_iter()
-        .map(|(regex, pieces, groups)| {
-            let pieces = pieces
-                .into_iter()
-                .map(|(kind, text)| match kind.as_str() {
-                    "text" => Ok(Piece::Text(text)),
-                    "group" => Ok(Piece::Group(text)),
-                    "value" => Ok(Piece::Value(text)),
-                    other => Err(pyo3::exceptions::PyValueError::new_err(format!("unknown template piece {other:?}"))),
-                })
-                .collect::<PyResult<Vec<_>>>()?;
-            NameTemplate::new(&regex, pieces, groups).map_err(|e| to_py(py, &e))
-        })
-        .collect()
-}
 
 /// A de-identification job into a local folder: one profile, one naming policy, a worker pool;
 /// inputs are given chunk after chunk, in order.
 #[pyclass(frozen, module = "fastdeid._core")]
 struct Job {
     runner: Runner,
-    job: fastdeid_core::Job<LocalTree>,
+    core: fastdeid_core::Job<LocalTree>,
+    /// Results report the values of `value_names` (the caller gave `keywords`).
+    values: bool,
 }
 
 #[pymethods]
 impl Job {
     #[new]
-    #[pyo3(signature = (profile, destination, *, naming="as-given", columns=Vec::new(), templates=Vec::new(),
+    #[pyo3(signature = (profile, destination, *, naming="as-given", log=false, keywords=Vec::new(),
                         group=String::new(), project=String::new(), subjects=None, replace=true, temp_folder=None, jobs=0,
                         fsync=true, max_depth=64, accept_no_meta=false))]
-    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // keyword arguments from Python
+    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value, clippy::fn_params_excessive_bools)] // keyword arguments from Python
     fn new(
         py: Python<'_>,
         profile: &PyProfile,
         destination: PathBuf,
         naming: &str,
-        columns: Vec<String>,
-        templates: Vec<TemplateArgs>,
+        log: bool,
+        keywords: Vec<String>,
         group: String,
         project: String,
         subjects: Option<SubjectArgs>,
@@ -294,18 +306,16 @@ impl Job {
         max_depth: u32,
         accept_no_meta: bool,
     ) -> PyResult<Self> {
-        let templates = self::templates(py, templates)?;
         let naming = match naming {
             "as-given" => Naming::AsGiven,
             "by-uid" => Naming::ByUid,
             "uid-tree" => Naming::UidTree,
-            "templates" => Naming::Templates(templates),
+            "templates" => Naming::Templates,
             "hierarchy" => Naming::Hierarchy(Box::new(Hierarchy {
                 group,
                 project,
                 subjects: subjects
                     .map(|(keys, prefix, width, suffix, known)| SubjectCodes::new(keys, prefix, width, suffix, known)),
-                templates,
             })),
             other => return Err(pyo3::exceptions::PyValueError::new_err(format!("unknown naming policy {other:?}"))),
         };
@@ -315,8 +325,11 @@ impl Job {
             Some(temp) => LocalTree::with_temp_folder(destination, fsync, temp),
             None => LocalTree::new(destination, fsync),
         };
-        let job = fastdeid_core::Job::new(Arc::clone(&profile.inner), naming, tree, limits, replace, &columns);
-        Ok(Job { runner, job })
+        let values = !keywords.is_empty();
+        let reads = Reads { log, keywords };
+        let core = fastdeid_core::Job::new(Arc::clone(&profile.inner), naming, tree, limits, replace, reads)
+            .map_err(|e| to_py(py, &e))?;
+        Ok(Job { runner, core, values })
     }
 
     #[getter]
@@ -324,10 +337,17 @@ impl Job {
         self.runner.threads()
     }
 
-    /// The header keywords the naming policy reads (the job's `columns` must name them).
+    /// The header keywords the naming policy reads (with the profile's templates).
     #[getter]
     fn keywords(&self) -> Vec<String> {
-        self.job.naming().keywords()
+        self.core.naming().keywords(self.core.profile())
+    }
+
+    /// The keywords whose values results report (`values_before`/`values_after`), in order:
+    /// those the naming policy reads, then the job's `keywords`.
+    #[getter]
+    fn value_names(&self) -> Vec<String> {
+        self.core.value_names().to_vec()
     }
 
     /// De-identifies inputs `first`, `first + 1`, ... of the job in parallel with the GIL
@@ -349,8 +369,8 @@ impl Job {
             let labels = labels.map(|(subject, session, acquisition)| Labels { subject, session, acquisition });
             owned.push(Input { source, name, labels: labels.unwrap_or_default() });
         }
-        let results = py.detach(|| self.runner.process_job(&self.job, &owned, first));
-        let root = self.job.destination().root().to_path_buf();
+        let results = py.detach(|| self.runner.process_job(&self.core, &owned, first));
+        let root = self.core.destination().root().to_path_buf();
         Ok(results
             .into_iter()
             .map(|r| {
@@ -358,14 +378,14 @@ impl Job {
                     Source::Path(p) => p.to_string_lossy().into_owned(),
                     Source::Bytes(_) => owned[r.index - first].name.clone(),
                 };
-                FileResult::new(r, src, &root)
+                FileResult::new(r, src, &root, self.values)
             })
             .collect())
     }
 
     /// The subject map's codes, known and new, in the order they were made (empty without one).
     fn subject_codes(&self) -> Vec<(Vec<String>, String)> {
-        match self.job.naming() {
+        match self.core.naming() {
             Naming::Hierarchy(h) => h.subjects.as_ref().map(SubjectCodes::codes).unwrap_or_default(),
             _ => Vec::new(),
         }
@@ -386,12 +406,6 @@ fn deidentify_bytes<'py>(py: Python<'py>, data: &[u8], profile: &PyProfile) -> P
     });
     let out = result.map_err(|e| to_py(py, &e))?;
     Ok(PyBytes::new(py, &out))
-}
-
-/// Applies a group rule of an output-name template to a piece of text (docs/profiles.md#filenames).
-#[pyfunction]
-fn apply_group_rule(py: Python<'_>, profile: &PyProfile, rule_json: &str, text: &str) -> PyResult<String> {
-    fastdeid_core::apply_group_rule(&profile.inner, rule_json, text).map_err(|e| to_py(py, &e))
 }
 
 /// Lists a file's header as far as it parses: the text, and the error that stopped it.
@@ -464,8 +478,8 @@ fn dictionary_keywords() -> Vec<(&'static str, u32)> {
 mod _core {
     #[pymodule_export]
     use super::{
-        apply_group_rule, basic_row, deidentify_bytes, dictionary_entry, dictionary_keywords, document_keys, dump,
-        dump_partial, label_keywords, resolve_name, tag_for_keyword, verify_tree, FileResult, Job, PyProfile,
+        basic_row, deidentify_bytes, dictionary_entry, dictionary_keywords, document_keys, dump, dump_partial,
+        label_keywords, resolve_name, tag_for_keyword, verify_tree, FileResult, Job, PyProfile,
     };
 }
 

@@ -13,6 +13,7 @@ use super::iod::{action_for, attr_type};
 use super::keyed::{date_shift_days, pseudonym, uid};
 use super::named::Named;
 use super::rows::lookup;
+use super::structured::{self, ItemAction};
 use super::values::{effective_vr, raw, text};
 use super::{conformance, hazards, private};
 use crate::actions::age::{patient_age, AgeUnit};
@@ -22,7 +23,8 @@ use crate::edits::NewValue;
 use crate::edits::{State, META, TOP};
 use crate::error::Result;
 
-const PATIENT_ID: Tag = Tag(0x0010_0020);
+/// Patient ID: under `basic` its Z and D give the keyed pseudonym (docs/basic-profile.md, "Keys").
+pub const PATIENT_ID: Tag = Tag(0x0010_0020);
 const PATIENT_AGE: Tag = Tag(0x0010_1010);
 const PATIENT_BIRTH_DATE: Tag = Tag(0x0010_0030);
 const STUDY_DATE: Tag = Tag(0x0008_0020);
@@ -43,6 +45,24 @@ pub const ADDITIONS: &[(u32, u32, Action, &str)] = &[
         "Text Value (0040,A160): free text of content items outside Content Sequence",
     ),
 ];
+
+/// Sequences whose D is written as removal rather than as an empty sequence, which their type
+/// forbids (docs/basic-profile.md, "What each action writes"): each is present only under a
+/// condition the removal ends, or is the only attribute of an optional module.
+pub const REMOVED_FOR_D: &[(Tag, &str)] = &[
+    (CONTENT_SEQUENCE, "Content Sequence (0040,A730): Type 1C, required only while a content item has children"),
+    (
+        VERIFYING_OBSERVER_SEQUENCE,
+        "Verifying Observer Sequence (0040,A073): Type 1C, required only while Verification Flag is VERIFIED, which becomes UNVERIFIED",
+    ),
+    (
+        Tag(0x0040_B020),
+        "Waveform Annotation Sequence (0040,B020): Type 1, the only attribute of the optional Waveform Annotation Module",
+    ),
+];
+const CONTENT_SEQUENCE: Tag = Tag(0x0040_A730);
+const VERIFYING_OBSERVER_SEQUENCE: Tag = Tag(0x0040_A073);
+const VERIFICATION_FLAG: Tag = Tag(0x0040_A493);
 
 /// What the pass needs to know about the object as a whole.
 struct Context {
@@ -75,6 +95,7 @@ pub fn run<I: Input + ?Sized>(cfg: &BasicConfig, state: &mut State<'_>, input: &
     let ctx = Context { sop_class, shift_days: date_shift_days(&cfg.key, &patient, cfg.shift_days.clone()), age };
     hazards::rebuild_meta(state, named);
     media_storage_instance(cfg, state, input, named)?;
+    let items = structured::item_actions(cfg.options, state, input)?;
     for level in TOP..state.levels.len() {
         // Parents come before their items: an item under a sequence just removed or emptied is skipped.
         if state.is_dead(level) {
@@ -86,12 +107,26 @@ pub fn run<I: Input + ?Sized>(cfg: &BasicConfig, state: &mut State<'_>, input: &
             if named.contains(level, e.tag) {
                 continue;
             }
-            if let Some(new) = element_change(cfg, &ctx, e, level, &keep_private, input)? {
+            let change = match items.get(&(level, e.tag)) {
+                Some(&action) => item_change(cfg, &ctx, e, action, input)?,
+                None => element_change(cfg, &ctx, e, level, &keep_private, input)?,
+            };
+            if let Some(new) = change {
                 state.changes.insert((level, e.tag), new);
             }
         }
     }
+    unverified(state, named);
     conformance::write(cfg.options, state, named)
+}
+
+/// A document whose verifying observers were removed says it is UNVERIFIED: VERIFIED requires
+/// them (PS3.3, SR Document General Module).
+fn unverified(state: &mut State<'_>, named: &Named) {
+    let removed = matches!(state.changes.get(&(TOP, VERIFYING_OBSERVER_SEQUENCE)), Some(NewValue::Removed));
+    if removed && !named.contains(TOP, VERIFICATION_FLAG) && state.levels[TOP].ds.find(VERIFICATION_FLAG).is_some() {
+        state.changes.insert((TOP, VERIFICATION_FLAG), NewValue::Set(Vr::CS, b"UNVERIFIED".to_vec()));
+    }
 }
 
 /// (0002,0003) Media Storage SOP Instance UID gets U like (0008,0018): the keyed UID of the
@@ -183,7 +218,9 @@ fn act<I: Input + ?Sized>(
             let id = text(e, input)?.unwrap_or_default();
             set(padded(pseudonym(&cfg.key, &id, &cfg.pseudonym).into_bytes(), vr))
         }
-        // A sequence is emptied for Z and D: none of its items' content is kept.
+        // A sequence is emptied for Z and D: none of its items' content is kept; removed where
+        // an empty one would be invalid.
+        Action::D if vr == Vr::SQ && REMOVED_FOR_D.iter().any(|(t, _)| *t == e.tag) => Ok(Some(NewValue::Removed)),
         Action::Z | Action::D if vr == Vr::SQ => Ok(Some(NewValue::Set(Vr::SQ, Vec::new()))),
         Action::Z => set(Vec::new()),
         Action::D if vr == Vr::UI => {
@@ -209,6 +246,23 @@ fn act<I: Input + ?Sized>(
         Action::U => act(cfg, ctx, e, nested, Action::D, input),
         Action::C => clean(cfg, ctx, e, nested, vr, input),
         combined => act(cfg, ctx, e, nested, combined.resolve(attr_type(&ctx.sop_class, e.tag, nested)), input),
+    }
+}
+
+/// The change Table E.3.4-1 asks for on a content item's value (see [`structured`]).
+fn item_change<I: Input + ?Sized>(
+    cfg: &BasicConfig,
+    ctx: &Context,
+    e: &Element,
+    action: ItemAction,
+    input: &I,
+) -> Result<Option<NewValue>> {
+    let vr = effective_vr(e);
+    match action {
+        ItemAction::Keep => Ok(None),
+        ItemAction::Shift if matches!(vr, Vr::DA | Vr::DT | Vr::TM) => clean(cfg, ctx, e, true, vr, input),
+        ItemAction::Empty => Ok(Some(NewValue::Set(vr, Vec::new()))),
+        ItemAction::Shift | ItemAction::Dummy => act(cfg, ctx, e, true, Action::D, input),
     }
 }
 

@@ -19,6 +19,7 @@ pub mod options;
 pub mod private;
 pub mod row;
 pub mod rows;
+pub mod structured;
 mod table;
 pub mod values;
 
@@ -27,6 +28,6 @@ pub use cid7050::CID_7050;
 pub use config::{BaseSpec, BasicConfig};
 pub use iod::{action_for, attr_type, iod_of};
 pub use options::{BasicOption, OptionSet, ALL_OPTIONS, BASIC_PROFILE_CODE};
-pub use row::{Row, SafePrivate, TagPattern};
-pub use rows::{lookup, rows, safe_private};
+pub use row::{ContentRow, Row, SafePrivate, TagPattern};
+pub use rows::{content_item, content_items, lookup, rows, safe_private};
 pub use table::EDITION;

@@ -67,12 +67,38 @@ impl Row {
     /// calibration date would give away the real dates the other option hides.
     #[must_use]
     pub fn effective_action(&self, options: OptionSet) -> Action {
-        self.options
-            .iter()
-            .filter(|(o, _)| options.contains(*o))
-            .map(|(_, a)| *a)
-            .min_by_key(|a| a.retention())
-            .unwrap_or(self.basic)
+        effective(self.basic, self.options, options)
+    }
+}
+
+/// `basic`, or the code of the enabled option that keeps the least (see [`Row::effective_action`]).
+fn effective(basic: Action, cells: &[(BasicOption, Action)], options: OptionSet) -> Action {
+    cells.iter().filter(|(o, _)| options.contains(*o)).map(|(_, a)| *a).min_by_key(|a| a.retention()).unwrap_or(basic)
+}
+
+/// One row of Table E.3.4-1: a content item, by its concept name and value type, that the Clean
+/// Structured Content option acts on.
+#[derive(Clone, Copy, Debug)]
+pub struct ContentRow {
+    /// Coding Scheme Designator of the concept name.
+    pub scheme: &'static str,
+    /// Code Value of the concept name.
+    pub code: &'static str,
+    /// Code Meaning, as the table writes it.
+    pub meaning: &'static str,
+    /// The content item's Value Type (TEXT, PNAME, DATE, ...).
+    pub value_type: &'static str,
+    /// The Basic Profile's action on the item.
+    pub basic: Action,
+    /// The options whose column names this row, each with its code (only K and C occur).
+    pub options: &'static [(BasicOption, Action)],
+}
+
+impl ContentRow {
+    /// The action this row takes with `options` enabled, as for [`Row::effective_action`].
+    #[must_use]
+    pub fn effective_action(&self, options: OptionSet) -> Action {
+        effective(self.basic, self.options, options)
     }
 }
 

@@ -1,8 +1,8 @@
 //! Rows of Table E.1-1: which row governs a tag, and the action a row takes once the enabled
 //! options are applied (docs/basic-profile.md).
 
-use super::row::{Row, SafePrivate, TagPattern};
-use super::table::{EXACT_ROWS, ROWS, SAFE_PRIVATE};
+use super::row::{ContentRow, Row, SafePrivate, TagPattern};
+use super::table::{CONTENT_ITEMS, EXACT_ROWS, ROWS, SAFE_PRIVATE};
 use crate::dicom::Tag;
 
 /// Every row of Table E.1-1: exact tags by tag, then repeating groups, then the private row.
@@ -28,6 +28,22 @@ pub fn lookup(tag: Tag) -> Option<&'static Row> {
     rest.iter()
         .find(|r| r.tag == TagPattern::Private && r.tag.matches(tag))
         .or_else(|| rest.iter().find(|r| r.tag.matches(tag)))
+}
+
+/// The Table E.3.4-1 row of a content item with concept name (`scheme`, `code`) and value type
+/// `value_type`, or `None` when the table does not name it.
+#[must_use]
+pub fn content_item(scheme: &str, code: &str, value_type: &str) -> Option<&'static ContentRow> {
+    CONTENT_ITEMS
+        .binary_search_by(|r| (r.scheme, r.code, r.value_type).cmp(&(scheme, code, value_type)))
+        .ok()
+        .map(|i| &CONTENT_ITEMS[i])
+}
+
+/// Every row of Table E.3.4-1.
+#[must_use]
+pub fn content_items() -> &'static [ContentRow] {
+    CONTENT_ITEMS
 }
 
 /// The Table E.3.10-1 entry for the private element `tag` in a block reserved by `creator`, or

@@ -7,7 +7,7 @@ use super::input::Input;
 use super::parse::{parse, parse_or_partial, Limits, Partial};
 use super::repair::repair;
 use super::tree::Document;
-use crate::error::{ErrorKind, Result, Warning};
+use crate::error::{Error, ErrorKind, Result, Warning};
 
 /// How the file had to be read.
 #[derive(Clone, Debug, Default)]
@@ -52,15 +52,19 @@ pub trait Visit {
 pub fn open<I: Input + ?Sized, V: Visit>(input: &I, limits: &Limits, visit: V) -> Result<V::Output> {
     if gzip::is_gzip(input) {
         let plain = gzip::gunzip(input, limits)?;
-        // Offsets in a parse error refer to the inflated bytes: say so.
-        return open_plain(plain.as_slice(), limits, visit, true).map_err(|mut e| {
-            if !matches!(e.kind, ErrorKind::Io | ErrorKind::DiskFull) {
-                e.detail.push_str(" (in the inflated content of a gzip-compressed file)");
-            }
-            e
-        });
+        return open_plain(plain.as_slice(), limits, visit, true).map_err(in_inflated);
     }
     open_plain(input, limits, visit, false)
+}
+
+/// An error found in the inflated content of a gzip-compressed file: its offsets refer to the
+/// inflated bytes, and the message says so.
+#[must_use]
+pub(crate) fn in_inflated(mut e: Error) -> Error {
+    if !matches!(e.kind, ErrorKind::Io | ErrorKind::DiskFull) {
+        e.detail.push_str(" (in the inflated content of a gzip-compressed file)");
+    }
+    e
 }
 
 fn open_plain<I: Input + ?Sized, V: Visit>(input: &I, limits: &Limits, visit: V, gzipped: bool) -> Result<V::Output> {

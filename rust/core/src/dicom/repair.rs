@@ -70,7 +70,6 @@ pub fn repair<'a, I: Input + ?Sized>(
         Detected::Ambiguous => Err(Error {
             detail: format!("{}; the data set parses in more than one encoding, so none is assumed", failure.detail),
             tag_path: failure.tag_path.clone(),
-            log_before: None,
             ..*failure
         }),
         Detected::One(found, dataset) => relabelled(input, &meta, named, found, &dataset),

@@ -6,8 +6,8 @@ use super::resolve::places;
 use super::value::current_string;
 use crate::dicom::{Body, Input};
 use crate::edits::{Current, Place, State};
-use crate::error::{ErrorKind, Result};
-use crate::profile::Profile;
+use crate::error::{Error, ErrorKind, Result};
+use crate::profile::LogColumn;
 
 /// The before and after rows of one file, one cell per column (`None` is an empty cell).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -18,14 +18,71 @@ pub struct LogRows {
     pub after: Vec<Option<String>>,
 }
 
-/// The current values of every log column.
+/// Which values a rewrite reads beside its edits, chosen per call: the profile's deid log columns
+/// (only when the caller keeps a log: reading them costs time), and the columns a job names its
+/// outputs by.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Capture<'c> {
+    /// Read the profile's log columns.
+    pub(crate) log: bool,
+    /// Further columns, compiled once by the job (`crate::job`).
+    pub(crate) values: &'c [LogColumn],
+}
+
+impl<'c> Capture<'c> {
+    /// Nothing beside the edits.
+    pub(crate) fn nothing() -> Self {
+        Capture::default()
+    }
+
+    /// The profile's log columns (`log`) and `values`.
+    pub(crate) fn new(log: bool, values: &'c [LogColumn]) -> Self {
+        Capture { log, values }
+    }
+}
+
+/// What one rewrite captured: the deid log's rows when they were asked for, and the rows of the
+/// job's value columns when it has any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Captured {
+    /// The profile's log columns.
+    pub log: Option<LogRows>,
+    /// The job's value columns, in its order.
+    pub values: Option<LogRows>,
+}
+
+/// A rewrite that failed: the error, and the deid log's before row when a rule failed after the
+/// row was read (the reference still logs a failed file's before row, docs/profiles.md#deid-log).
+/// The row holds patient values: it goes to the secret log only, never into a message, which is
+/// why it is kept here, beside the error, and not in it.
+#[derive(Debug)]
+pub struct Failure {
+    /// What went wrong (no patient value).
+    pub error: Error,
+    /// The log's before row, when the caller keeps a log and the rules had started.
+    pub log_before: Option<Vec<Option<String>>>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure { error, log_before: None }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Error::from(e).into()
+    }
+}
+
+/// The current values of `columns`.
 pub(super) fn snapshot<I: Input + ?Sized>(
-    profile: &Profile,
+    columns: &[LogColumn],
     state: &State<'_>,
     input: &I,
 ) -> Result<Vec<Option<String>>> {
-    let mut row = Vec::with_capacity(profile.log_columns.len());
-    for col in &profile.log_columns {
+    let mut row = Vec::with_capacity(columns.len());
+    for col in columns {
         // The log shows top-level values only, even with recurse-sequence (docs/profiles.md#recurse-sequence).
         // A path past a sequence's end (or to a private block that is not there) shows as empty,
         // as in the reference's log; only the rules fail the file for it.

@@ -19,8 +19,9 @@ mod resolve;
 mod text;
 mod value;
 
-pub use log::LogRows;
-pub use text::apply_group_rule;
+pub(crate) use log::Capture;
+pub use log::{Captured, Failure, LogRows};
+pub(crate) use text::apply_text;
 
 use crate::dicom::{Document, Input, Tag, Vr};
 use crate::edits::{NewValue, State, META, TOP};
@@ -32,28 +33,32 @@ use draws::Randomness;
 use log::snapshot;
 use resolve::places;
 
-/// Runs every rule of `profile` over `doc`, whose offsets refer to `input`; with log columns, also
-/// returns the log's before and after rows.
+/// Runs every rule of `profile` over `doc`, whose offsets refer to `input`, and reads the values
+/// `capture` asks for before and after the rules. When a rule fails, the log's before row comes
+/// back beside the error.
 pub(crate) fn apply<'a, I: Input + ?Sized>(
     profile: &Profile,
     doc: &'a Document,
     input: &I,
-) -> Result<(State<'a>, Option<LogRows>)> {
+    capture: &Capture<'_>,
+) -> std::result::Result<(State<'a>, Captured), Failure> {
     let mut state = State::new(doc);
     let mut draws = Randomness::new(profile, &state, input)?;
     passes::run(profile, &mut state, input)?;
-    let before = if profile.log_columns.is_empty() { None } else { Some(snapshot(profile, &state, input)?) };
+    let read = |columns, state: &State<'_>| snapshot(columns, state, input);
+    let log_before = if capture.log { Some(read(&profile.log_columns, &state)?) } else { None };
+    let values_before = if capture.values.is_empty() { None } else { Some(read(capture.values, &state)?) };
     let ruled = run_base(profile, &mut state, input).and_then(|()| run_rules(profile, &mut state, input, &mut draws));
-    if let Err(mut e) = ruled {
-        e.log_before = before;
-        return Err(e);
+    if let Err(error) = ruled {
+        return Err(Failure { error, log_before });
     }
     sync_media_storage_uid(&mut state);
-    let log = match before {
-        Some(before) => Some(LogRows { after: snapshot(profile, &state, input)?, before }),
-        None => None,
+    let rows = |before: Option<_>, columns| -> Result<Option<LogRows>> {
+        before.map(|before| Ok(LogRows { after: read(columns, &state)?, before })).transpose()
     };
-    Ok((state, log))
+    let captured =
+        Captured { log: rows(log_before, &profile.log_columns)?, values: rows(values_before, capture.values)? };
+    Ok((state, captured))
 }
 
 /// The Basic Profile (`base`), before the rules: it leaves alone every element a rule addresses,

@@ -5,19 +5,14 @@ use crate::actions::date::{increment_date, increment_datetime};
 use crate::actions::{hash::hash, uid::hashuid};
 use crate::error::{Error, ErrorKind, Result};
 use crate::profile::regex_sub::TextAction;
-use crate::profile::{group_rule, Profile};
+use crate::profile::Profile;
 
-/// Applies a group rule (the JSON form used by regex-sub `groups:` and `filenames:`) to `text`,
-/// with `profile`'s salt and UID options: how output-name templates transform their groups.
+/// Applies a group rule's text action (regex-sub `groups:`, record-field lookups and the groups
+/// of `filenames:` templates) to `text`, with `profile`'s salt and UID options.
 ///
 /// # Errors
-/// The rule does not compile, or a date does not match its format.
-pub fn apply_group_rule(profile: &Profile, rule_json: &str, text: &str) -> Result<String> {
-    apply_text(profile, &group_rule(rule_json)?, text)
-}
-
-/// Applies a text action (group rules and record-field lookups).
-pub(super) fn apply_text(profile: &Profile, action: &TextAction, text: &str) -> Result<String> {
+/// A date does not match its format.
+pub(crate) fn apply_text(profile: &Profile, action: &TextAction, text: &str) -> Result<String> {
     let date_err = || Error::new(ErrorKind::BadValue, "regex-sub group value does not match its date format");
     // As for fields (docs/profiles.md#empty-and-missing), empty text is left alone by every action but replace.
     if text.is_empty() && !matches!(action, TextAction::Replace(_)) {

@@ -2,6 +2,7 @@
 //! to, and the compiled, immutable model the rule engine (`engine`) runs.
 
 pub mod document;
+pub(crate) mod filenames;
 pub(crate) mod regex_sub;
 
 use serde::{Deserialize, Serialize};
@@ -38,8 +39,11 @@ pub struct Profile {
     pub patient_age: Option<AgeOptions>,
     /// Key that makes jitter draws a function of the patient (fastdeid's `jitter-seed`).
     pub jitter_seed: Option<String>,
-    /// Columns of the de-identification log; empty when no log is kept.
-    pub log_columns: Vec<LogColumn>,
+    /// Columns of the de-identification log (docs/profiles.md#deid-log): the profile always
+    /// carries them; each rewrite says whether it reads them.
+    pub(crate) log_columns: Vec<LogColumn>,
+    /// `filenames:` output-name templates, compiled (docs/profiles.md#filenames).
+    pub(crate) filenames: Vec<filenames::NameTemplate>,
     /// The PS3.15 Basic Profile applied before the rules (`base`); the rules override it for the
     /// elements they name.
     pub base: Option<crate::basic::BasicConfig>,
@@ -56,11 +60,19 @@ pub struct AgeOptions {
 
 /// One log column.
 #[derive(Debug)]
-pub struct LogColumn {
+pub(crate) struct LogColumn {
     /// The elements it shows.
-    pub target: Target,
+    pub(crate) target: Target,
     /// One value (keyword, tag, private or indexed path) rather than a JSON object.
-    pub flat: bool,
+    pub(crate) flat: bool,
+}
+
+impl LogColumn {
+    /// The column of one header keyword (the values a naming policy reads).
+    pub(crate) fn keyword(name: &str) -> Result<Self> {
+        let address = document::resolve_name(name).map_err(|m| Error::new(ErrorKind::Profile, m))?;
+        Ok(LogColumn { target: compile_target(address.steps, None)?, flat: true })
+    }
 }
 
 /// One step of an element address (docs/profiles.md#addressing).
@@ -153,8 +165,11 @@ pub(crate) struct ProfileSpec {
     #[serde(default)]
     pub(crate) patient_age: Option<AgeSpec>,
     pub(crate) fields: Vec<FieldSpec>,
+    /// The deid log's columns, made by the document compiler from the rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    log: Vec<LogSpec>,
+    pub(crate) log: Vec<LogSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) filenames: Vec<filenames::FilenameSpec>,
     /// Set by the front end, which reads the key (`docs/basic-profile.md`); never serialised.
     #[serde(default, skip_serializing)]
     pub(crate) base: Option<crate::basic::BaseSpec>,
@@ -162,12 +177,12 @@ pub(crate) struct ProfileSpec {
 
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct LogSpec {
+pub(crate) struct LogSpec {
     #[serde(default)]
-    path: Option<Vec<StepSpec>>,
+    pub(crate) path: Option<Vec<StepSpec>>,
     #[serde(default)]
-    regex: Option<String>,
-    flat: bool,
+    pub(crate) regex: Option<String>,
+    pub(crate) flat: bool,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -271,14 +286,15 @@ impl CaseSpec {
         let groups = self
             .groups
             .into_iter()
-            .map(|g| Ok(regex_sub::GroupRule { name: g.name.clone(), field: g.field.map(Tag), action: g.action()? }))
+            .map(|g| Ok(regex_sub::GroupRule { name: g.name.clone(), field: g.field.map(Tag), action: g.compile()? }))
             .collect::<Result<_>>()?;
         Ok(regex_sub::SubCase { regex, output: regex_sub::template(&self.output)?, groups })
     }
 }
 
 impl GroupSpec {
-    fn action(self) -> Result<regex_sub::TextAction> {
+    /// What the rule does to a piece of text.
+    pub(crate) fn compile(self) -> Result<regex_sub::TextAction> {
         use regex_sub::TextAction;
         let bad = |msg: String| Error::new(ErrorKind::Profile, msg);
         Ok(match self.action.as_str() {
@@ -297,13 +313,6 @@ impl GroupSpec {
             other => return Err(bad(format!("group action {other:?} is not supported"))),
         })
     }
-}
-
-/// Compiles a group rule in its JSON form (as regex-sub `groups:` and `filenames:` write them).
-pub(crate) fn group_rule(rule_json: &str) -> Result<regex_sub::TextAction> {
-    let spec: GroupSpec = serde_json::from_str(rule_json)
-        .map_err(|e| Error::new(ErrorKind::Profile, format!("invalid group rule: {e}")))?;
-    spec.action()
 }
 
 #[derive(Deserialize, Serialize)]
@@ -392,6 +401,7 @@ impl Profile {
                 .into_iter()
                 .map(|c| Ok(LogColumn { target: compile_target(c.path, c.regex)?, flat: c.flat }))
                 .collect::<Result<_>>()?,
+            filenames: spec.filenames.into_iter().map(filenames::NameTemplate::compile).collect::<Result<_>>()?,
             base: spec.base.map(crate::basic::BaseSpec::compile).transpose()?,
         })
     }
@@ -411,6 +421,7 @@ impl Profile {
             patient_age: None,
             jitter_seed: None,
             log_columns: Vec::new(),
+            filenames: Vec::new(),
             base: None,
         }
     }

@@ -52,11 +52,20 @@ impl OwnInput {
     }
 }
 
-/// Every input's identifying strings but dates and times, in one automaton.
+/// Longest key of a string in the shared automaton: a longer string (a UID, an address) is keyed
+/// by its last `KEY_LEN` bytes and compared whole where its key matches. The automaton's size,
+/// and the serial time to build it over thousands of inputs, then grows with the number of
+/// strings rather than with their length.
+const KEY_LEN: usize = 16;
+
+/// Every input's identifying strings but dates and times (ASCII lower case), in one automaton
+/// over their keys.
 #[derive(Debug)]
 pub struct Catalog {
     ac: Option<AhoCorasick>,
-    origins: Vec<Origin>,
+    /// Key -> the strings that end with it.
+    keyed: Vec<Vec<usize>>,
+    strings: Vec<(Box<[u8]>, Origin)>,
     values: HashSet<(u32, Box<[u8]>)>,
 }
 
@@ -67,28 +76,36 @@ impl Catalog {
     /// Never in practice: the automaton's size is bounded by the inputs' header sizes.
     #[must_use]
     pub fn new(inputs: Vec<Identifiers>) -> Self {
-        let mut strings: HashMap<Box<[u8]>, Origin> = HashMap::new();
+        let mut found: HashMap<Box<[u8]>, Origin> = HashMap::new();
         let mut values = HashSet::new();
         for ids in inputs {
-            let (found, compared) = ids.into_parts();
-            for (string, origin, _) in found.into_iter().filter(|(.., temporal)| !temporal) {
-                let slot = strings.entry(string).or_insert(origin);
+            let (strings, compared) = ids.into_parts();
+            for (string, origin, _) in strings.into_iter().filter(|(.., temporal)| !temporal) {
+                let slot = found.entry(string.to_ascii_lowercase().into()).or_insert(origin);
                 if *slot == Origin::Name {
                     *slot = origin; // values are searched more widely than names
                 }
             }
             values.extend(compared.into_iter().filter(|(.., temporal)| !temporal).map(|(tag, value, _)| (tag, value)));
         }
-        let mut patterns: Vec<(Box<[u8]>, Origin)> = strings.into_iter().collect();
-        patterns.sort(); // the same automaton whatever the hash order
-        let ac = (!patterns.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(patterns.iter().map(|(p, _)| p.as_ref()))
-                .expect("automaton within size limits")
+        let mut strings: Vec<(Box<[u8]>, Origin)> = found.into_iter().collect();
+        strings.sort(); // the same automaton whatever the hash order
+        let mut key_ids: HashMap<&[u8], usize> = HashMap::new();
+        let mut keys: Vec<&[u8]> = Vec::new();
+        let mut keyed: Vec<Vec<usize>> = Vec::new();
+        for (n, (string, _)) in strings.iter().enumerate() {
+            let key = &string[string.len().saturating_sub(KEY_LEN)..];
+            let id = *key_ids.entry(key).or_insert_with(|| {
+                keys.push(key);
+                keyed.push(Vec::new());
+                keys.len() - 1
+            });
+            keyed[id].push(n);
+        }
+        let ac = (!keys.is_empty()).then(|| {
+            AhoCorasick::builder().match_kind(MatchKind::Standard).build(&keys).expect("automaton within size limits")
         });
-        Catalog { ac, origins: patterns.into_iter().map(|(_, o)| o).collect(), values }
+        Catalog { ac, keyed, strings, values }
     }
 }
 
@@ -106,10 +123,19 @@ impl Matcher<'_> {
     fn hits(self, bytes: &[u8]) -> Vec<(usize, Origin)> {
         match self {
             Matcher::Shared(c) => {
-                c.ac.iter()
-                    .flat_map(|ac| ac.find_overlapping_iter(bytes))
-                    .map(|m| (m.start(), c.origins[m.pattern().as_usize()]))
-                    .collect()
+                let Some(ac) = &c.ac else { return Vec::new() };
+                let lower = bytes.to_ascii_lowercase();
+                let mut hits = Vec::new();
+                for m in ac.find_overlapping_iter(&lower) {
+                    for &n in &c.keyed[m.pattern().as_usize()] {
+                        let (string, origin) = &c.strings[n];
+                        let start = m.end().checked_sub(string.len());
+                        if start.is_some_and(|start| lower[start..m.end()] == **string) {
+                            hits.push((start.unwrap_or_default(), *origin));
+                        }
+                    }
+                }
+                hits
             }
             Matcher::Own(own) => {
                 let lower = bytes.to_ascii_lowercase();
@@ -211,5 +237,18 @@ mod tests {
             "x three times (one byte: searched apart), ab once"
         );
         assert_eq!(find(b"ab", b"abd"), None);
+    }
+
+    #[test]
+    fn a_long_string_is_found_whole_not_by_its_key_alone() {
+        let mut ids = Identifiers::default();
+        ids.add_names("1.2.826.0.1.3680043.99.4711.1/Smith_Johnathan_MRN.dcm", 4);
+        let shared = Catalog::new(vec![ids]);
+        let m = Matcher::Shared(&shared);
+        // The key (the last 16 bytes) after another prefix: not the string.
+        assert_eq!(m.in_name(b"9.9.9.9.9.0.1.3680043.99.4711.1").count(), 0);
+        assert_eq!(m.in_name(b"x1.2.826.0.1.3680043.99.4711.1x").count(), 1);
+        assert_eq!(m.in_name(b"SMITH_JOHNATHAN_MRN and smith_johnathan_mrn").count(), 2, "case ignored");
+        assert_eq!(m.in_name(b"mith_johnathan_mrn").count(), 0);
     }
 }

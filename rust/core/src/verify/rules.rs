@@ -1,6 +1,7 @@
 //! What the profile requires of an element: the Table E.1-1 action (with the options), plus the
 //! file-level rules the table does not list (docs/verify.md, "What (a) checks").
 
+use crate::basic::engine::PATIENT_ID;
 use crate::basic::{attr_type, lookup, safe_private, Action, AttrType, BasicOption, OptionSet};
 use crate::dicom::Tag;
 
@@ -106,12 +107,15 @@ pub fn expected(
     if let Some(row) = lookup(tag) {
         // `action_for`'s two steps, done here with the row already found and the type looked up once.
         let code = row.effective_action(options);
+        // The keyed pseudonym stands in for an emptied Patient ID: a dummy that links a patient's files.
+        let pseudonym = tag == PATIENT_ID;
         if !code.is_combined() {
-            return Some(Expected { action: code, source: Source::Table(code), dummy_allowed: false });
+            let dummy_allowed = code == Action::Z && pseudonym;
+            return Some(Expected { action: code, source: Source::Table(code), dummy_allowed });
         }
         let ty = attr_type(sop_class, tag, nested);
         let action = code.resolve(ty);
-        let dummy_allowed = action == Action::Z && matches!(ty, AttrType::Type1 | AttrType::Type1C);
+        let dummy_allowed = action == Action::Z && (pseudonym || matches!(ty, AttrType::Type1 | AttrType::Type1C));
         return Some(Expected { action, source: Source::Table(code), dummy_allowed });
     }
     // Overlay Description (60xx,0022) and Overlay Label (60xx,1500): free text the table misses.
@@ -174,5 +178,8 @@ mod tests {
         assert_eq!(expected(Tag::new(0x6002, 0x0022), basic, CT, false, false, &NoCreator).unwrap().action, Action::X);
         assert_eq!(expected(Tag::new(0x0028, 0x0010), basic, CT, false, false, &NoCreator), None);
         assert_eq!(expected(Tag::new(0x0000, 0x1000), basic, CT, false, false, &NoCreator).unwrap().action, Action::X);
+        let id = expected(PATIENT_ID, basic, CT, false, false, &NoCreator).unwrap();
+        assert!(id.action == Action::Z && id.dummy_allowed, "the keyed pseudonym is not a finding");
+        assert!(!name.dummy_allowed);
     }
 }

@@ -52,10 +52,11 @@ fn walk(dir: &Path, prefix: &str, tree: &mut Tree) -> io::Result<()> {
 }
 
 /// fastdeid's own files in an output tree: the run manifest `.fastdeid-run.json` (digests that
-/// let a rerun resume) and the temporary files outputs are written to before their rename. They
-/// hold no values from the inputs and have no input to compare with.
+/// let a rerun resume), the journal `.fastdeid-done` (input device/inode numbers and output
+/// names) and the temporary files outputs are written to before their rename. They hold no
+/// values from the inputs and have no input to compare with.
 fn bookkeeping(name: &str) -> bool {
-    name == ".fastdeid-run.json" || name.ends_with(".fastdeid-tmp")
+    name == ".fastdeid-run.json" || name == ".fastdeid-done" || name.ends_with(".fastdeid-tmp")
 }
 
 /// Whether a name says DICOM: `.dcm`, `.dicom`, `.ima` (any case), optionally followed by `.gz`,

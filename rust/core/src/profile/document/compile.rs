@@ -4,14 +4,18 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::addressing::{resolve_name, Address};
+use super::addressing::{resolve_name, Address, AddressKind};
 use super::dates::{check_format, SectionDates};
 use super::problem::{did_you_mean, index, key, PathPart, Problem, Problems};
 use super::rules::{capture_names, check_keys, field_rule, group_rules, template_vars, Section};
 use super::{defaults, Dicom, Document, FilenameItem, Lax, DICOM_KEYS_PENDING};
 use crate::actions::strptime::DateTime;
 use crate::dicom::dict;
-use crate::profile::{AgeSpec, FieldSpec, GroupSpec, Profile, ProfileSpec};
+use crate::profile::filenames::{self, FilenameSpec};
+use crate::profile::{AgeSpec, FieldSpec, GroupSpec, LogSpec, Profile, ProfileSpec};
+
+/// The deid log's first value columns, before the rules' (docs/profiles.md#deid-log).
+const LOG_UID_COLUMNS: [&str; 3] = ["StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"];
 
 /// What the front end shows of one compiled rule.
 #[derive(Debug, Serialize)]
@@ -35,19 +39,10 @@ pub struct FilenameTemplate {
     pub output: String,
     /// The pattern matched against the input file's name.
     pub input_regex: String,
-    /// Group rules by group name.
-    pub groups: Vec<GroupSpecOut>,
+    /// The names of the groups that have a rule (the deid log shows what they captured).
+    pub groups: Vec<String>,
     /// Header keywords the output uses.
     pub keywords: Vec<String>,
-}
-
-/// A group rule as the front end hands it back to the core (`apply_group_rule`).
-#[derive(Debug, Serialize)]
-pub struct GroupSpecOut {
-    /// The group's name.
-    pub name: String,
-    /// The canonical JSON of the rule.
-    pub rule: Value,
 }
 
 /// A compiled document.
@@ -60,6 +55,9 @@ pub struct Compiled {
     pub filenames: Vec<FilenameTemplate>,
     /// Keep rules added for keywords only `filenames:` outputs use (the last rules).
     pub implicit_keeps: usize,
+    /// The names of the deid log's value columns the core fills, in order: the three UIDs, then
+    /// each rule's name once (docs/profiles.md#deid-log).
+    pub log_columns: Vec<String>,
     /// The profile's name.
     pub name: String,
     /// Its description.
@@ -92,6 +90,7 @@ impl Compiled {
             "rules": self.rules,
             "filenames": self.filenames,
             "implicit_keeps": self.implicit_keeps,
+            "log_columns": self.log_columns,
             "name": self.name,
             "description": self.description,
             "deid_log": self.deid_log,
@@ -102,13 +101,19 @@ impl Compiled {
         .to_string()
     }
 
-    /// The rule engine's profile.
+    /// The rule engine's profile. `base_json` is the Basic Profile's settings as the front end
+    /// completes them with the key it read (docs/basic-profile.md): a profile with `base:` is
+    /// still compiled once.
     ///
     /// # Errors
-    /// Only on an internal inconsistency: every check happened in [`compile_document`].
-    pub fn profile(&self) -> crate::Result<Profile> {
-        let spec: ProfileSpec = serde_json::from_str(&self.spec_json())
-            .map_err(|e| crate::Error::new(crate::ErrorKind::Profile, format!("invalid compiled profile: {e}")))?;
+    /// The base settings are not valid; otherwise only on an internal inconsistency: every check
+    /// of the document happened in [`compile_document`].
+    pub fn profile(&self, base_json: Option<&str>) -> crate::Result<Profile> {
+        let invalid = |e: serde_json::Error| {
+            crate::Error::new(crate::ErrorKind::Profile, format!("invalid compiled profile: {e}"))
+        };
+        let mut spec: ProfileSpec = serde_json::from_str(&self.spec_json()).map_err(invalid)?;
+        spec.base = base_json.map(serde_json::from_str).transpose().map_err(invalid)?;
         Profile::from_spec(spec)
     }
 }
@@ -204,11 +209,30 @@ fn compile_value(raw: &Value, default_name: &str, now: DateTime, p: &mut Problem
             Vec::new()
         }
     };
-    let (spec, rules, filenames, implicit_keeps) = compile_dicom(dicom, name.clone(), now, &dicom_path, p)?;
-    Some(Compiled { spec, rules, filenames, implicit_keeps, name, description, deid_log, base, options, key_file })
+    let out = compile_dicom(dicom, name.clone(), now, &dicom_path, p)?;
+    Some(Compiled {
+        spec: out.spec,
+        rules: out.rules,
+        filenames: out.filenames,
+        implicit_keeps: out.implicit_keeps,
+        log_columns: out.log_columns,
+        name,
+        description,
+        deid_log,
+        base,
+        options,
+        key_file,
+    })
 }
 
-type DicomOut = (ProfileSpec, Vec<RuleSummary>, Vec<FilenameTemplate>, usize);
+/// What the `dicom:` section compiles to.
+struct DicomOut {
+    spec: ProfileSpec,
+    rules: Vec<RuleSummary>,
+    filenames: Vec<FilenameTemplate>,
+    implicit_keeps: usize,
+    log_columns: Vec<String>,
+}
 
 /// What the field rules inherit from the section, checked.
 fn section<'a>(d: &'a Dicom, now: DateTime, path: &[PathPart], p: &mut Problems) -> Section<'a> {
@@ -269,9 +293,9 @@ fn compile_dicom(d: &Dicom, name: String, now: DateTime, path: &[PathPart], p: &
             compiled.push((rule.spec, rule.address));
         }
     }
-    let filenames = match &d.filenames {
-        None => Vec::new(),
-        Some(raw) => filename_templates(raw, &section.dates, &key(path, "filenames"), p),
+    let (filenames, filename_specs): (Vec<_>, Vec<_>) = match &d.filenames {
+        None => (Vec::new(), Vec::new()),
+        Some(raw) => filename_templates(raw, &section.dates, &key(path, "filenames"), p).into_iter().unzip(),
     };
     // Keywords used only by output names become keep rules (and so log columns).
     let mut implicit = 0;
@@ -286,6 +310,7 @@ fn compile_dicom(d: &Dicom, name: String, now: DateTime, path: &[PathPart], p: &
     // Every regex-sub rule runs first, in reverse list order (`docs/profiles.md#regex-sub`).
     let (subs, others): (Vec<_>, Vec<_>) = compiled.into_iter().partition(|(s, _)| s.action == "regex-sub");
     let ordered: Vec<(FieldSpec, Address)> = subs.into_iter().rev().chain(others).collect();
+    let (log, log_columns) = log_columns(ordered.iter().map(|(_, a)| a))?;
     let rules = ordered
         .iter()
         .map(|(s, a)| RuleSummary {
@@ -322,11 +347,36 @@ fn compile_dicom(d: &Dicom, name: String, now: DateTime, path: &[PathPart], p: &
         remove_undefined: flag(d.remove_undefined.as_ref(), "remove-undefined", path, p),
         patient_age: patient_age(d, path, p),
         fields: ordered.into_iter().map(|(s, _)| s).collect(),
-        log: Vec::new(),
+        log,
+        filenames: filename_specs,
         base: None,
     };
     let uid_numeric_name = numeric_name(d.uid_numeric_name.as_ref(), spec.uid_prefix_fields, path, p);
-    Some((ProfileSpec { uid_numeric_name, ..spec }, rules, filenames, implicit))
+    let spec = ProfileSpec { uid_numeric_name, ..spec };
+    Some(DicomOut { spec, rules, filenames, implicit_keeps: implicit, log_columns })
+}
+
+/// The deid log's columns (docs/profiles.md#deid-log): the three UIDs, then each rule's name
+/// once, in processing order. A name that addresses one element shows its value; a regex, a
+/// repeater or a path through every item (`*`) shows a JSON object of path -> value.
+fn log_columns<'a>(rules: impl Iterator<Item = &'a Address>) -> Option<(Vec<LogSpec>, Vec<String>)> {
+    let uids = LOG_UID_COLUMNS.iter().map(|n| resolve_name(n).ok()).collect::<Option<Vec<_>>>()?;
+    let mut specs = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for a in uids.iter().chain(rules.collect::<Vec<_>>()) {
+        if names.contains(&a.name) {
+            continue;
+        }
+        let flat = match a.kind {
+            AddressKind::Keyword | AddressKind::Tag | AddressKind::Private => true,
+            AddressKind::Path => !a.name.contains('*'),
+            AddressKind::Repeater | AddressKind::Regex => false,
+        };
+        let regex = a.steps.is_none().then(|| a.name.clone());
+        specs.push(LogSpec { path: a.steps.clone(), regex, flat });
+        names.push(a.name.clone());
+    }
+    Some((specs, names))
 }
 
 fn whole(v: Option<&Lax<i64>>, name: &str, default: i64, negative: bool, path: &[PathPart], p: &mut Problems) -> i64 {
@@ -418,7 +468,7 @@ fn filename_templates(
     dates: &SectionDates<'_>,
     path: &[PathPart],
     p: &mut Problems,
-) -> Vec<FilenameTemplate> {
+) -> Vec<(FilenameTemplate, FilenameSpec)> {
     let Lax::Ok(items) = raw else {
         p.add("bad-type", path, "filenames must be a list of {output, input-regex, groups} items");
         return Vec::new();
@@ -449,6 +499,14 @@ fn filename_templates(
         let groups: Vec<GroupSpec> =
             group_rules(t.groups.as_ref(), &captures, "filenames", dates, &key(&at, "groups"), p);
         let mut keywords = Vec::new();
+        if let Err(m) = filenames::pieces(output, &captures) {
+            p.add(
+                "bad-template",
+                &key(&at, "output"),
+                format!("filenames output '{output}' is not a valid template: {m}"),
+            );
+            continue;
+        }
         match template_vars(output) {
             Err(m) => p.add(
                 "bad-template",
@@ -469,11 +527,11 @@ fn filename_templates(
                 }
             }
         }
-        let groups = groups
-            .into_iter()
-            .map(|g| GroupSpecOut { name: g.name.clone(), rule: serde_json::to_value(&g).expect("serialises") })
-            .collect();
-        out.push(FilenameTemplate { output: output.clone(), input_regex: regex.clone(), groups, keywords });
+        let names = groups.iter().map(|g| g.name.clone()).collect();
+        out.push((
+            FilenameTemplate { output: output.clone(), input_regex: regex.clone(), groups: names, keywords },
+            FilenameSpec { output: output.clone(), input_regex: regex.clone(), groups },
+        ));
     }
     out
 }
@@ -523,6 +581,6 @@ mod tests {
         assert_eq!(c.spec.hash_digits, defaults::HASH_DIGITS);
         assert_eq!(c.spec.uid_prefix_fields, defaults::UID_PREFIX_FIELDS);
         assert_eq!(c.name, "t");
-        assert!(c.profile().is_ok());
+        assert!(c.profile(None).is_ok());
     }
 }
