@@ -4,7 +4,10 @@ rerun; profiles a cluster cannot run the same are refused; a cluster that cannot
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +20,7 @@ from typing import Any
 import pytest
 
 import fastdeid
-from fastdeid import cli, cluster
+from fastdeid import cli, cluster, cluster_names
 from fastdeid.synth import write_example_tree
 
 distributed = pytest.importorskip(
@@ -112,7 +115,7 @@ def test_a_cluster_run_equals_a_local_run(tree: Path, tmp_path: Path, client: An
     assert got.threads == 2
 
 
-def test_chunks_cover_the_plan_in_order_balanced_by_count_and_bytes(tmp_path: Path) -> None:
+def test_chunks_cover_the_plan_in_order_and_shrink_towards_its_end(tmp_path: Path) -> None:
     big = cluster.FILE_COST * 9  # a big file costs as much as 10 small ones
     for i in range(40):
         (tmp_path / f"{i:02d}").write_bytes(b"x" * (big if i < 4 else 10))
@@ -121,13 +124,19 @@ def test_chunks_cover_the_plan_in_order_balanced_by_count_and_bytes(tmp_path: Pa
     assert [c.first for c in chunks] == sorted(c.first for c in chunks)
     assert [name for c in chunks for _, name, _ in c.inputs] == [name for _, name, _ in planned]
     assert all(os.path.isabs(s) for c in chunks for s, _, _ in c.inputs)  # workers have another working folder
-    # A cost of 76 small files on 2 threads: at least 8 chunks; each big file alone or nearly, the small ones by 9.
-    assert len(chunks) >= 8
-    assert all(len(c.inputs) == 1 for c in chunks if c.first < 4)
-    assert max(len(c.inputs) for c in chunks) == 9
-    # Many small files: chunks of CHUNK_COST, 4,096 files when they cost nothing but the fixed part.
+    # A run too small for MIN_CHUNK_COST still gets several chunks per thread; never two big files in one.
+    assert len(chunks) >= 2 * 2
+    assert all(sum(int(name) < 4 for _, name, _ in c.inputs) == 1 for c in chunks if c.first < 4)
+    # Many small files: chunks of CHUNK_COST (4,096 files that cost nothing but the fixed part) while a
+    # thread's share of what is left is larger, then halving (1 thread, SHARE 2) down to MIN_CHUNK_COST.
     many = [("/nonexistent", f"{i}", None) for i in range(40_000)]
-    assert {len(c.inputs) for c in cluster.cut(many, workers=1)} == {4096, 40_000 % 4096}
+    sizes = [len(c.inputs) for c in cluster.cut(many, workers=1)]
+    assert sum(sizes) == 40_000
+    assert sizes[:8] == [4096] * 8
+    assert sizes == sorted(sizes, reverse=True)
+    floor = cluster.MIN_CHUNK_COST // cluster.FILE_COST
+    assert all(size >= floor for size in sizes[:-1]) and floor in sizes
+    assert all(a <= 2 * b for a, b in itertools.pairwise(sizes))  # each at most twice the next
 
 
 class KillOnce(distributed.WorkerPlugin):  # type: ignore[misc]
@@ -149,18 +158,35 @@ class KillOnce(distributed.WorkerPlugin):  # type: ignore[misc]
         threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGKILL)).start()
 
 
-def test_a_worker_killed_mid_run_changes_nothing(tree: Path, tmp_path: Path, client: Any, local: Any) -> None:
+@pytest.mark.parametrize("name_by_uid", [False, True], ids=["names-planned", "names-settled"])
+def test_a_worker_killed_mid_run_changes_nothing(
+    name_by_uid: bool, tree: Path, tmp_path: Path, client: Any, local: Any
+) -> None:
+    """Also when chunks are staged and their names settled by the client (docs/scale-out.md#names): the
+    retried chunk writes into the same staging folder."""
     import cloudpickle
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import this test module
     marker = tmp_path / "killed"
     client.register_plugin(KillOnce(str(marker)))
     try:
-        got = fastdeid.run(tree, tmp_path / "out", _profile(tmp_path, tmp_path / "log.csv"), client=client)
+        profile = _profile(tmp_path, tmp_path / "log.csv")
+        got = fastdeid.run(tree, tmp_path / "out", profile, client=client, name_by_uid=name_by_uid)
     finally:
         client.unregister_worker_plugin(KillOnce.name)
     assert marker.exists()  # a worker really died holding a chunk
     outputs, log, report = local
+    if name_by_uid:  # the local run to compare with names by UID too
+        (tmp_path / "local").mkdir()
+        report = fastdeid.run(
+            tree,
+            tmp_path / "local" / "out",
+            _profile(tmp_path / "local", tmp_path / "local" / "log.csv"),
+            jobs=2,
+            name_by_uid=True,
+        )
+        outputs, log = _files(tmp_path / "local" / "out"), (tmp_path / "local" / "log.csv").read_bytes()
+        assert not (tmp_path / "out" / cluster_names.RUN_STAGING).exists()
     assert _files(tmp_path / "out") == outputs
     assert (tmp_path / "log.csv").read_bytes() == log
     _same_report(got, report)
@@ -171,6 +197,9 @@ SLOW_CLIENT = """\
 import sys, time
 from fastdeid import cli, cluster
 batches = cluster.batches
+# Small chunks (82 inputs would make 7, the first of 20), so that most have not been started when the
+# signal comes, however fast the first ones finish.
+cluster.CHUNKS_PER_THREAD = 10
 def slow(*args, **kwargs):
     for item in batches(*args, **kwargs):
         yield item
@@ -250,9 +279,56 @@ def test_unseeded_jitter_is_refused_on_a_cluster(tree: Path, tmp_path: Path, cli
     assert not (tmp_path / "out").exists()  # refused before anything was written
 
 
-def test_names_from_deidentified_values_are_refused_on_a_cluster(tree: Path, tmp_path: Path, client: Any) -> None:
-    with pytest.raises(cluster.ClusterError, match="--name-by-uid"):
-        fastdeid.run(tree, tmp_path / "out", "minimal", client=client, name_by_uid=True)
+@pytest.mark.parametrize(
+    ("how", "settings"),
+    [
+        ("--name-by-uid", {"name_by_uid": True}),
+        ("filenames:", {}),
+        ("basic's UID names", {}),
+    ],
+)
+def test_names_from_deidentified_values_are_settled_over_the_whole_job(
+    how: str, settings: dict[str, Any], tree: Path, tmp_path: Path, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/scale-out.md#names: each chunk is staged, the client settles names in plan order, so a copy of the
+    first input at the end of the plan (another chunk) is refused as on one machine, naming the first."""
+    src = tmp_path / "src"
+    shutil.copytree(tree, src)
+    (src / "zz").mkdir()
+    if how == "--name-by-uid":  # which names by UID in each input's folder: all in one, the copy last
+        for n, path in enumerate(sorted(src.rglob("*.dcm"))):
+            path.rename(src / "zz" / f"{n:03d}.dcm")
+    shutil.copy(tree / "patient0" / "study0" / "series0" / "0000.dcm", src / "zz" / "again.dcm")
+    text = PROFILE  # its `{log}` is filled in per side below
+    if how == "filenames:":
+        text += (
+            "  filenames:\n    - output: '{PatientID}_{stem}.dcm'\n      input-regex: '^(?P<stem>[a-z0-9]+)\\.dcm$'\n"
+        )
+    if how == "basic's UID names":
+        monkeypatch.setenv("FASTDEID_KEY_FILE", str(_key(tmp_path)))
+        text = text.replace("dicom:\n", "dicom:\n  base: basic\n")
+    runs = {}
+    for side, extra in (("local", {"jobs": 2}), ("dask", {"client": client})):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "p.yaml").write_text(text.replace("{log}", str(tmp_path / side / "log.csv")))
+        profile = fastdeid.load_profile(tmp_path / side / "p.yaml")
+        report = fastdeid.run(src, tmp_path / side / "out", profile, **settings, **extra)
+        runs[side] = (report, _files(tmp_path / side / "out"), (tmp_path / side / "log.csv").read_bytes())
+    (local, local_files, local_log), (dask, dask_files, dask_log) = runs["local"], runs["dask"]
+    assert dask_files == local_files
+    assert dask_log == local_log
+    _same_report(dask, local)
+    assert not (tmp_path / "dask" / "out" / cluster_names.RUN_STAGING).exists()  # the staging folder is gone
+    if how != "filenames:":  # (the template keeps each input's folder, so the copy gets a name of its own)
+        assert [f.code for f in local.failures if f.path.endswith("again.dcm")] == ["duplicate-output"]
+        assert len(cluster.cut([(str(p), "", None) for p in sorted(src.rglob("*"))], 2)) > 2
+    assert len(local_files) >= 80
+
+
+def _key(tmp_path: Path) -> Path:
+    from fastdeid.keys import new_key
+
+    return Path(new_key(tmp_path / "project.key"))
 
 
 def test_a_worker_that_cannot_see_src_stops_the_run(tmp_path: Path, client: Any) -> None:
@@ -312,3 +388,36 @@ def test_the_slurm_example_of_the_docs_runs_up_to_submitting(tree: Path, tmp_pat
     outputs, log, _ = local
     assert _files(tmp_path / "out") == outputs
     assert (tmp_path / "log.csv").read_bytes() == log
+
+
+def test_bench_runs_the_dask_side_next_to_jobs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`fastdeid bench --dask local:2`: both sides in the same rounds, their outputs compared, the ratio printed."""
+    code = cli.main(["bench", "--size", "3", "--rounds", "2", "--dask", "local:2", "--workdir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert re.search(r"^fastdeid --dask +\d+\.\d\d ", out, re.M)
+    assert re.search(
+        r"^--dask local:2 / --jobs 2 throughput: \d+\.\d\dx best .* by round [\d.]+, [\d.]+ \(median", out, re.M
+    )
+    assert "outputs of --dask and --jobs: identical" in out
+    assert "jobs: 2;" in out
+
+
+def test_bench_finds_outputs_that_differ(tmp_path: Path) -> None:
+    from fastdeid.bench import _difference
+
+    for side in ("a", "b"):
+        (tmp_path / side / "x").mkdir(parents=True)
+        (tmp_path / side / "x" / "1.dcm").write_bytes(b"same")
+        (tmp_path / side / ".fastdeid-run.json").write_text(side)  # names its run: not compared
+    assert _difference(tmp_path / "a", tmp_path / "b") is None
+    (tmp_path / "b" / "x" / "1.dcm").write_bytes(b"sane")
+    assert _difference(tmp_path / "a", tmp_path / "b") == "DIFFERENT (x/1.dcm)"
+    (tmp_path / "b" / "x" / "2.dcm").write_bytes(b"more")
+    assert _difference(tmp_path / "a", tmp_path / "b") == "DIFFERENT (files only in one: x/2.dcm)"
+
+
+def test_bench_takes_only_a_local_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["bench", "--dask", "tcp://127.0.0.1:9", "--workdir", str(tmp_path)])
+    assert code == 2
+    assert "takes local:N" in capsys.readouterr().err

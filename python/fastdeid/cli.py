@@ -110,13 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="write the log of original and new values here (overrides the profile's deid-log)",
     )
-    p.add_argument(
-        "--dask",
-        metavar="ADDRESS",
-        default=None,
-        help="run the files on a Dask cluster: a scheduler address (tcp://host:8786) or local:N for N worker"
-        " processes here; workers need SRC and DST at the same paths (docs/scale-out.md)",
-    )
+    _dask_option(p)
 
     p = sub.add_parser("listen", help="receive DICOM (C-STORE), de-identify in memory, store into DIR or forward")
     p.add_argument("--aet", required=True, help="this node's AE title")
@@ -203,6 +197,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=3, help="timed rounds of each side (default 3)")
     p.add_argument("--workdir", default=None, help="where the archive and outputs go (default: a cache folder)")
     p.add_argument("--no-log", action="store_true", help="without the deid log")
+    p.add_argument(
+        "--dask",
+        metavar="local:N",
+        default=None,
+        help="also run on a local Dask cluster of N worker processes, next to --jobs N in the same rounds",
+    )
     p.set_defaults(handler=_cmd_bench)
 
     p = sub.add_parser("key", help="make the secret key of keyed pseudonyms, UIDs and date shifts")
@@ -488,7 +488,18 @@ def _cmd_deid_test(args: argparse.Namespace) -> int:
     return _finish(report)
 
 
+def _dask_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="run the files on a Dask cluster: a scheduler address (tcp://host:8786) or local:N for N worker"
+        " processes here; workers need SRC and the destination at the same paths (docs/scale-out.md)",
+    )
+
+
 def _ingest_options(q: argparse.ArgumentParser) -> None:
+    _dask_option(q)
     q.add_argument(
         "--to",
         required=True,
@@ -621,13 +632,18 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         "unreadable": unreadable,
     }
     if network:
+        if args.dask is not None:
+            raise UsageError("--dask writes to a folder on a shared filesystem, not to an archive")
         from .net.commands import finish_ingest
         from .net.ingest import ingest_to_network
 
         sent = ingest_to_network(items, args.to, group, project, profile, outbox=args.outbox, **settings)
         report = sent.ingest
     else:
-        report = ingest(items, args.to, group, project, profile, **settings)
+        if args.dask is not None and args.dry_run:
+            raise UsageError("--dry-run runs on this machine; leave out --dask")
+        with _dask_client(args.dask) as client:
+            report = ingest(items, args.to, group, project, profile, client=client, **settings)
     progress.close()
     if subjects is not None and save_subjects and not args.dry_run:
         subjects.save(save_subjects)
@@ -693,9 +709,18 @@ def _cmd_key_new(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import bench
 
+    jobs = args.jobs
+    if args.dask is not None:
+        # Only a local cluster shares this machine with `--jobs N`, which is the comparison.
+        count = args.dask.removeprefix("local:")
+        if not args.dask.startswith("local:") or not count.isdigit() or int(count) < 1:
+            raise UsageError(f"bench --dask {args.dask}: takes local:N, a local cluster of N worker processes")
+        if jobs not in (0, int(count)):
+            raise UsageError(f"bench --dask {args.dask} runs next to --jobs {count}; leave out --jobs {jobs}")
+        jobs = int(count)
     workdir = Path(args.workdir) if args.workdir else Path.home() / ".cache" / "fastdeid-bench"
     workdir.mkdir(parents=True, exist_ok=True)
-    print(bench(args.size, args.jobs, args.profile, args.rounds, workdir, not args.no_log))
+    print(bench(args.size, jobs, args.profile, args.rounds, workdir, not args.no_log, args.dask))
     return EXIT_OK
 
 

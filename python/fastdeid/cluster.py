@@ -9,8 +9,8 @@ through a shared filesystem, at the same absolute paths as the client.
 Names across workers: with the default naming (the input's relative path) every output name is
 fixed by the plan, which already refuses two inputs with one output name, so no two tasks can
 claim one name. Naming from de-identified values (`--name-by-uid`, `filenames:` templates) decides
-names inside one core job, which sees only its own chunk; two workers could then race for a name,
-so those profiles are refused on a cluster (see docs/scale-out.md#names).
+names inside one core job, which sees only its own chunk; those runs stage their chunks and the
+client settles the names over the whole job (fastdeid.cluster_names, docs/scale-out.md#names).
 
 Retries: when a worker dies, Dask runs its task again elsewhere. That is harmless: outputs are
 written to a temporary name and renamed into place, the same input always gives the same bytes
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import signal
 import tempfile
 import threading
@@ -30,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from . import __version__, _core
 from .errors import UsageError
@@ -40,16 +41,30 @@ from .resume import remove_stale_temporaries
 
 # Chunks are balanced by cost, counted in bytes: a file costs its size plus FILE_COST, the fixed
 # work of one file (open, parse, create, rename: about 80 us on one core, the time the core takes
-# to copy 25-30 KB). A chunk costs at most CHUNK_COST (128 MB: a few tenths of a second of work,
-# so Dask's few milliseconds per task stay around 1%), so at most 4,096 files; a run is cut into at least CHUNKS_PER_THREAD chunks per worker thread when it has enough files, so that
-# a slow chunk near the end does not leave the other workers idle (docs/scale-out.md#chunks).
+# to copy 25-30 KB). Chunks shrink as the run goes on ("guided" scheduling): each takes 1/SHARE of
+# what is left to cut per worker thread, at most CHUNK_COST (128 MB: a few tenths of a second of
+# work on one core, so Dask's few milliseconds per task stay around 1%, and at most 4,096 files) and
+# at least MIN_CHUNK_COST (16 MB, 512 small files: about 40 ms of work; 4 MB measured slower, its
+# last tasks' Dask overhead longer than their work). Big chunks first keep the
+# tasks few; small ones last let the workers finish together instead of one waiting for another's
+# big last chunk. A small run is cut into at least CHUNKS_PER_THREAD chunks per thread all the same
+# (docs/scale-out.md#chunks).
 FILE_COST = 32 * 1024
 CHUNK_COST = 128 * 1024 * 1024
+MIN_CHUNK_COST = 16 * 1024 * 1024
+SHARE = 2
 CHUNKS_PER_THREAD = 4
 # Tasks in flight per worker thread: one running and one queued, so a worker never waits for the
 # client, and Ctrl-C has at most this many tasks to finish.
 IN_FLIGHT_PER_THREAD = 2
 CONNECT_SECONDS = 10  # how long to wait for a scheduler before saying it cannot be reached
+# Dask settings of the workers of `--dask local:N` (docs/scale-out.md#worker-settings).
+LOCAL_WORKER_SETTINGS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+}
+T = TypeVar("T")  # what a task returns
+J = TypeVar("J")  # the job a task is given
 
 
 class ClusterError(UsageError):
@@ -77,6 +92,8 @@ class Result:
     other: int | None
     log_before: list[str | None] | None
     log_after: list[str | None] | None
+    values_before: list[str | None] | None
+    values_after: list[str | None] | None
     warnings: list[str]
 
     @classmethod
@@ -98,6 +115,8 @@ class Result:
             r.other,
             r.log_before,
             r.log_after,
+            r.values_before,
+            r.values_after,
             list(r.warnings),
         )
 
@@ -109,21 +128,6 @@ class Chunk:
     number: int
     first: int
     inputs: list[Planned]
-
-
-def check_runnable(profile: Profile, naming: str | None) -> None:
-    """Refuses what a cluster cannot do the same as one machine (see the module's note on names)."""
-    if profile.filenames:
-        raise ClusterError(
-            "--dask: this profile's `filenames:` templates name outputs from de-identified values, which "
-            "cannot be kept unique across workers yet; run it without --dask (docs/scale-out.md#names)"
-        )
-    if naming is not None:
-        raise ClusterError(
-            "--dask: --name-by-uid names outputs from de-identified values, which cannot be kept unique "
-            "across workers yet; run it without --dask (docs/scale-out.md#names)"
-        )
-    check_reproducible(profile)
 
 
 def check_reproducible(profile: Profile) -> None:
@@ -150,8 +154,10 @@ def connect(address: str) -> Iterator[Any]:
         import logging
 
         # Ctrl-C in a terminal reaches the whole process group: the workers ignore it (they inherit
-        # that), and the client finishes the chunks in flight and stops the run.
-        with _ctrl_c_ignored():
+        # that), and the client finishes the chunks in flight and stops the run. The workers'
+        # statistical profiler and GIL monitor (for Dask's dashboard) cost each worker about 1.2% of a
+        # core, idle or not, on the cores that do the work; they are off (docs/scale-out.md#worker-settings).
+        with _ctrl_c_ignored(), _dask_config().set(LOCAL_WORKER_SETTINGS):
             cluster = dd.LocalCluster(
                 n_workers=int(count),
                 threads_per_worker=1,
@@ -185,6 +191,12 @@ def _ctrl_c_ignored() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _dask_config() -> Any:
+    import importlib
+
+    return importlib.import_module("dask.config")
 
 
 def _distributed() -> Any:
@@ -239,20 +251,23 @@ def _check_worker(src: str, dst: str, version: str) -> str | None:
 
 
 def cut(inputs: Sequence[Planned], workers: int) -> list[Chunk]:
-    """The plan in chunks of consecutive inputs, each at most CHUNK_COST (sizes plus FILE_COST a
-    file), smaller when that gives each worker thread at least CHUNKS_PER_THREAD chunks."""
+    """The plan in chunks of consecutive inputs (see CHUNK_COST): each costs about what is left
+    divided by SHARE x the worker threads, between MIN_CHUNK_COST (lower for a run too small to give
+    every thread CHUNKS_PER_THREAD chunks of it) and CHUNK_COST. A file costs its size plus FILE_COST."""
     costs = [_size(source) + FILE_COST for source, _, _ in inputs]
-    wanted = CHUNKS_PER_THREAD * max(1, workers)
-    max_cost = max(1, min(CHUNK_COST, math.ceil(sum(costs) / wanted)))
+    threads = max(1, workers)
+    left = sum(costs)
+    floor = max(1, min(MIN_CHUNK_COST, math.ceil(left / (CHUNKS_PER_THREAD * threads))))
     chunks: list[Chunk] = []
-    start, held = 0, 0
-    for i, cost in enumerate(costs):
-        if i > start and held + cost > max_cost:
-            chunks.append(Chunk(len(chunks), start, _absolute(inputs[start:i])))
-            start, held = i, 0
-        held += cost
-    if start < len(inputs):
-        chunks.append(Chunk(len(chunks), start, _absolute(inputs[start:])))
+    start = 0
+    while start < len(inputs):
+        target = min(CHUNK_COST, max(floor, math.ceil(left / (SHARE * threads))))
+        end, held = start + 1, costs[start]
+        while end < len(inputs) and held + costs[end] <= target:
+            held += costs[end]
+            end += 1
+        chunks.append(Chunk(len(chunks), start, _absolute(inputs[start:end])))
+        start, left = end, left - held
     return chunks
 
 
@@ -270,32 +285,61 @@ def _absolute(inputs: Sequence[Planned]) -> list[Planned]:
     return [(s if isinstance(s, bytes) else os.path.abspath(s), name, labels) for s, name, labels in inputs]
 
 
-def run_chunk(job: Job, inputs: list[Planned], first: int) -> list[Result]:
+def run_chunk(job: Job, chunk: Chunk) -> list[Result]:
     """On a worker: one chunk through a fresh engine (a fresh set of name claims, so that a task run
     twice on one worker is not refused its own names). Dask runs tasks on its own threads, so the
     engine uses one."""
     engine = Engine(replace(job, jobs=1))
-    return [Result.of(r) for r in engine.process_planned(inputs, first)]
+    return [Result.of(r) for r in engine.process_planned(chunk.inputs, chunk.first)]
 
 
 def batches(
     client: Any, job: Job, inputs: Sequence[Planned], stop: Callable[[], bool], own_destination: bool = True
 ) -> Iterator[tuple[int, list[_core.FileResult]]]:
-    """Runs the plan's chunks on the cluster and yields (first input, results) in plan order, as
-    soon as every earlier chunk is in. The job (with its profile) is sent to every worker once.
-    Once `stop()` is true no chunk is started; the ones running are finished and yielded, so what
-    is yielded is always the plan's first chunks (a rerun's resume and deid log rely on it).
+    """`run`'s chunks on the cluster (see :func:`in_order`): (first input, results) in plan order.
 
     A worker that dies mid-chunk leaves the temporary file it was writing; Dask's retry writes
     the output again under its own temporary name. So when a worker left during the run and
     the destination is the run's own (`own_destination`: a tree, not a single file's folder),
-    the temporaries are removed at the end, as a rerun on one machine does at its start."""
-    workers = threads(client)
-    chunks = cut(inputs, workers)
+    the temporaries are removed at the end, as a rerun on one machine does at its start.
+
+    Names from de-identified values (`--name-by-uid`, `filenames:`, the Basic Profile's UID names)
+    are settled over the whole job first (fastdeid.cluster_names)."""
+    from . import cluster_names
+
+    if cluster_names.settles_names(job):
+        yield from cluster_names.batches(client, job, (), inputs, lambda _: True, stop)
+        return
     given_root = os.fspath(job.destination)
     remote = replace(job, destination=os.path.abspath(given_root), inputs=())
-    [shared] = client.scatter([remote], broadcast=True, hash=False)
+    # A worker that died is gone from the scheduler's list (its replacement has another address).
+    # The list is asked for at the start and the end only: each ask is a round trip (12 ms here).
+    seen = set(client.nthreads())
+    for chunk, results in in_order(client, remote, inputs, stop, run_chunk):
+        planned = inputs[chunk.first : chunk.first + len(results)]
+        yield chunk.first, [_as_given(r, p, given_root) for r, p in zip(results, planned)]
+    if own_destination and seen - set(client.nthreads()) and os.path.isdir(remote.destination):
+        remove_stale_temporaries(Path(remote.destination))
+
+
+def in_order(
+    client: Any, job: J, inputs: Sequence[Planned], stop: Callable[[], bool], task: Callable[[J, Chunk], T]
+) -> Iterator[tuple[Chunk, T]]:
+    """Runs `task(job, chunk)` for the plan's chunks on the cluster and yields (chunk, what it
+    returned) in plan order, as soon as every earlier chunk is in. Once `stop()` is true no chunk is started; the ones running are
+    finished and yielded, so what is yielded is always the plan's first chunks (a rerun's resume
+    and deid log rely on it). The job is sent once, not with each chunk."""
+    workers = threads(client)
+    chunks = cut(inputs, workers)
     token = uuid.uuid4().hex[:12]
+    # Each task carries the job pickled (5 KB for the bench profile), and each worker process
+    # unpickles it once per run and keeps it (`_job`), so its profile is compiled once. Not a
+    # Dask dependency: Dask gives a task to a worker that holds its inputs, so with the job held by
+    # one worker every first chunk queued there while the others idled (0.25 s of a 1.2 s run in
+    # Dask's task stream), and copying it to every worker first cost a round trip per run. Not
+    # scattered either: scattered data is lost for good when every worker holding it dies, and
+    # every chunk with it.
+    blob = pickle.dumps(job)
     waiting = iter(chunks)
     running: dict[Any, Chunk] = {}
     finished = _distributed().as_completed()
@@ -304,18 +348,16 @@ def batches(
         chunk = next(waiting, None)
         if chunk is not None:
             key = f"fastdeid-chunk-{chunk.number}-{token}"
-            future = client.submit(run_chunk, shared, chunk.inputs, chunk.first, key=key, pure=False)
+            future = client.submit(_run_task, task, token, blob, chunk, key=key, pure=False)
             running[future] = chunk
             finished.add(future)
 
     for _ in range(IN_FLIGHT_PER_THREAD * max(1, workers)):
         submit()
-    arrived: dict[int, list[Result]] = {}
+    arrived: dict[int, T] = {}
     following = 0
-    seen = set(client.nthreads())
     try:
         for future in finished:
-            seen |= set(client.nthreads())
             chunk = running.pop(future)
             try:
                 arrived[chunk.number] = future.result()
@@ -325,18 +367,28 @@ def batches(
             if not stop():
                 submit()
             while following in arrived:
-                done = chunks[following]
-                yield (
-                    done.first,
-                    [_as_given(r, p, given_root) for r, p in zip(arrived.pop(following), inputs[done.first :])],
-                )
+                yield chunks[following], arrived.pop(following)
                 following += 1
-        if own_destination and seen - set(client.nthreads()) and os.path.isdir(remote.destination):
-            remove_stale_temporaries(Path(remote.destination))
     finally:
         for future in running:
             future.cancel()
-        shared.release()
+
+
+# On a worker: the jobs of the runs it took part in lately, by run token (a long-lived cluster
+# serves many runs; a few are kept, and a job that is gone is unpickled again).
+_WORKER_JOBS: dict[str, Any] = {}
+WORKER_JOBS_KEPT = 4
+
+
+def _run_task(task: Callable[[J, Chunk], T], token: str, blob: bytes, chunk: Chunk) -> T:
+    """On a worker: `task(job, chunk)` with the run's job, unpickled once per run in this process."""
+    job = _WORKER_JOBS.get(token)
+    if job is None:
+        job = pickle.loads(blob)
+        while len(_WORKER_JOBS) >= WORKER_JOBS_KEPT:
+            _WORKER_JOBS.pop(next(iter(_WORKER_JOBS)))
+        _WORKER_JOBS[token] = job
+    return task(job, chunk)
 
 
 def _as_given(r: Result, planned: Planned, root: str) -> _core.FileResult:

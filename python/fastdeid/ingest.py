@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 try:
     import fcntl
@@ -78,16 +79,20 @@ def ingest(
     override_project_profile: bool = False,
     progress: Progress | None = None,
     unreadable: list[tuple[str, str]] | None = None,
+    client: Any = None,
 ) -> IngestReport:
     """De-identifies ITEMS with PROFILE into DEST/GROUP/PROJECT/subject/session/acquisition.
 
     A project with its own profile (`fastdeid project set-profile`) refuses another profile
     unless `override_project_profile` is set. Folders the walk could not read (`unreadable`) are
-    failures of the report; `progress` shows the run on a terminal. Every output location (DEST, the deid log, the
+    failures of the report; `progress` shows the run on a terminal; with a `distributed.Client` the
+    chunks run on its cluster (fastdeid.cluster_names; not with `dry_run`). Every output location (DEST, the deid log, the
     mappings folder) is checked before the first file is written; a bad one is a UsageError.
     A dry run de-identifies into a temporary folder, reports the layout, and removes it.
     """
     dest_path = Path(dest)
+    if client is not None and dry_run:
+        raise UsageError("--dry-run runs on this machine; leave out --dask")
     choose(
         find(dest_path, group, project, profile.overrides),
         profile,
@@ -106,7 +111,7 @@ def ingest(
     try:
         with _output_root(dest_path, dry_run) as root:
             if items:
-                _run(items, root, group, project, profile, jobs, subjects, log, progress, report, values)
+                _run(items, root, group, project, profile, jobs, subjects, log, progress, report, values, client)
     finally:
         if log is not None:
             log.close()
@@ -130,10 +135,11 @@ def _run(
     progress: Progress | None,
     report: IngestReport,
     values: list[tuple[dict[str, str | None], dict[str, str | None]]],
+    client: Any = None,
 ) -> None:
     """The job: chunk after chunk, with the deid log, progress and Ctrl-C between chunks."""
     threads, note = effective_jobs(jobs, len(items))
-    if note:
+    if note and client is None:
         report.notes.append(note)
     naming = Hierarchy(group, project, subjects)
     job = Job(
@@ -146,7 +152,8 @@ def _run(
         replace=False,
         temp_folder=root / TEMP_FOLDER,
     )
-    engine = Engine(job, keywords=("PatientID", *UID_KEYWORDS))
+    extra = ("PatientID", *UID_KEYWORDS)
+    engine = Engine(job, keywords=extra)
     report.threads = engine.threads
     inputs = [
         Input(
@@ -163,9 +170,22 @@ def _run(
     kept_patient_id = False
     started = time.perf_counter()
     with interrupts() as interrupted:
-        for first in range(0, len(inputs), CHUNK):
+        if client is None:
+            batches: Iterator[tuple[int, list[_core.FileResult]]] = (
+                (first, engine.process(inputs[first : first + CHUNK], first)) for first in range(0, len(inputs), CHUNK)
+            )
+        else:
+            from . import cluster, cluster_names
+
+            cluster.preflight(client, os.fspath(items[0].src), os.fspath(root))
+            report.threads = cluster.threads(client)
+            planned = [(os.fspath(i.path or ""), i.planned(), i.labels()) for i in inputs]
+            fixed = [i.subject is not None for i in inputs]
+            batches = cluster_names.batches(client, job, extra, planned, fixed.__getitem__, interrupted)
+        seen = 0
+        for first, results in batches:
             rows: list[Row] = []
-            results = engine.process(inputs[first : first + CHUNK], first)
+            seen = first + len(results)
             for r in results:
                 item = items[r.index]
                 account(report, r, _message(r, items))
@@ -188,10 +208,11 @@ def _run(
             report.seconds = time.perf_counter() - started
             if progress is not None:
                 progress.update(report)
-            if report.disk_full or interrupted():
-                report.stopped = report.stopped or "interrupted"
-                report.not_started += max(0, len(inputs) - first - CHUNK)
-                break
+            if report.disk_full or (interrupted() and client is None):
+                break  # a cluster finishes the chunks in flight itself
+        if report.disk_full or interrupted():
+            report.stopped = report.stopped or "interrupted"
+            report.not_started += len(inputs) - seen
     report.seconds = time.perf_counter() - started
     if kept_patient_id:
         report.layout_warnings.append(
@@ -228,7 +249,7 @@ def _output_root(dest: Path, dry_run: bool) -> Iterator[Path]:
         return
     try:
         dest.mkdir(parents=True, exist_ok=True)
-        _sweep(dest, STAGING_PREFIX)  # staging folders of ingests before fastdeid 0.2, when killed
+        sweep(dest, STAGING_PREFIX)  # staging folders of ingests before fastdeid 0.2, when killed
         _remove_dead_temporaries(dest / TEMP_FOLDER)
         probe = tempfile.mkstemp(prefix=".fastdeid-probe-", dir=dest)
         os.close(probe[0])
@@ -269,20 +290,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _sweep(parent: Path, prefix: str) -> None:
+def sweep(parent: Path, prefix: str) -> None:
     """Removes the staging folders under PARENT whose run is gone (nobody holds their lock)."""
     with os.scandir(parent) as entries:
         stale = [e.path for e in entries if e.name.startswith(prefix) and e.is_dir(follow_symlinks=False)]
     for path in stale:
         try:
-            with _held(Path(path), blocking=False):
+            with held(Path(path), blocking=False):
                 shutil.rmtree(path, ignore_errors=True)
         except OSError:
             continue  # locked by a live run, or not ours to open: leave it
 
 
 @contextlib.contextmanager
-def _held(folder: Path, *, blocking: bool) -> Iterator[None]:
+def held(folder: Path, *, blocking: bool) -> Iterator[None]:
     """An exclusive advisory lock (flock) on a folder, released by the kernel when the process
     dies however it dies. Raises BlockingIOError when not blocking and another process holds it.
     Where flock is missing (not POSIX) the lock is a no-op and stale folders stay."""

@@ -244,7 +244,7 @@ def run(
     if opts.client is not None:
         from . import cluster
 
-        cluster.check_runnable(prof, BY_UID if opts.name_by_uid else None)
+        cluster.check_reproducible(prof)
     if opts.pairs is None:
         the_plan = plan(src, dst, opts.filters, on_plan)
     else:
