@@ -33,8 +33,15 @@ def folders_up_to(path: str, root: str) -> list[str]:
 
 def sync_output_folders(outputs: Iterable[str], root: str) -> None:
     """fsyncs, once each, every folder from each output's own up to ROOT. Raises OSError."""
+    root = os.path.normpath(root)
     folders: set[str] = set()
-    for path in outputs:
-        folders.update(folders_up_to(path, root))
+    # Outputs share folders: each distinct one is walked up once, and only until a known folder.
+    for folder in {os.path.dirname(path) for path in outputs}:
+        folder = os.path.normpath(folder)
+        while folder not in folders:
+            folders.add(folder)
+            if folder == root or len(folder) <= len(root):
+                break
+            folder = os.path.dirname(folder)
     for folder in sorted(folders, key=len, reverse=True):  # deepest first: a folder before its parent
         sync_folder(folder)

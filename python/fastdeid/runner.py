@@ -300,7 +300,9 @@ def run(
             fsync=opts.fsync,
             accept_no_meta=opts.accept_no_meta,
         )
-        inputs: list[Planned] = [(s, _name_below(d, out_root), None) for s, d in todo]
+        inputs: list[Planned] = [
+            (s, name, None) for (s, _), name in zip(todo, _names_below([d for _, d in todo], out_root))
+        ]
         started = time.perf_counter()
         with interrupts() as interrupted:
             if opts.client is None:
@@ -404,11 +406,13 @@ def _collision(r: _core.FileResult) -> str | None:
     return f"duplicate-output: would overwrite {os.path.basename(r.name)}; not written"
 
 
-def _name_below(path: str, root: str) -> str:
-    """PATH as a `/`-separated name relative to ROOT (where the plan put it)."""
+def _names_below(paths: list[str], root: str) -> list[str]:
+    """PATHS as `/`-separated names relative to ROOT (where the plan put them). Per file this is
+    a slice: it runs on the main thread before the core starts, once per input."""
     prefix = root.rstrip(os.sep) + os.sep
-    rel = path[len(prefix) :].lstrip(os.sep) if path.startswith(prefix) else os.path.relpath(path, root)
-    return rel.replace(os.sep, "/")
+    cut = len(prefix)
+    names = [p[cut:].lstrip(os.sep) if p.startswith(prefix) else os.path.relpath(p, root) for p in paths]
+    return names if os.sep == "/" else [n.replace(os.sep, "/") for n in names]
 
 
 @contextmanager
