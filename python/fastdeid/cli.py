@@ -760,6 +760,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print("after (profile minimal: PatientName, PatientID, PatientBirthDate removed):")
     print("\n".join(after))
     print(f"\nde-identified tree: {dst}")
+    # What the example shows on purpose: a Flywheel-style profile removes only what it names.
+    print(
+        "note: minimal changes only the elements it names (the MRN in OtherPatientIDsSequence above is still "
+        "there); --profile basic applies the DICOM PS3.15 Basic Profile to every element (README, "
+        '"Choosing a profile")'
+    )
     return EXIT_FILES_FAILED if report.failed else EXIT_OK
 
 
