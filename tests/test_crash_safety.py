@@ -184,3 +184,18 @@ def test_the_folders_of_each_chunks_outputs_are_fsynced_unless_asked_not_to(
     synced.clear()
     assert run(tmp_path / "src", tmp_path / "fast", "minimal", fsync=False).ok == 3
     assert synced == []
+
+
+def test_a_local_rerun_removes_what_a_killed_cluster_client_left_staged(tmp_path: Path) -> None:
+    from fastdeid.resume import STAGING
+    from fastdeid.runner import run
+
+    (tmp_path / "src").mkdir()
+    make_dataset().save_as(tmp_path / "src" / "a.dcm", enforce_file_format=True)
+    out = tmp_path / "out"
+    assert run(tmp_path / "src", out, "minimal", name_by_uid=True).ok == 1
+    staged = out / STAGING / "dask-0123" / "chunk-0" / "x.dcm"  # a chunk never placed
+    staged.parent.mkdir(parents=True)
+    staged.write_bytes(b"staged")
+    rerun = run(tmp_path / "src", out, "minimal", name_by_uid=True)
+    assert rerun.ok == rerun.resumed == 1 and not (out / STAGING).exists()

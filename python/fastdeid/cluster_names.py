@@ -37,9 +37,10 @@ from . import _core
 from .cluster import Chunk, Result, check_reproducible, in_order
 from .job import AS_GIVEN, Engine, Hierarchy, Job, Planned
 from .profile import Profile
+from .resume import STAGING
 
 STAGING_PREFIX = "dask-"  # staging folders of runs; a dead client's are swept by the next run into the destination
-RUN_STAGING = ".fastdeid-staging"  # their parent in a `run` destination (ingest: its TEMP_FOLDER)
+RUN_STAGING = STAGING  # their parent in a `run` destination (ingest: its TEMP_FOLDER)
 NOT_WRITTEN = "another input's output has this name; not written"
 EXISTS = "already exists with other content; not overwritten"
 
