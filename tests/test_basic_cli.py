@@ -267,6 +267,20 @@ def test_a_rerun_under_basic_resumes_from_the_journal_and_redoes_only_changed_in
     assert verify(dst, against=src, profile="basic").findings == []
 
 
+def test_quarantined_files_are_written_by_a_rerun_into_the_same_folder_with_allow_burned_in(
+    tmp_path: Path, key: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, dst = _tree(tmp_path / "src"), tmp_path / "out"
+    _file(src / PATIENT_FOLDER / "sc.dcm", SECONDARY_CAPTURE)
+    argv = ["run", str(src), str(dst), "--profile", "basic", "--key-file", str(key)]
+    assert main(argv) == 1  # the secondary capture is quarantined
+    capsys.readouterr()
+    # The user checked it: the same folder, the same job, only the quarantined file is new.
+    assert main([*argv, "--allow-burned-in"]) == 0
+    assert "3 ok (2 already done)" in capsys.readouterr().out
+    assert len([p for p in _outputs(dst) if p.suffix == ".dcm"]) == 3
+
+
 def test_verify_honours_the_options_a_basic_output_was_made_with(tmp_path: Path, key: Path) -> None:
     src, dst = _tree(tmp_path / "src"), tmp_path / "out"
     option = "retain-patient-characteristics"

@@ -132,3 +132,28 @@ def test_enhanced_validation_applies_the_profile_in_memory_and_names_the_files_i
     failing = [line for line in result.stderr.splitlines() if line.startswith("fails on")]
     assert len(failing) == 1 and "bad-value" in failing[0]
     assert sorted(p.name for p in samples.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "where"),
+    [
+        (["run", "a", "b", "--jobs", "abc"], "fastdeid run: error: argument --jobs"),
+        (["run", "a", "b", "--bogus"], "fastdeid run: error: unrecognized arguments: --bogus"),
+        (["deid", "test", "a"], "fastdeid deid test: error: the following arguments are required"),
+        (["verify", "x", "--jobs", "y"], "fastdeid verify: error: argument --jobs"),
+        (["bench", "--rounds", "0"], "fastdeid bench: error: argument --rounds"),
+        (["bench", "--profile", "nosuch"], "fastdeid: error: nosuch: no such profile file"),
+    ],
+)
+def test_argument_errors_are_one_line_naming_the_command(
+    argv: list[str], where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fastdeid.cli import main
+
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith(where) and ("--help" in err or "built-in" in err)

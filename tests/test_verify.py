@@ -18,6 +18,7 @@ from pydicom.uid import ExplicitVRLittleEndian
 
 from fastdeid import run
 from fastdeid.cli import main
+from fastdeid.errors import UsageError
 from fastdeid.profile import builtin_names
 from fastdeid.verify import Finding, VerifyReport, verify
 
@@ -242,3 +243,9 @@ def test_a_basic_output_of_the_canary_corpus_is_clean(tmp_path: Path) -> None:
     # Without the inputs too: the keyed pseudonym in PatientID is basic's dummy, not a finding.
     alone = verify(tmp_path / "out", profile="basic")
     assert alone.findings == [], [f.line() for f in alone.findings]
+
+
+def test_a_profile_that_is_neither_a_file_nor_built_in_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="not a built-in profile"):
+        verify(tmp_path, profile="nosuch")
+    assert verify(tmp_path, profile="basic").findings == []

@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__, _core
 from .api import deidentify_bytes
@@ -22,9 +22,25 @@ from .walk import Filters
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_DISK_FULL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors on one line, like every other error, naming the (sub)command: the usage is
+    one `--help` away. Subcommand parsers are made of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # Reported by the subcommand, not by the top level (which would not say which command).
+        command = " ".join(
+            str(v) for k, v in vars(args).items() if (k == "command" or k.endswith("_command")) and v is not None
+        )
+        prog = f"fastdeid {command}".strip()
+        print(f"{prog}: error: unrecognized arguments: {' '.join(extra)} (see {prog} --help)", file=sys.stderr)
+        return EXIT_USAGE
     try:
         return int(args.handler(args))
     except (ProfileError, UsageError) as exc:
@@ -44,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fastdeid", description="Fast, Flywheel-compatible DICOM de-identification.")
+    parser = _Parser(prog="fastdeid", description="Fast, Flywheel-compatible DICOM de-identification.")
     parser.add_argument("--version", action="version", version=f"fastdeid {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -191,10 +207,10 @@ def _parser() -> argparse.ArgumentParser:
     q.set_defaults(handler=_cmd_project_show)
 
     p = sub.add_parser("bench", help="measure fastdeid against a plain copy on a generated archive")
-    p.add_argument("--size", type=int, default=500, help="archive size in MB (default 500)")
+    p.add_argument("--size", type=_positive, default=500, help="archive size in MB (default 500)")
     _jobs_option(p)
     p.add_argument("--profile", default=None, help="profile (default: the built-in bench profile)")
-    p.add_argument("--rounds", type=int, default=3, help="timed rounds of each side (default 3)")
+    p.add_argument("--rounds", type=_positive, default=3, help="timed rounds of each side (default 3)")
     p.add_argument("--workdir", default=None, help="where the archive and outputs go (default: a cache folder)")
     p.add_argument("--no-log", action="store_true", help="without the deid log")
     p.add_argument(
@@ -292,7 +308,9 @@ def _quiet_option(p: argparse.ArgumentParser) -> None:
 
 
 def _basic_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("the Basic Profile (`--profile basic` or `base: basic`; docs/basic-profile.md)")
+    g = p.add_argument_group(
+        "the Basic Profile (the built-in profile `basic`, or `base: basic`; docs/basic-profile.md)"
+    )
     g.add_argument(
         "--key-file",
         metavar="PATH",
@@ -706,6 +724,13 @@ def _cmd_key_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1 (argparse type)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import bench
 
@@ -718,6 +743,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         if jobs not in (0, int(count)):
             raise UsageError(f"bench --dask {args.dask} runs next to --jobs {count}; leave out --jobs {jobs}")
         jobs = int(count)
+    if args.profile is not None:
+        require_key(load_profile(args.profile))  # a bad profile or a missing key stops before the archive is made
     workdir = Path(args.workdir) if args.workdir else Path.home() / ".cache" / "fastdeid-bench"
     workdir.mkdir(parents=True, exist_ok=True)
     print(bench(args.size, jobs, args.profile, args.rounds, workdir, not args.no_log, args.dask))

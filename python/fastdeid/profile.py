@@ -207,8 +207,12 @@ class Profile:
     @property
     def digest(self) -> str:
         """sha256 of the compiled specification: two profiles that act the same share it. The log's
-        columns are left out: they follow from the rules, and change no output."""
+        columns are left out: they follow from the rules, and change no output. So is
+        `--allow-burned-in`: it decides which files are written, not what is written, so a rerun that
+        lets quarantined files through resumes the same job instead of needing a new folder."""
         acting = {k: v for k, v in self.spec.items() if k != "log"}
+        if isinstance(acting.get("base"), dict):
+            acting["base"] = {k: v for k, v in acting["base"].items() if k != "allow_burned_in"}
         return hashlib.sha256(json.dumps(acting, sort_keys=True).encode()).hexdigest()
 
     def log_columns(self) -> list[str]:

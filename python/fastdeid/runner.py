@@ -102,7 +102,7 @@ class Report:
         return (
             f"{done}, {self.failed} failed, {self.skipped} skipped{held}{left}; {self.bytes_in / 1e6:.1f} MB in "
             f"{self.seconds:.2f} s ({self.files_per_second:.0f} files/s, {self.mb_per_second:.1f} MB/s, "
-            f"{self.threads} threads)"
+            f"{self.threads} thread{'' if self.threads == 1 else 's'})"
         )
 
 
