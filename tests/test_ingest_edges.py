@@ -217,6 +217,27 @@ def test_unwritable_mappings_and_logs_stop_the_ingest_before_any_output(
         assert _files(dest) == [], (option, path)
 
 
+def test_a_missing_path_two_folders_deep_is_refused_not_created(small_tree: Path, tmp_path: Path) -> None:
+    """One missing folder is made (a fresh `maps/`); a deeper missing path is more likely a typo."""
+    for option, path in [
+        ("--save-mappings", tmp_path / "nonexist" / "maps"),
+        ("--save-deid-logs", f"{tmp_path / 'nonexist' / 'logs'}/"),
+        ("--save-deid-logs", tmp_path / "nonexist" / "deeper" / "deid.csv"),
+    ]:
+        dest = tmp_path / "dest"
+        result = cli(
+            "ingest", "dicom", small_tree, "g", "p", "--to", dest, "--de-identify", "--subject", "s", option, path
+        )
+        _one_line_usage_error(result, "not-writable")
+        assert not (tmp_path / "nonexist").exists() and _files(dest) == [], option
+    run = cli(
+        "run", small_tree, tmp_path / "out", "--de-identify", "--deid-log", tmp_path / "nope" / "deep" / "log.csv"
+    )
+    assert run.returncode == 2 and "does not exist" in run.stderr and not (tmp_path / "nope").exists()
+    ok = cli("run", small_tree, tmp_path / "out2", "--de-identify", "--deid-log", tmp_path / "logs" / "log.csv")
+    assert ok.returncode == 0 and (tmp_path / "logs" / "log.csv").is_file()
+
+
 def test_a_missing_subject_map_is_a_one_line_usage_error(small_tree: Path, tmp_path: Path) -> None:
     result = cli(
         "ingest", "dicom", small_tree, "g", "p", "--to", tmp_path / "d", "--load-subjects", tmp_path / "no.csv"

@@ -335,9 +335,12 @@ def _open_log(save_deid_logs: str | os.PathLike[str] | None, profile: Profile, d
 
 
 def check_writable_folder(folder: Path, option: str) -> None:
-    """Creates FOLDER and proves a file can be made in it, before the ingest writes anything."""
+    """Creates FOLDER (its parent must exist: a deeper missing path is more likely a typo) and proves
+    a file can be made in it, before the ingest writes anything."""
+    if not folder.parent.is_dir():
+        raise UsageError(f"{folder}: not-writable: {option}: the folder {folder.parent} does not exist")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".fastdeid-probe-", dir=folder)
         os.close(fd)
         os.unlink(probe)
@@ -351,7 +354,9 @@ def _log_path(path: str | os.PathLike[str]) -> Path:
 
     p = Path(path).expanduser()
     if p.is_dir() or str(path).endswith("/"):
-        p.mkdir(parents=True, exist_ok=True)
+        if not p.parent.is_dir():
+            raise UsageError(f"{p}: not-writable: --save-deid-logs: the folder {p.parent} does not exist")
+        p.mkdir(exist_ok=True)
         return p / f"deid_logs-{datetime.now():%Y%m%d-%H%M%S}-fastdeid.csv"
     n = 1
     candidate = p

@@ -54,8 +54,11 @@ class DeidLog:
             return
         if self.path.is_dir():
             raise UsageError(f"{self.path}: the deid log path is a folder; give a file name")
+        if not self.path.parent.parent.is_dir():
+            # One missing folder is made (a fresh `logs/`); a deeper missing path is more likely a typo.
+            raise UsageError(f"{self.path}: not-writable: the deid log's folder {self.path.parent.parent} does not exist")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(exist_ok=True)
             exists = self.path.exists() and self.path.stat().st_size > 0
             if exists:
                 with self.path.open(newline="", encoding="utf-8", errors="surrogateescape") as f:
