@@ -46,7 +46,7 @@ def test_elements_no_rule_names_are_listed_with_counts(tmp_path: Path) -> None:
     listed = {f"{u.tag:08X}": (u.keyword, u.files, u.times, u.nested) for u in found.elements.values()}
     assert listed["00100020"] == ("PatientID", 3, 3, False)
     assert listed["00081010"] == ("StationName", 1, 2, True)
-    assert listed["00091001"][1:] == (3, 3, False)  # private, no remove-private-tags
+    assert listed["00091001"] == ("[ACME 1.0]", 3, 3, False)  # private, no remove-private-tags; the whole creator
     assert "00100010" not in listed and "00080070" not in listed, "removed and explicitly kept"
     assert "00080018" not in listed, "matched by the regex rule"
     assert not [t for t in listed if t.startswith("0002")], "file meta is not listed"
@@ -63,3 +63,13 @@ def test_the_command_prints_one_line_per_tag_and_a_summary(tmp_path: Path, capsy
     assert not any(line.startswith("(0010,0010)") for line in out)
     assert out[-1].endswith("that profile minimal neither changes nor explicitly keeps")
     assert main(["profile", "coverage", "minimal", str(tmp_path / "missing")]) == 2
+
+
+def test_a_tag_seen_only_inside_sequences_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _sample(tmp_path / "sample", 1)
+    assert main(["profile", "coverage", "minimal", str(tmp_path / "sample")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    station = next(line for line in out if line.startswith("(0008,1010)"))
+    assert station.endswith("(also in sequences)"), "at the top and inside a sequence"
+    creator = next(line for line in out if line.startswith("(0009,1001)"))
+    assert "[ACME 1.0]" in creator

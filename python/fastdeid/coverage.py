@@ -16,8 +16,10 @@ from . import _core
 from .errors import DicomError, UsageError
 from .profile import load_profile
 
-# One element line of a listing: indentation, tag, VR, keyword (or [CREATOR] / (private) / (unknown)).
-_ELEMENT = re.compile(r"^( *)\(([0-9A-F]{4}),([0-9A-F]{4})\) ([A-Z]{2}) (\S+)")
+# One element line of a listing: indentation, tag, VR, then the keyword (or [CREATOR] / (private) /
+# (unknown), which may hold spaces) padded to KEYWORD_WIDTH and the value.
+_ELEMENT = re.compile(r"^( *)\(([0-9A-F]{4}),([0-9A-F]{4})\) ([A-Z]{2}) (.*)$")
+KEYWORD_WIDTH = 32  # `fastdeid dump`'s keyword column (rust/core/src/dicom/dump.rs)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class Uncovered:
     files: int = 0
     times: int = 0
     nested: bool = False  # seen inside a sequence
+    top: bool = False  # seen at the top level
 
 
 @dataclass
@@ -84,7 +87,7 @@ class Coverage:
     def lines(self) -> list[str]:
         out = []
         for u in sorted(self.elements.values(), key=lambda u: u.tag):
-            where = " (also in sequences)" if u.nested else ""
+            where = (" (also in sequences)" if u.top else " (in sequences only)") if u.nested else ""
             tag = f"({u.tag >> 16:04X},{u.tag & 0xFFFF:04X})"
             out.append(f"{tag} {u.vr} {u.keyword:<40} {u.files:>6} file(s) {u.times:>7} time(s){where}")
         skipped = f", {self.unreadable} not readable as DICOM" if self.unreadable else ""
@@ -115,6 +118,7 @@ def coverage(profile: str | os.PathLike[str], sample: str | os.PathLike[str]) ->
             entry = result.elements.setdefault(tag, Uncovered(tag, vr, keyword))
             entry.times += 1
             entry.nested = entry.nested or nested
+            entry.top = entry.top or not nested
             if tag not in seen:
                 seen.add(tag)
                 entry.files += 1
@@ -137,5 +141,8 @@ def _elements(lines: list[str]) -> Iterable[tuple[int, str, str, bool]]:
     for line in lines:
         m = _ELEMENT.match(line)
         if m:
-            indent, group, element, vr, keyword = m.groups()
+            indent, group, element, vr, rest = m.groups()
+            padded = len(rest) > KEYWORD_WIDTH and rest[KEYWORD_WIDTH] == " "
+            # A keyword longer than the column has no padding, and no spaces either (PS3.6 keywords).
+            keyword = rest[:KEYWORD_WIDTH].rstrip() if padded else rest.split(" ", 1)[0]
             yield int(group + element, 16), vr, keyword, bool(indent)
