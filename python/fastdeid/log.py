@@ -56,7 +56,9 @@ class DeidLog:
             raise UsageError(f"{self.path}: the deid log path is a folder; give a file name")
         if not self.path.parent.parent.is_dir():
             # One missing folder is made (a fresh `logs/`); a deeper missing path is more likely a typo.
-            raise UsageError(f"{self.path}: not-writable: the deid log's folder {self.path.parent.parent} does not exist")
+            raise UsageError(
+                f"{self.path}: not-writable: the deid log's folder {self.path.parent.parent} does not exist"
+            )
         try:
             self.path.parent.mkdir(exist_ok=True)
             exists = self.path.exists() and self.path.stat().st_size > 0
