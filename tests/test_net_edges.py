@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from net_helpers import fastdeid, free_port, write_profile, write_tree
@@ -86,3 +87,40 @@ def test_listen_needs_a_target(tmp_path: Path) -> None:
     done = fastdeid("listen", "--aet", "X", "--port", "11112", "--profile", str(write_profile(tmp_path)))
     assert done.returncode == 2
     assert "--to" in done.stderr
+
+
+@pytest.mark.parametrize("url", ["ftp://host/x", "dicomweb://host/x", "dicom:/X@host:1", "HTTP://host/x"])
+def test_a_url_of_another_scheme_is_refused_before_anything_is_written(tmp_path: Path, url: str) -> None:
+    """Taken as a folder, `ftp://host/x` would fill a local folder named `ftp:`."""
+    write_tree(tmp_path / "src", 2)
+    profile = str(write_profile(tmp_path))
+    for args in (
+        ("run", str(tmp_path / "src"), url, "--profile", profile),
+        ("ingest", "dicom", str(tmp_path / "src"), "grp", "proj", "--to", url, "--deid-profile", profile),
+    ):
+        done = fastdeid(*args, env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1 and "not a supported destination URL" in done.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["net.yaml", "src"]  # no `ftp:` folder, no outbox
+
+
+def test_a_folder_named_like_a_url_is_still_reachable_with_dot_slash(tmp_path: Path, monkeypatch: Any) -> None:
+    write_tree(tmp_path / "src", 1)
+    monkeypatch.chdir(tmp_path)
+    done = fastdeid("run", "src", "./ftp://x", "--profile", str(write_profile(tmp_path)))
+    assert done.returncode == 0, done.stderr
+    assert len(list((tmp_path / "ftp:" / "x").rglob("*.dcm"))) == 1
+
+
+@pytest.mark.parametrize("url", ["dicomweb+https://[::1", "dicom://X@[::1:104"])
+def test_an_unclosed_ipv6_bracket_is_one_line_and_exit_2(tmp_path: Path, url: str) -> None:
+    write_tree(tmp_path / "src", 1)
+    profile = str(write_profile(tmp_path))
+    for args in (
+        ("run", str(tmp_path / "src"), url, "--profile", profile),
+        ("ingest", "dicom", str(tmp_path / "src"), "grp", "proj", "--to", url, "--deid-profile", profile),
+        ("listen", "--aet", "X", "--port", str(free_port()), "--profile", profile, "--forward", url),
+    ):
+        done = fastdeid(*args, env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+        assert done.returncode == 2, done.stderr
+        assert done.stderr == f"fastdeid: error: {url}: not a valid URL (Invalid IPv6 URL)\n"

@@ -4,17 +4,32 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..errors import UsageError
 
 SCHEMES = ("dicom://", "dicomweb+http://", "dicomweb+https://")
+# `scheme:/...` (RFC 3986 3.1): what a user means as a URL, never as a folder named `ftp:`.
+LOOKS_LIKE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/")
+USAGE = "dicom://AET@host:port or dicomweb+http(s)://host:port/path"
 
 
 def is_network(text: str) -> bool:
-    """Whether TEXT names a network destination rather than a folder."""
-    return text.lower().startswith(SCHEMES)
+    """Whether TEXT names a network destination rather than a folder. A URL of any other scheme
+    (`ftp://host/x`, `dicom:/X@host:1`) is a UsageError: taken as a folder, it would quietly
+    fill a local folder named `ftp:`."""
+    if text.lower().startswith(SCHEMES):
+        return True
+    refuse_other_url(text)
+    return False
+
+
+def refuse_other_url(text: str) -> None:
+    """Raises UsageError when TEXT looks like a URL but is not one of SCHEMES."""
+    if LOOKS_LIKE_URL.match(text):
+        raise UsageError(f"{text}: not a supported destination URL ({USAGE}; ./{text} for a folder of that name)")
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,10 @@ class Destination:
 
 def parse_destination(text: str) -> Destination:
     """Parses a network destination URL, or raises UsageError naming what is wrong."""
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL": an unclosed `[`
+        raise UsageError(f"{text}: not a valid URL ({exc})") from None
     scheme = parts.scheme.lower()
     try:
         port = parts.port
@@ -56,4 +74,4 @@ def parse_destination(text: str) -> Destination:
         netloc = parts.netloc
         base = f"{http}://{netloc}{parts.path.rstrip('/')}"
         return Destination(text, "dicomweb", parts.hostname, port or (443 if http == "https" else 80), base=base)
-    raise UsageError(f"{text}: not a network destination (dicom://AET@host:port or dicomweb+http(s)://host:port/path)")
+    raise UsageError(f"{text}: not a network destination ({USAGE})")
