@@ -124,3 +124,48 @@ def test_an_unclosed_ipv6_bracket_is_one_line_and_exit_2(tmp_path: Path, url: st
         done = fastdeid(*args, env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
         assert done.returncode == 2, done.stderr
         assert done.stderr == f"fastdeid: error: {url}: not a valid URL (Invalid IPv6 URL)\n"
+
+
+def listen_args(tmp_path: Path, *extra: str) -> tuple[str, ...]:
+    return ("listen", "--profile", str(write_profile(tmp_path)), "--to", str(tmp_path / "out"), *extra)
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "eleven"])
+def test_a_port_out_of_range_is_a_usage_error_before_anything_is_made(tmp_path: Path, port: str) -> None:
+    done = fastdeid(*listen_args(tmp_path, "--aet", "X", "--port", port))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1].endswith(f"argument --port: {port if port != 'eleven' else repr(port)}: "
+                                                 "not a port number (0 to 65535)")  # fmt: skip
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("aet", "why"),
+    [
+        ("WAYTOOLONGAETITLE123", "at most 16 characters"),
+        ("", "not empty nor all spaces"),
+        ("   ", "not empty nor all spaces"),
+        ("A\\B", "no backslash"),
+        ("A\tB", "no control character"),
+        ("NÖ", "ASCII characters only"),
+    ],
+)
+def test_a_bad_ae_title_is_a_usage_error(tmp_path: Path, aet: str, why: str) -> None:
+    done = fastdeid(*listen_args(tmp_path, "--aet", aet, "--port", str(free_port())))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "argument --aet: " in done.stderr.splitlines()[-1] and why in done.stderr.splitlines()[-1]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("entry", ["10.1.2.0/33", "10.1.2.300", "1.2.3", "10.1.2.0/8/8", "fe80::/129", "::1::2/64"])
+def test_an_allow_entry_that_looks_like_an_address_must_be_one(tmp_path: Path, entry: str) -> None:
+    """Taken as an AE title, a mistyped network would let every loopback caller with that title in."""
+    done = fastdeid(*listen_args(tmp_path, "--aet", "X", "--port", str(free_port()), "--allow", entry))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and f"--allow {entry!r}: not an address nor a network" in done.stderr
+
+
+def test_a_bare_number_is_still_an_ae_title() -> None:
+    assert Allowed.parse(["12345"]).aets == {"12345"}

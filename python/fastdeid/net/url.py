@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..errors import UsageError
+from .aet import ae_title_problem
 
 SCHEMES = ("dicom://", "dicomweb+http://", "dicomweb+https://")
 # `scheme:/...` (RFC 3986 3.1): what a user means as a URL, never as a folder named `ftp:`.
@@ -64,8 +65,9 @@ def parse_destination(text: str) -> Destination:
     if scheme == "dicom":
         if not parts.username or not parts.hostname or port is None:
             raise UsageError(f"{text}: a DICOM destination is dicom://AET@host:port")
-        if len(parts.username) > 16:
-            raise UsageError(f"{text}: an AE title has at most 16 characters")
+        problem = ae_title_problem(parts.username)
+        if problem is not None:
+            raise UsageError(f"{text}: {problem}")
         return Destination(text, "dimse", parts.hostname, port, aet=parts.username)
     if scheme in ("dicomweb+http", "dicomweb+https"):
         if not parts.hostname:
