@@ -169,3 +169,18 @@ def test_an_allow_entry_that_looks_like_an_address_must_be_one(tmp_path: Path, e
 
 def test_a_bare_number_is_still_an_ae_title() -> None:
     assert Allowed.parse(["12345"]).aets == {"12345"}
+
+
+@pytest.mark.parametrize("url", ["dicom://ARCHIVE@nohost.invalid:104", "dicomweb+http://nohost.invalid/dicom-web"])
+def test_a_host_name_that_does_not_resolve_leaves_the_files_queued(tmp_path: Path, url: str) -> None:
+    """As when the archive refuses the connection: the run's summary, the files queued, exit 1."""
+    write_tree(tmp_path / "src", 3)
+    outbox = tmp_path / "outbox"
+    done = fastdeid(
+        "run", str(tmp_path / "src"), url, "--profile", str(write_profile(tmp_path)), "--outbox", str(outbox),
+        env={"FASTDEID_SEND_RETRIES": "0"},
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "3 ok, 0 failed" in done.stdout and "send: 0 sent, 0 failed, 3 queued" in done.stdout
+    assert "fastdeid: nohost.invalid: cannot resolve the host name\n" in done.stderr
+    assert len(list(outbox.rglob("*.dcm"))) == 3

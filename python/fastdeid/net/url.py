@@ -45,6 +45,11 @@ class Destination:
     base: str = ""  # DICOMweb: the service's root, e.g. http://host:8042/dicom-web
 
     @property
+    def unresolvable(self) -> str:
+        """The delivery error when the host name does not resolve (queued, as when refused)."""
+        return f"{self.host}: cannot resolve the host name"
+
+    @property
     def key(self) -> str:
         """A short stable name for this destination's outbox folder (the URL may hold an AE title
         or a host name nobody wants as a folder name)."""
