@@ -4,6 +4,9 @@ and usage errors (one line, exit 2)."""
 from __future__ import annotations
 
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -184,3 +187,30 @@ def test_a_host_name_that_does_not_resolve_leaves_the_files_queued(tmp_path: Pat
     assert "3 ok, 0 failed" in done.stdout and "send: 0 sent, 0 failed, 3 queued" in done.stdout
     assert "fastdeid: nohost.invalid: cannot resolve the host name\n" in done.stderr
     assert len(list(outbox.rglob("*.dcm"))) == 3
+
+
+def test_port_0_says_the_port_bound_once_it_is_bound(tmp_path: Path) -> None:
+    from test_net_listen import echo
+
+    command = [sys.executable, "-m", "fastdeid", *listen_args(tmp_path, "--aet", "DEIDNODE", "--port", "0")]
+    listen = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert listen.stderr is not None
+        line = listen.stderr.readline()  # printed once bound: the server answers from then on
+        assert line.startswith("listening as DEIDNODE on 127.0.0.1:"), line
+        port = int(line.split(",")[0].rsplit(":", 1)[1])
+        assert port != 0 and echo(port, "SENDER") == 0x0000
+    finally:
+        listen.send_signal(signal.SIGTERM)
+        listen.communicate(timeout=60)
+    assert listen.returncode == 0
+
+
+def test_a_port_in_use_is_one_line_and_no_listening_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = fastdeid(*listen_args(tmp_path, "--aet", "X", "--port", str(port)))
+    assert done.returncode == 2
+    assert done.stderr == f"fastdeid: error: 127.0.0.1:{port}: io: cannot listen (Address already in use)\n"
