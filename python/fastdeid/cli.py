@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 from . import __version__, _core
 from .api import deidentify_bytes
 from .errors import DicomError, ProfileError, UsageError
+from .net.options import ae_title, tcp_port
 from .net.url import is_network
 from .profile import BASIC_OPTIONS, BasicOverrides, Profile, builtin_names, load_profile, require_key
 from .progress import Progress
@@ -129,8 +130,8 @@ def _parser() -> argparse.ArgumentParser:
     _dask_option(p)
 
     p = sub.add_parser("listen", help="receive DICOM (C-STORE), de-identify in memory, store into DIR or forward")
-    p.add_argument("--aet", required=True, help="this node's AE title")
-    p.add_argument("--port", type=int, required=True, help="TCP port to listen on")
+    p.add_argument("--aet", type=ae_title, required=True, help="this node's AE title (1-16 characters)")
+    p.add_argument("--port", type=tcp_port, required=True, help="TCP port to listen on (0: any free port)")
     p.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--profile", required=True, help="profile file or built-in name")
     target = p.add_mutually_exclusive_group(required=True)

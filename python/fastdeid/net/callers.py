@@ -15,6 +15,7 @@ By default (nothing named) only loopback callers are served, whatever their AE t
 from __future__ import annotations
 
 import ipaddress
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,8 +25,19 @@ from pynetdicom import AE
 from pynetdicom.transport import ThreadedAssociationServer
 
 from ..errors import UsageError
+from .aet import ae_title_problem
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+# An `--allow` entry meant as an address: IPv4 digits and dots with a `.` or `/` (`10.1.2.0/33`,
+# `10.1.2.300`), or IPv6 hex digits and colons with a `/` (`fe80::/129`). A bare number stays an
+# AE title, as AE titles may be.
+ADDRESS_LIKE = re.compile(r"[0-9.]*[./][0-9./]*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/[0-9./]*")
+
+
+def looks_like_address(entry: str) -> bool:
+    return ADDRESS_LIKE.fullmatch(entry.strip()) is not None
 
 
 @dataclass
@@ -42,10 +54,11 @@ class Allowed:
         for entry in entries:
             try:
                 allowed.networks.append(ipaddress.ip_network(entry, strict=False))
-            except ValueError:
+            except ValueError as exc:
+                if looks_like_address(entry):  # `10.1.2.0/33` is a mistyped network, not an AE title
+                    raise UsageError(f"--allow {entry!r}: not an address nor a network ({exc})") from None
                 aet = entry.strip()
-                # PS3.5 6.2: an AE title is 1-16 characters of the default repertoire, no backslash.
-                if not 0 < len(aet) <= 16 or not aet.isascii() or not aet.isprintable() or "\\" in aet:
+                if ae_title_problem(aet) is not None:
                     raise UsageError(f"--allow {entry!r}: neither an address, a network nor an AE title") from None
                 allowed.aets.add(aet)
         return allowed

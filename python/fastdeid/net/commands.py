@@ -95,8 +95,11 @@ def cmd_listen(args: argparse.Namespace, profile: Profile) -> int:
         deid_log=args.deid_log,
     )
     where = f"forwarding to {args.forward} (outbox {folder})" if forward else f"into {folder}"
-    print(f"listening as {args.aet} on {args.bind}:{args.port}, {where}", file=sys.stderr, flush=True)
-    code = serve(listener, args.aet, args.bind, args.port)
+
+    def ready(host: str, port: int) -> None:  # once bound: the port actually taken (--port 0)
+        print(f"listening as {args.aet} on {host}:{port}, {where}", file=sys.stderr, flush=True)
+
+    code = serve(listener, args.aet, args.bind, args.port, on_ready=ready)
     left = len(queued_files(folder)) if forward is not None else 0
     print(
         f"{listener.received} received, {listener.stored} stored, {listener.failed} failed, "

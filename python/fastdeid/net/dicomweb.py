@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -91,7 +92,8 @@ def _post_batch(
                     delivery.failed.append((path, f"store-refused: HTTP {exc.code}"))
                 return True
         except (urllib.error.URLError, OSError) as exc:
-            delivery.error = f"{dest.base}: {getattr(exc, 'reason', exc)}"
+            reason = getattr(exc, "reason", exc)
+            delivery.error = dest.unresolvable if isinstance(reason, socket.gaierror) else f"{dest.base}: {reason}"
             log.info("send: %s (attempt %d of %d)", delivery.error, attempt + 1, retries + 1)
             continue
         _account(batch, answer, delivery)

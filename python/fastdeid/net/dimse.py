@@ -9,6 +9,7 @@ after the last retry stays queued.
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from pathlib import Path
 
@@ -98,7 +99,12 @@ def _send_batch(
         ae = AE(ae_title=CALLING_AET)
         contexts = sorted({c for _, c in left})
         ae.requested_contexts = [build_context(sop, [syntax]) for sop, syntax in contexts]
-        assoc = ae.associate(dest.host, dest.port, ae_title=dest.aet)
+        try:
+            assoc = ae.associate(dest.host, dest.port, ae_title=dest.aet)
+        except OSError as exc:  # raised while resolving the host name, before any connection
+            delivery.error = dest.unresolvable if isinstance(exc, socket.gaierror) else f"{dest.host}: {exc}"
+            log.info("send: %s (attempt %d of %d)", delivery.error, attempt + 1, retries + 1)
+            continue
         if not assoc.is_established:
             delivery.error = f"association with {dest.aet}@{dest.host}:{dest.port} not established"
             log.info("send: %s (attempt %d of %d)", delivery.error, attempt + 1, retries + 1)

@@ -24,6 +24,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -310,11 +311,17 @@ def open_scp(listener: Listener, aet: str, host: str, port: int) -> GatedServer:
         (evt.EVT_ABORTED, listener.on_aborted),
         (evt.EVT_CONN_CLOSE, listener.on_closed),
     ]
-    return start_gated_server(ae, listener.allowed, host, port, handlers, listener.on_refused_connection)
+    try:
+        return start_gated_server(ae, listener.allowed, host, port, handlers, listener.on_refused_connection)
+    except OSError as exc:  # the port is taken, the address is not this machine's, ...
+        raise UsageError(f"{host}:{port}: io: cannot listen ({exc.strerror or exc})") from None
 
 
-def serve(listener: Listener, aet: str, host: str, port: int, on_ready: Any = None) -> int:
-    """Runs the SCP until SIGTERM or SIGINT; returns the exit code (0 after a clean stop)."""
+def serve(
+    listener: Listener, aet: str, host: str, port: int, on_ready: Callable[[str, int], None] | None = None
+) -> int:
+    """Runs the SCP until SIGTERM or SIGINT; returns the exit code (0 after a clean stop).
+    `on_ready(host, port)` hears the address actually bound (`port` 0 takes any free port)."""
     stop = threading.Event()
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
     forwarder = None
@@ -325,7 +332,8 @@ def serve(listener: Listener, aet: str, host: str, port: int, on_ready: Any = No
             forwarder.start()
         server = open_scp(listener, aet, host, port)
         if on_ready is not None:
-            on_ready()
+            bound_host, bound_port = server.server_address[:2]
+            on_ready(str(bound_host), int(bound_port))
         while not stop.wait(0.2):
             pass
         server.shutdown()  # stops accepting; associations in flight go on in their threads

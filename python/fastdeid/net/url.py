@@ -4,17 +4,33 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..errors import UsageError
+from .aet import ae_title_problem
 
 SCHEMES = ("dicom://", "dicomweb+http://", "dicomweb+https://")
+# `scheme:/...` (RFC 3986 3.1): what a user means as a URL, never as a folder named `ftp:`.
+LOOKS_LIKE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/")
+USAGE = "dicom://AET@host:port or dicomweb+http(s)://host:port/path"
 
 
 def is_network(text: str) -> bool:
-    """Whether TEXT names a network destination rather than a folder."""
-    return text.lower().startswith(SCHEMES)
+    """Whether TEXT names a network destination rather than a folder. A URL of any other scheme
+    (`ftp://host/x`, `dicom:/X@host:1`) is a UsageError: taken as a folder, it would quietly
+    fill a local folder named `ftp:`."""
+    if text.lower().startswith(SCHEMES):
+        return True
+    refuse_other_url(text)
+    return False
+
+
+def refuse_other_url(text: str) -> None:
+    """Raises UsageError when TEXT looks like a URL but is not one of SCHEMES."""
+    if LOOKS_LIKE_URL.match(text):
+        raise UsageError(f"{text}: not a supported destination URL ({USAGE}; ./{text} for a folder of that name)")
 
 
 @dataclass(frozen=True)
@@ -29,6 +45,11 @@ class Destination:
     base: str = ""  # DICOMweb: the service's root, e.g. http://host:8042/dicom-web
 
     @property
+    def unresolvable(self) -> str:
+        """The delivery error when the host name does not resolve (queued, as when refused)."""
+        return f"{self.host}: cannot resolve the host name"
+
+    @property
     def key(self) -> str:
         """A short stable name for this destination's outbox folder (the URL may hold an AE title
         or a host name nobody wants as a folder name)."""
@@ -37,7 +58,10 @@ class Destination:
 
 def parse_destination(text: str) -> Destination:
     """Parses a network destination URL, or raises UsageError naming what is wrong."""
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL": an unclosed `[`
+        raise UsageError(f"{text}: not a valid URL ({exc})") from None
     scheme = parts.scheme.lower()
     try:
         port = parts.port
@@ -46,8 +70,9 @@ def parse_destination(text: str) -> Destination:
     if scheme == "dicom":
         if not parts.username or not parts.hostname or port is None:
             raise UsageError(f"{text}: a DICOM destination is dicom://AET@host:port")
-        if len(parts.username) > 16:
-            raise UsageError(f"{text}: an AE title has at most 16 characters")
+        problem = ae_title_problem(parts.username)
+        if problem is not None:
+            raise UsageError(f"{text}: {problem}")
         return Destination(text, "dimse", parts.hostname, port, aet=parts.username)
     if scheme in ("dicomweb+http", "dicomweb+https"):
         if not parts.hostname:
@@ -56,4 +81,4 @@ def parse_destination(text: str) -> Destination:
         netloc = parts.netloc
         base = f"{http}://{netloc}{parts.path.rstrip('/')}"
         return Destination(text, "dicomweb", parts.hostname, port or (443 if http == "https" else 80), base=base)
-    raise UsageError(f"{text}: not a network destination (dicom://AET@host:port or dicomweb+http(s)://host:port/path)")
+    raise UsageError(f"{text}: not a network destination ({USAGE})")
