@@ -249,3 +249,32 @@ def test_a_profile_that_is_neither_a_file_nor_built_in_is_refused(tmp_path: Path
     with pytest.raises(UsageError, match="not a built-in profile"):
         verify(tmp_path, profile="nosuch")
     assert verify(tmp_path, profile="basic").findings == []
+
+
+def test_a_string_kept_by_an_option_is_not_reported_where_it_also_was_a_removed_value(tmp_path: Path) -> None:
+    """Retain Institution Identity keeps InstitutionName; the input's IssuerOfPatientID (removed)
+    holds the same hospital name. The kept copy is in the output by right: not a finding."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    meta.MediaStorageSOPInstanceUID = "1.2.826.0.1.3680043.99.5"
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+    ds.PatientID, ds.PatientName = "MRN-4711", "Doe^Jane"
+    ds.InstitutionName = ds.IssuerOfPatientID = "General Hospital of Nowhere"
+    _save(ds, tmp_path / "src" / "a.dcm")
+    key = tmp_path / "k.key"
+    assert main(["key", "new", str(key)]) == 0
+    option = "retain-institution-identity"
+    argv = ["run", str(tmp_path / "src"), str(tmp_path / "out"), "--profile", "basic", "--key-file", str(key)]
+    assert main([*argv, "--option", option, "-q"]) == 0
+    report = verify(tmp_path / "out", against=tmp_path / "src", profile="basic", options=(option,))
+    assert report.findings == [], [f.line() for f in report.findings]
+    # Without the option the name was removed everywhere, and a copy of it would be a finding.
+    leaky = next((tmp_path / "out").rglob("*.dcm"))
+    copy = pydicom.dcmread(leaky)
+    copy.ImageComments = "General Hospital of Nowhere"
+    copy.save_as(leaky)
+    strict = verify(tmp_path / "out", against=tmp_path / "src", profile="basic")
+    assert any(f.kind == "identifying-string" for f in strict.findings)

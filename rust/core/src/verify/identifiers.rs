@@ -69,9 +69,20 @@ impl Identifiers {
     /// Adds everything the profile changes in `doc`, whose values are read from `data`.
     pub fn add_document<I: Input + ?Sized>(&mut self, doc: &Document, data: &I, settings: &Settings) {
         let sop_class = super::document::sop_class(doc, data);
-        let mut walker = Walker { ids: self, data, settings, sop_class: &sop_class };
+        let mut kept = HashSet::new();
+        let mut walker = Walker { ids: self, data, settings, sop_class: &sop_class, kept: &mut kept };
         walker.dataset(&doc.meta, true, false, false);
         walker.dataset(&doc.dataset, false, false, false);
+        // A string the profile keeps elsewhere in the same input (an option's K, an element the
+        // table does not name) is in the output by right: searching for it would only raise alarms
+        // no one can clear (a kept Institution Name equal to a removed Issuer of Patient ID).
+        if !kept.is_empty() {
+            let legitimate = |s: &[u8]| kept.contains(&s.to_ascii_lowercase().into_boxed_slice());
+            self.strings.retain(|s, _| !legitimate(s));
+            if let Some(t) = self.temporal.as_mut() {
+                t.strings.retain(|s, _| !legitimate(s));
+            }
+        }
     }
 
     fn temporal_mut(&mut self) -> &mut Identifiers {
@@ -160,6 +171,8 @@ struct Walker<'a, I: Input + ?Sized> {
     data: &'a I,
     settings: &'a Settings,
     sop_class: &'a str,
+    /// Values (trimmed, ASCII lower case) of text elements the profile keeps, outside cleared sequences.
+    kept: &'a mut HashSet<Box<[u8]>>,
 }
 
 impl<I: Input + ?Sized> Walker<'_, I> {
@@ -182,6 +195,8 @@ impl<I: Input + ?Sized> Walker<'_, I> {
                         self.add_value(e, rule.is_some());
                     } else if rule.is_some() {
                         self.add_compared(e);
+                    } else if !cleared && text_identifier(e.vr) {
+                        self.add_kept(e);
                     }
                 }
                 Body::Fragments(_) => {}
@@ -195,6 +210,16 @@ impl<I: Input + ?Sized> Walker<'_, I> {
             self.ids.temporal_mut()
         } else {
             self.ids
+        }
+    }
+
+    fn add_kept(&mut self, e: &crate::dicom::Element) {
+        if e.value_len.is_some_and(|l| l > 0 && l <= MAX_COMPARED) {
+            if let Some(v) = value(self.data, e) {
+                for one in v.split(|&b| b == b'\\') {
+                    self.kept.insert(trim(one).to_ascii_lowercase().into_boxed_slice());
+                }
+            }
         }
     }
 
