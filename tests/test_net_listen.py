@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 pytest_plugins = ("orthanc",)  # the `orthanc` fixture
 pynetdicom = pytest.importorskip("pynetdicom")
 
-FILES = int(os.environ.get("FASTDEID_NET_LISTEN_FILES", "200"))
+FILES = int(os.environ.get("FASTDEID_NET_LISTEN_FILES", "1000"))  # the 1,000 files
 
 
 def start_listen(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[str]:
