@@ -120,3 +120,13 @@ def test_meta_keywords_edit_the_file_meta(tmp_path: Path) -> None:
     path.write_text("dicom:\n  fields:\n    - name: TransferSyntaxUID\n      remove: true\n")
     with pytest.raises(fastdeid.ProfileError, match="defines the file's structure"):
         fastdeid.load_profile(path)
+
+
+def test_the_api_refuses_a_url_as_a_destination_instead_of_making_a_folder(tmp_path: Path) -> None:
+    import fastdeid
+    from fastdeid.errors import UsageError
+
+    for url in ("ftp://host/x", "dicom://X@127.0.0.1:104"):
+        with pytest.raises(UsageError):
+            fastdeid.run(str(tmp_path), url, "minimal")
+    assert not Path("ftp:").exists() and not Path("dicom:").exists()

@@ -240,6 +240,11 @@ def run(
     if jobs:
         settings["jobs"] = jobs
     opts = replace(options or RunOptions(), **settings)
+    if isinstance(dst, str):
+        from .net.url import is_network
+
+        if is_network(dst):  # `ftp://...` and the like are refused there
+            raise UsageError(f"{dst}: a network destination: send with `fastdeid run SRC {dst}` (docs/network.md)")
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     if opts.client is not None:
         from . import cluster
