@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::regex_sub::TextAction;
+use super::regex_sub::{self, TextAction};
 use super::GroupSpec;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -90,44 +90,17 @@ impl NameTemplate {
 /// # Errors
 /// What is wrong with the template, in one line.
 pub(crate) fn pieces(output: &str, captures: &[String]) -> std::result::Result<Vec<Piece>, String> {
-    let mut out = Vec::new();
-    let mut text = String::new();
-    let mut chars = output.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-                text.push('{');
+    regex_sub::pieces(output)?
+        .into_iter()
+        .map(|piece| match piece {
+            regex_sub::Piece::Literal(text) => Ok(Piece::Text(text)),
+            regex_sub::Piece::Var(field) if field.contains(['!', ':']) => {
+                Err("format specs and conversions are not supported".into())
             }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                text.push('}');
-            }
-            '}' => return Err("Single '}' encountered in format string".into()),
-            '{' => {
-                let mut field = String::new();
-                loop {
-                    match chars.next() {
-                        Some('}') => break,
-                        Some(ch) => field.push(ch),
-                        None => return Err("expected '}' before end of string".into()),
-                    }
-                }
-                if field.contains(['!', ':']) {
-                    return Err("format specs and conversions are not supported".into());
-                }
-                if !text.is_empty() {
-                    out.push(Piece::Text(std::mem::take(&mut text)));
-                }
-                out.push(if captures.contains(&field) { Piece::Group(field) } else { Piece::Value(field) });
-            }
-            c => text.push(c),
-        }
-    }
-    if !text.is_empty() {
-        out.push(Piece::Text(text));
-    }
-    Ok(out)
+            regex_sub::Piece::Var(field) if captures.contains(&field) => Ok(Piece::Group(field)),
+            regex_sub::Piece::Var(field) => Ok(Piece::Value(field)),
+        })
+        .collect()
 }
 
 #[cfg(test)]

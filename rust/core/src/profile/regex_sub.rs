@@ -57,7 +57,20 @@ pub enum TextAction {
 }
 
 /// Parses `{var}` references; `{{` and `}}` stand for braces as in Python's str.format.
+///
+/// # Errors
+/// A template [`pieces`] refuses.
 pub fn template(output: &str) -> Result<Vec<Piece>> {
+    pieces(output).map_err(|m| Error::new(ErrorKind::Profile, format!("regex-sub output {output:?}: {m}")))
+}
+
+/// Splits a Python format template (`regex-sub:` and `filenames:` outputs) into literal text and
+/// `{field}` references, the field as written (a conversion or format spec included): the one
+/// reader of these templates, for the document's checks and both compilers.
+///
+/// # Errors
+/// A lone `}`, a `{` without its `}`, or an empty `{}`, in the words Python uses.
+pub(crate) fn pieces(output: &str) -> std::result::Result<Vec<Piece>, String> {
     let mut pieces = Vec::new();
     let mut literal = String::new();
     let mut chars = output.chars().peekable();
@@ -71,10 +84,18 @@ pub fn template(output: &str) -> Result<Vec<Piece>> {
                 chars.next();
                 literal.push('}');
             }
+            '}' => return Err("Single '}' encountered in format string".into()),
             '{' => {
-                let name: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                let mut name = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(ch) => name.push(ch),
+                        None => return Err("expected '}' before end of string".into()),
+                    }
+                }
                 if name.is_empty() {
-                    return Err(Error::new(ErrorKind::Profile, "empty {} in a regex-sub output"));
+                    return Err("empty {} (fields are named)".into());
                 }
                 if !literal.is_empty() {
                     pieces.push(Piece::Literal(std::mem::take(&mut literal)));
@@ -100,5 +121,8 @@ mod tests {
             template("{a}_x{{}}{b.c}").unwrap(),
             vec![Piece::Var("a".into()), Piece::Literal("_x{}".into()), Piece::Var("b.c".into())]
         );
+        for bad in ["a}b", "{a", "x{}"] {
+            assert!(template(bad).is_err(), "{bad}");
+        }
     }
 }

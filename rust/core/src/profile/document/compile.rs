@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::addressing::{resolve_name, Address, AddressKind};
 use super::dates::{check_format, SectionDates};
 use super::problem::{did_you_mean, index, key, PathPart, Problem, Problems};
-use super::rules::{capture_names, check_keys, field_rule, group_rules, template_vars, Section};
+use super::rules::{capture_names, check_keys, field_rule, group_rules, Section};
 use super::{defaults, Dicom, Document, FilenameItem, Lax, DICOM_KEYS_PENDING};
 use crate::actions::strptime::DateTime;
 use crate::dicom::dict;
@@ -499,22 +499,21 @@ fn filename_templates(
         let groups: Vec<GroupSpec> =
             group_rules(t.groups.as_ref(), &captures, "filenames", dates, &key(&at, "groups"), p);
         let mut keywords = Vec::new();
-        if let Err(m) = filenames::pieces(output, &captures) {
-            p.add(
-                "bad-template",
-                &key(&at, "output"),
-                format!("filenames output '{output}' is not a valid template: {m}"),
-            );
-            continue;
-        }
-        match template_vars(output) {
-            Err(m) => p.add(
-                "bad-template",
-                &key(&at, "output"),
-                format!("filenames output '{output}' is not a valid template: {m}"),
-            ),
-            Ok(vars) => {
-                for var in vars.into_iter().filter(|v| !v.is_empty() && !captures.contains(v)) {
+        match filenames::pieces(output, &captures) {
+            Err(m) => {
+                p.add(
+                    "bad-template",
+                    &key(&at, "output"),
+                    format!("filenames output '{output}' is not a valid template: {m}"),
+                );
+                continue;
+            }
+            Ok(pieces) => {
+                let vars = pieces.into_iter().filter_map(|piece| match piece {
+                    filenames::Piece::Value(var) => Some(var),
+                    _ => None,
+                });
+                for var in vars {
                     if dict::tag_for_keyword(&var).is_none() {
                         let hint = did_you_mean(
                             &var,

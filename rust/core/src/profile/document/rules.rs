@@ -449,35 +449,18 @@ fn check_replacement(address: &Address, value: &Value, insert: bool, path: &[Pat
     }
 }
 
-/// The `{var}` names of a Python format template (`{{`/`}}` are literal braces).
+/// The `{var}` names of a Python format template (`{{`/`}}` are literal braces), without their
+/// conversions and format specs.
 pub fn template_vars(output: &str) -> Result<Vec<String>, String> {
-    let mut vars = Vec::new();
-    let mut chars = output.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
+    Ok(crate::profile::regex_sub::pieces(output)?
+        .into_iter()
+        .filter_map(|piece| match piece {
+            crate::profile::regex_sub::Piece::Var(field) => {
+                Some(field.split(['!', ':']).next().unwrap_or_default().to_string())
             }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-            }
-            '}' => return Err("Single '}' encountered in format string".into()),
-            '{' => {
-                let mut field = String::new();
-                loop {
-                    match chars.next() {
-                        Some('}') => break,
-                        Some(ch) => field.push(ch),
-                        None => return Err("expected '}' before end of string".into()),
-                    }
-                }
-                let name = field.split(['!', ':']).next().unwrap_or_default();
-                vars.push(name.to_string());
-            }
-            _ => {}
-        }
-    }
-    Ok(vars)
+            crate::profile::regex_sub::Piece::Literal(_) => None,
+        })
+        .collect())
 }
 
 /// Names of the capture groups of a pattern, anchored at the start as the core runs it.
