@@ -33,15 +33,9 @@ def folders_up_to(path: str, root: str) -> list[str]:
 
 def sync_output_folders(outputs: Iterable[str], root: str) -> None:
     """fsyncs, once each, every folder from each output's own up to ROOT. Raises OSError."""
-    root = os.path.normpath(root)
     folders: set[str] = set()
-    # Outputs share folders: each distinct one is walked up once, and only until a known folder.
-    for folder in {os.path.dirname(path) for path in outputs}:
-        folder = os.path.normpath(folder)
-        while folder not in folders:
-            folders.add(folder)
-            if folder == root or len(folder) <= len(root):
-                break
-            folder = os.path.dirname(folder)
+    # Outputs share folders: one output per distinct folder is walked up.
+    for path in {os.path.dirname(path): path for path in outputs}.values():
+        folders.update(folders_up_to(path, root))
     for folder in sorted(folders, key=len, reverse=True):  # deepest first: a folder before its parent
         sync_folder(folder)
