@@ -4,10 +4,12 @@
 //! uncommitted output discards it. [`LocalTree`] is today's destination: a folder on a local
 //! file system, written atomically.
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use crate::dicom::Sink;
 use crate::error::{Error, ErrorKind, Result};
@@ -51,6 +53,15 @@ pub trait Destination: Sync {
     /// # Errors
     /// Storing failed.
     fn commit(&self, pending: Self::Pending, replace: bool) -> Result<Placed>;
+
+    /// Makes the names of the outputs committed since the last call durable, so that an output a
+    /// rerun counts as finished survives a power cut. Called once per chunk of outputs.
+    ///
+    /// # Errors
+    /// The names could not be made durable.
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// How a committed output was stored.
@@ -70,25 +81,32 @@ pub enum Placed {
 /// ever points at a complete file. Temporary files are named
 /// `.<name>.<process id>-<n>.fastdeid-tmp`, so that what a killed process left can be told from
 /// a live one's.
-#[derive(Clone, Debug)]
+///
+/// A rename is durable only once the folder holding the new name is fsynced too: the tree notes
+/// the folder of each committed output, and [`sync`](Destination::sync) fsyncs each noted folder
+/// and every folder above it up to the root (one of them may have been created for the output),
+/// once per chunk instead of once per file.
+#[derive(Debug)]
 pub struct LocalTree {
     root: PathBuf,
     fsync: bool,
     temp: Option<PathBuf>,
+    /// Folders that received a name since the last `sync` (only when `fsync` is on).
+    unsynced: Mutex<HashSet<PathBuf>>,
 }
 
 impl LocalTree {
     /// A tree under `root` (created as needed), temporary files beside their targets.
     #[must_use]
     pub fn new(root: impl Into<PathBuf>, fsync: bool) -> Self {
-        LocalTree { root: root.into(), fsync, temp: None }
+        LocalTree { root: root.into(), fsync, temp: None, unsynced: Mutex::default() }
     }
 
     /// A tree whose temporary files are all in `temp` (on the same file system), so that the tree
     /// itself only ever holds complete files, even after a kill.
     #[must_use]
     pub fn with_temp_folder(root: impl Into<PathBuf>, fsync: bool, temp: impl Into<PathBuf>) -> Self {
-        LocalTree { root: root.into(), fsync, temp: Some(temp.into()) }
+        LocalTree { root: root.into(), fsync, temp: Some(temp.into()), unsynced: Mutex::default() }
     }
 
     /// The folder outputs go to.
@@ -127,7 +145,40 @@ impl Destination for LocalTree {
     }
 
     fn commit(&self, pending: LocalFile, replace: bool) -> Result<Placed> {
-        pending.commit(replace)
+        if !self.fsync {
+            return pending.commit(replace);
+        }
+        // Outputs of a chunk mostly share folders: a folder path is copied only the first time.
+        let noted = |f: &Path| self.unsynced.lock().unwrap_or_else(PoisonError::into_inner).contains(f);
+        let new_folder = pending.path.parent().filter(|f| !noted(f)).map(Path::to_path_buf);
+        let placed = pending.commit(replace)?;
+        if let (Placed::Written, Some(folder)) = (placed, new_folder) {
+            self.unsynced.lock().unwrap_or_else(PoisonError::into_inner).insert(folder);
+        }
+        Ok(placed)
+    }
+
+    fn sync(&self) -> Result<()> {
+        let noted = std::mem::take(&mut *self.unsynced.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut folders = HashSet::new();
+        for folder in noted {
+            let mut at = Some(folder.as_path());
+            while let Some(f) = at.filter(|f| f.starts_with(&self.root)) {
+                if !folders.insert(f.to_path_buf()) {
+                    break; // this folder and those above it are already listed
+                }
+                at = f.parent();
+            }
+        }
+        let mut folders: Vec<PathBuf> = folders.into_iter().collect();
+        // Deepest first: a folder's own entries before the entry that names it in its parent.
+        folders.sort_by_key(|f| std::cmp::Reverse(f.components().count()));
+        for folder in folders {
+            File::open(&folder).and_then(|f| f.sync_all()).map_err(|e| {
+                Error::new(ErrorKind::of_io(&e), format!("cannot sync the output folder {}: {e}", folder.display()))
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -423,6 +474,39 @@ mod tests {
         assert_eq!(tree.commit(pending, false).unwrap(), Placed::Written);
         assert_eq!(leftovers(&dir.join("tree")), ["b.dcm"]);
         assert!(leftovers(&dir.join("tmp")).is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sync_lists_each_written_folder_and_those_above_it_once_and_then_forgets_them() {
+        let dir = scratch("sync");
+        let tree = LocalTree::new(&dir, true);
+        for name in ["a/b/1.dcm", "a/b/2.dcm", "a/c/3.dcm"] {
+            let mut pending = tree.create(name).unwrap();
+            pending.write_all(b"x").unwrap();
+            tree.commit(pending, true).unwrap();
+        }
+        let noted = |t: &LocalTree| {
+            let mut v: Vec<PathBuf> = t.unsynced.lock().unwrap().iter().cloned().collect();
+            v.sort();
+            v
+        };
+        assert_eq!(noted(&tree), [dir.join("a/b"), dir.join("a/c")]);
+        tree.sync().unwrap();
+        assert!(noted(&tree).is_empty());
+        // A folder that went away cannot be synced: the error names it.
+        let mut pending = tree.create("d/4.dcm").unwrap();
+        pending.write_all(b"x").unwrap();
+        tree.commit(pending, true).unwrap();
+        fs::remove_dir_all(dir.join("d")).unwrap();
+        let e = tree.sync().unwrap_err();
+        assert!(e.to_string().contains("cannot sync the output folder") && e.to_string().contains("/d"), "{e}");
+        // Without fsync nothing is noted.
+        let quick = LocalTree::new(&dir, false);
+        let mut pending = quick.create("e/5.dcm").unwrap();
+        pending.write_all(b"x").unwrap();
+        quick.commit(pending, true).unwrap();
+        assert!(noted(&quick).is_empty());
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -4,6 +4,7 @@
 //! the destination. Two inputs that would share a name are caught at the claim, before the later
 //! one writes anything; the earlier input (in the job's order) always keeps the name.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::path::PathBuf;
@@ -42,10 +43,10 @@ impl Input {
     /// The input's own file name, which `filenames:` templates match: the path's last component,
     /// or the planned name's for bytes.
     #[must_use]
-    pub fn file_name(&self) -> String {
+    pub fn file_name(&self) -> Cow<'_, str> {
         match &self.source {
-            Source::Path(p) => p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-            Source::Bytes(_) => self.name.rsplit('/').next().unwrap_or_default().to_string(),
+            Source::Path(p) => p.file_name().map_or(Cow::Borrowed(""), |n| n.to_string_lossy()),
+            Source::Bytes(_) => Cow::Borrowed(self.name.rsplit('/').next().unwrap_or_default()),
         }
     }
 }
@@ -254,7 +255,6 @@ impl<D: Destination> Job<D> {
                 }
             }
         });
-        let name = decided.as_ref().map(|(n, _)| n.clone()).or(refused_name);
         let status = match (outcome, refused) {
             (_, Some((refusal, captured))) => Status::Refused(refusal, captured),
             (Err(failure), None) => {
@@ -272,7 +272,7 @@ impl<D: Destination> Job<D> {
                 }
             }
         };
-        FileResult { index, name, status }
+        FileResult { index, name: decided.map(|(n, _)| n).or(refused_name), status }
     }
 
     /// Claims `name` for input `index`. Returns whether storing may replace a file (the job's

@@ -1,7 +1,7 @@
 //! Reading the small values the Basic Profile transforms (UIDs, dates, IDs, ages, creators)
 //! straight from the input, and the VR an element is rewritten with.
 
-use crate::dicom::{dict, Body, Element, Input, Vr};
+use crate::dicom::{Body, Element, Input, Vr};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Largest value read to be transformed: UIDs, dates and IDs are short. A larger value is not
@@ -43,8 +43,5 @@ pub fn effective_vr(e: &Element) -> Vr {
     if matches!(e.body, Body::Items(_)) {
         return Vr::SQ;
     }
-    match (e.vr, dict::lookup(e.tag)) {
-        (Vr::UN, Some((vr, _))) if vr != Vr::UN && vr != Vr::SQ => vr,
-        (vr, _) => vr,
-    }
+    crate::engine::effective_vr(e)
 }

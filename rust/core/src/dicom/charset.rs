@@ -249,7 +249,8 @@ fn jis(codec: Codec, bytes: &[u8]) -> Option<String> {
 /// Character Set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CharacterSet {
-    /// The first is the default for text without escape sequences; the rest are extensions.
+    /// The first is the default for text without escape sequences (Latin-1 when empty, which
+    /// costs no allocation: most values read are in the default set); the rest are extensions.
     codecs: Vec<Codec>,
     /// Whether the first set holds more than ASCII, so non-ASCII text can be written in it (not
     /// when nothing, an empty value, ISO_IR 6 or an unknown term is declared).
@@ -259,7 +260,7 @@ pub struct CharacterSet {
 impl Default for CharacterSet {
     /// Nothing declared: ISO 8859-1 for reading (pydicom's default), ASCII only for writing.
     fn default() -> Self {
-        CharacterSet { codecs: vec![Codec::Latin1], writable: false }
+        CharacterSet { codecs: Vec::new(), writable: false }
     }
 }
 

@@ -22,6 +22,7 @@ mod value;
 pub(crate) use log::Capture;
 pub use log::{Captured, Failure, LogRows};
 pub(crate) use text::apply_text;
+pub(crate) use value::effective_vr;
 
 use crate::dicom::{Document, Input, Tag, Vr};
 use crate::edits::{NewValue, State, META, TOP};

@@ -133,10 +133,13 @@ fn character_set<I: Input + ?Sized>(state: &State<'_>, mut level: usize, input: 
 
 /// The VR a value is read and rewritten with: an explicit UN of a standard tag takes the
 /// dictionary's VR, as pydicom does on read and the reference on write (docs/profiles.md#output-bytes).
-pub(super) fn effective_vr(e: &Element) -> Vr {
-    match (e.vr, dict::lookup(e.tag)) {
-        (Vr::UN, Some((vr, _))) if vr != Vr::UN && vr != Vr::SQ => vr,
-        (vr, _) => vr,
+pub(crate) fn effective_vr(e: &Element) -> Vr {
+    if e.vr != Vr::UN {
+        return e.vr; // the dictionary is searched only for UN, not for every value read
+    }
+    match dict::lookup(e.tag) {
+        Some((vr, _)) if vr != Vr::UN && vr != Vr::SQ => vr,
+        _ => Vr::UN,
     }
 }
 
