@@ -326,7 +326,7 @@ def test_names_from_deidentified_values_are_settled_over_the_whole_job(
 
 
 def _key(tmp_path: Path) -> Path:
-    from fastdeid.keys import new_key
+    from fastdeid.profile.keys import new_key
 
     return Path(new_key(tmp_path / "project.key"))
 

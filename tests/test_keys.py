@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fastdeid.errors import UsageError
-from fastdeid.keys import ENV_VAR, key_path, load_key, new_key
+from fastdeid.profile.keys import ENV_VAR, key_path, load_key, new_key
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 

@@ -11,7 +11,7 @@ import fastdeid
 from fastdeid import _core
 from fastdeid.job import Hierarchy, Input, Job
 from fastdeid.labels import LABEL_KEYWORDS
-from fastdeid.profile import profile_from_text
+from fastdeid.profile.load import profile_from_text
 from fastdeid.subjects import SubjectMap
 from fastdeid.synth import make_dataset
 

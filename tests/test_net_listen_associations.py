@@ -17,7 +17,7 @@ import pytest
 from net_helpers import free_port, write_profile, write_tree
 from test_net_listen import send, start_listen
 
-from fastdeid.profile import load_profile
+from fastdeid.profile.load import load_profile
 
 pynetdicom = pytest.importorskip("pynetdicom")
 from fastdeid.net.callers import Allowed  # noqa: E402 (needs pynetdicom)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .api import deidentify_bytes, deidentify_dataset
 from .errors import DicomError, FastdeidError, ProfileError, UsageError
 from .job import FileResult, Hierarchy, Input, Job, process
-from .profile import Profile, load_profile
+from .profile.load import Profile, load_profile
 from .runner import Failure, Report, RunOptions, run
 
 __all__ = [

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import _core
 from .errors import UsageError
-from .profile import Profile, load_profile
+from .profile.load import Profile, load_profile
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset

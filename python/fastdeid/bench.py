@@ -27,9 +27,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .profile import builtin
 from .synth import write_archive
 
-BENCH_PROFILE = Path(__file__).parent / "profiles" / "bench.yaml"
+BENCH_PROFILE = builtin.path("bench")
 
 
 @dataclass

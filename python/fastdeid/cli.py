@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__, _core
-from .api import deidentify_bytes
 from .errors import DicomError, ProfileError, UsageError
 from .net.options import ae_title, tcp_port
 from .net.url import is_network
-from .profile import BASIC_OPTIONS, BasicOverrides, Profile, builtin_names, load_profile, require_key
+from .profile import builtin
+from .profile.basic import BASIC_OPTIONS, BasicOverrides
+from .profile.load import Profile, load_profile, require_key
 from .progress import Progress
 from .runner import Report, run
 from .walk import Filters
@@ -77,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         "--profile",
         default=None,
         help="profile file (.yaml/.json) or built-in name ("
-        + ", ".join(builtin_names())
+        + ", ".join(builtin.names())
         + "); required: `--profile none` copies files unchanged",
     )
     group.add_argument("--de-identify", action="store_true", help="shorthand for --profile minimal")
@@ -361,7 +362,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not args.de_identify and args.profile is None:
         raise UsageError(
             "run needs --profile: a profile file, or one of the built-in profiles "
-            + ", ".join(builtin_names())
+            + ", ".join(builtin.names())
             + " (`--profile none` copies files unchanged)"
         )
     profile_name = "minimal" if args.de_identify else args.profile
@@ -705,20 +706,14 @@ def _cmd_project_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_deid_create(args: argparse.Namespace) -> int:
-    from importlib import resources
-
     path = Path(args.path)
-    if path.exists():
-        raise UsageError(f"{path}: already exists; choose another name")
-    if not path.parent.is_dir():
-        raise UsageError(f"{path.parent}: no such folder; create it first or choose another path")
-    path.write_text(resources.files("fastdeid.profiles").joinpath("starter.yaml.txt").read_text(encoding="utf-8"))
+    builtin.write_starter(path)
     print(f"wrote {path}; edit it, then run: fastdeid profile validate {path}")
     return EXIT_OK
 
 
 def _cmd_key_new(args: argparse.Namespace) -> int:
-    from .keys import new_key
+    from .profile.keys import new_key
 
     path = new_key(args.path)
     print(f"wrote a new key to {path} (mode 0600); the same key gives the same pseudonyms in every run")
@@ -813,14 +808,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_profile_list(args: argparse.Namespace) -> int:
-    for name in builtin_names():
+    for name in builtin.names():
         prof = load_profile(name)
         print(f"{name:<12} {prof.description}")
     return EXIT_OK
 
 
 def _cmd_profile_coverage(args: argparse.Namespace) -> int:
-    from .coverage import coverage
+    from .profile.coverage import coverage
 
     print("\n".join(coverage(args.profile, args.sample).lines()))
     return EXIT_OK
@@ -833,31 +828,16 @@ def _cmd_profile_validate(args: argparse.Namespace) -> int:
     print(f"{args.file}: valid profile {prof.name!r} with {len(prof.rules)} field rule(s)")
     if args.enhanced is None:
         return EXIT_OK
-    # The reference's validate(enhanced=True) runs the profile over pydicom's test files, writing
-    # into their folder (E27); this reads them and writes nothing. A file that does not parse even
-    # with the `none` profile is not the profile's fault and is only counted.
-    import pydicom
+    from .profile.enhanced import sample_folder, try_on_files
 
-    root = Path(args.enhanced) if args.enhanced else Path(pydicom.__file__).parent / "data" / "test_files"
-    keep_all = load_profile("none")
-    applied = unreadable = 0
-    failures = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        try:
-            deidentify_bytes(data, keep_all)
-        except DicomError:
-            unreadable += 1
-            continue
-        try:
-            deidentify_bytes(data, prof)
-            applied += 1
-        except DicomError as exc:
-            failures.append(f"{path}: {exc}")
-    for line in failures:
+    trial = try_on_files(prof, sample_folder(args.enhanced))
+    for line in trial.failures:
         print(f"fails on {line}", file=sys.stderr)
-    print(f"applied to {applied} file(s) under {root}; failed on {len(failures)}; {unreadable} not readable DICOM")
-    return EXIT_FILES_FAILED if failures else EXIT_OK
+    print(
+        f"applied to {trial.applied} file(s) under {trial.root}; failed on {len(trial.failures)}; "
+        f"{trial.unreadable} not readable DICOM"
+    )
+    return EXIT_FILES_FAILED if trial.failures else EXIT_OK
 
 
 if __name__ == "__main__":

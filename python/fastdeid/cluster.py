@@ -36,7 +36,7 @@ from typing import Any, TypeVar, cast
 from . import __version__, _core
 from .errors import UsageError
 from .job import Engine, Job, Planned
-from .profile import Profile
+from .profile.load import Profile
 from .resume import remove_stale_temporaries
 
 # Chunks are balanced by cost, counted in bytes: a file costs its size plus FILE_COST, the fixed

@@ -36,7 +36,7 @@ from typing import Any, cast
 from . import _core
 from .cluster import Chunk, Result, check_reproducible, in_order
 from .job import AS_GIVEN, Engine, Hierarchy, Job, Planned
-from .profile import Profile
+from .profile.load import Profile
 from .resume import STAGING
 
 STAGING_PREFIX = "dask-"  # staging folders of runs; a dead client's are swept by the next run into the destination

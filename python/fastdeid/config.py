@@ -11,7 +11,10 @@ from typing import Any
 import yaml
 
 from .errors import ProfileError, UsageError
-from .profile import BasicOverrides, Marks, Profile, builtin_names, compile_document, load_profile, load_yaml
+from .profile import builtin
+from .profile.basic import BasicOverrides
+from .profile.load import Profile, compile_document, load_profile
+from .profile.marks import Marks, load_yaml
 
 KNOWN = {
     "template",
@@ -74,12 +77,12 @@ def select_profile(
         if isinstance(doc, dict) and doc.get("name") == name:
             folder = Path(source).parent if "_source" in config else None
             return compile_document(doc, source, _marks_below(config, ("deid-profiles", i)), basic, folder)
-    if name in builtin_names():
+    if name in builtin.names():
         return load_profile(name, basic)
     path = Path(name).expanduser()
     if path.is_file() or path.suffix.lower() in PROFILE_SUFFIXES:
         return load_profile(path, basic)  # a Path: never mistaken for a built-in name; a missing file is named
-    known = [d.get("name") for d in config.get("deid_profiles") or [] if isinstance(d, dict)] + builtin_names()
+    known = [d.get("name") for d in config.get("deid_profiles") or [] if isinstance(d, dict)] + builtin.names()
     raise ProfileError(
         f"Unknown deid profile {name!r}; known: {', '.join(str(k) for k in known)}, or a profile file (.yaml/.json)"
     )

@@ -36,7 +36,7 @@ from . import _core
 from .errors import UsageError
 from .job import CHUNK, Engine, Hierarchy, Input, Job
 from .log import CLI, DeidLog, Row
-from .profile import Profile
+from .profile.load import Profile
 from .progress import Progress
 from .project import choose, find
 from .runner import Failure, Report, account, effective_jobs, interrupts, sync_names, write_log

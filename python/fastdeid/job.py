@@ -25,7 +25,7 @@ from typing import Any
 
 from . import _core
 from .errors import ProfileError
-from .profile import Profile, load_profile
+from .profile.load import Profile, load_profile
 from .subjects import SubjectMap
 from .walk import output_name
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from .errors import UsageError
 from .labels import safe
-from .profile import BasicOverrides, Profile, load_profile
+from .profile.basic import BasicOverrides
+from .profile.load import Profile, load_profile
 
 STORE = Path(".fastdeid") / "projects"
 SUFFIXES = (".yaml", ".json")  # `.yml` is stored as `.yaml`

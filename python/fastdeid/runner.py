@@ -20,7 +20,7 @@ from .errors import UsageError
 from .fsync import sync_output_folders
 from .job import BY_UID, CHUNK, UID_TREE, Engine, Job, Planned, log_rows
 from .log import TOOLKIT, DeidLog, LogDiskFull, Row
-from .profile import Profile, load_profile
+from .profile.load import Profile, load_profile
 from .resume import (
     DoneJournal,
     Manifest,

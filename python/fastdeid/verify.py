@@ -121,10 +121,10 @@ def profile_options(profile: str | os.PathLike[str] | None) -> tuple[str, ...]:
     if not path.is_file():
         if os.sep in os.fspath(profile) or path.suffix.lower() in (".yaml", ".yml", ".json"):
             raise UsageError(f"{os.fspath(profile)}: io: no such profile file")
-        from .profile import builtin_names
+        from .profile import builtin
 
-        if os.fspath(profile) not in builtin_names():
-            known = ", ".join(builtin_names())
+        if os.fspath(profile) not in builtin.names():
+            known = ", ".join(builtin.names())
             raise UsageError(f"{os.fspath(profile)}: no such profile file, and not a built-in profile ({known})")
         return ()  # a built-in name: `basic` without options, or a Flywheel profile checked against the table
     try:

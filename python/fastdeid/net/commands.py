@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from ..profile import Profile
+from ..profile.load import Profile
 from ..progress import Progress
 from ..runner import Report
 from ..walk import Filters

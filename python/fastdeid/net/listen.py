@@ -35,7 +35,7 @@ from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from ..errors import UsageError
 from ..job import BY_UID, Engine, FileResult, Input, Job
 from ..log import TOOLKIT, DeidLog
-from ..profile import Profile
+from ..profile.load import Profile
 from ..resume import remove_stale_temporaries
 from .callers import Allowed, GatedServer, start_gated_server
 from .deliver import deliver

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..profile import Profile
+from ..profile.load import Profile
 from ..runner import Report, plan, run
 from .deliver import deliver
 from .outbox import SENT_LEDGER, Delivery, make_private_dir, outbox_root, queued

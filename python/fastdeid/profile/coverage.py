@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import _core
-from .errors import DicomError, UsageError
-from .profile import load_profile
+from .. import _core
+from ..errors import DicomError, UsageError
+from .load import load_profile
 
 # One element line of a listing: indentation, tag, VR, then the keyword (or [CREATOR] / (private) /
 # (unknown), which may hold spaces) padded to KEYWORD_WIDTH and the value.

@@ -17,7 +17,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
 
 KEY_BYTES = 32
 ENV_VAR = "FASTDEID_KEY_FILE"
