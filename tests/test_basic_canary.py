@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from canary import CanaryCorpus, Channel, find_markers, survival_report, write_canary_corpus
 
-from fastdeid import runner
 from fastdeid.api import deidentify_bytes
 from fastdeid.errors import ProfileError
+from fastdeid.jobs import runner
 from fastdeid.profile.basic import BASIC_OPTIONS, BasicOverrides
 from fastdeid.profile.keys import new_key
 from fastdeid.profile.load import Profile, load_profile, require_key

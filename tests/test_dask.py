@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 import fastdeid
-from fastdeid import cli, cluster, cluster_names
+from fastdeid import cli
+from fastdeid.jobs import cluster, cluster_names
 from fastdeid.synth import write_example_tree
 
 distributed = pytest.importorskip(
@@ -195,7 +196,8 @@ def test_a_worker_killed_mid_run_changes_nothing(
 # The client in a subprocess, slowed down between chunks so that the kill lands mid-run.
 SLOW_CLIENT = """\
 import sys, time
-from fastdeid import cli, cluster
+from fastdeid import cli
+from fastdeid.jobs import cluster
 batches = cluster.batches
 # Small chunks (82 inputs would make 7, the first of 20), so that most have not been started when the
 # signal comes, however fast the first ones finish.

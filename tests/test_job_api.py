@@ -10,7 +10,7 @@ import pydicom
 import pytest
 
 import fastdeid
-from fastdeid.job import Engine, Input, Job
+from fastdeid.jobs.job import Engine, Input, Job
 from fastdeid.profile.load import compile_document
 from fastdeid.synth import make_dataset
 

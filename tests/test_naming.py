@@ -9,10 +9,11 @@ import pydicom
 
 import fastdeid
 from fastdeid import _core
-from fastdeid.job import Hierarchy, Input, Job
+from fastdeid.jobs.job import Input, Job
+from fastdeid.jobs.naming import Hierarchy
+from fastdeid.jobs.subjects import SubjectMap
 from fastdeid.labels import LABEL_KEYWORDS
 from fastdeid.profile.load import profile_from_text
-from fastdeid.subjects import SubjectMap
 from fastdeid.synth import make_dataset
 
 

@@ -172,7 +172,7 @@ def _cluster(dask: str | None) -> Iterator[tuple[str | None, float]]:
     if dask is None:
         yield None, 0.0
         return
-    from .cluster import connect
+    from .jobs.cluster import connect
 
     started = time.perf_counter()
     with connect(dask) as client:

@@ -10,16 +10,18 @@ import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__, _core
+from . import _core
 from .errors import DicomError, ProfileError, UsageError
+from .jobs.progress import Progress
+from .jobs.report import Report
+from .jobs.runner import run
+from .jobs.walk import Filters
 from .net.options import ae_title, tcp_port
 from .net.url import is_network
 from .profile import builtin
 from .profile.basic import BASIC_OPTIONS, BasicOverrides
 from .profile.load import Profile, load_profile, require_key
-from .progress import Progress
-from .runner import Report, run
-from .walk import Filters
+from .version import VERSION
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_DISK_FULL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fastdeid", description="Fast, Flywheel-compatible DICOM de-identification.")
-    parser.add_argument("--version", action="version", version=f"fastdeid {__version__}")
+    parser.add_argument("--version", action="version", version=f"fastdeid {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="de-identify a file or a tree of files into DST")
@@ -410,7 +412,7 @@ def _dask_client(address: str | None) -> contextlib.AbstractContextManager[Any]:
     """`--dask ADDRESS`: a distributed.Client for the run (closed after it), or None."""
     if address is None:
         return contextlib.nullcontext(None)
-    from .cluster import connect
+    from .jobs.cluster import connect
 
     return connect(address)
 
@@ -444,67 +446,23 @@ def _print_report(report: Report) -> None:
         print(f"{what}: {path}")
 
 
-# `fw deid test` looks at these names only (case-sensitive, as the reference does); gzip-compressed
-# ones are read too.
-DEID_TEST_PATTERNS = ("*.dcm", "*.dicom", "*.ima", "*.dcm.gz", "*.dicom.gz", "*.ima.gz")
-
-
 def _cmd_deid_test(args: argparse.Namespace) -> int:
-    import dataclasses
-    import fnmatch
-    import shutil
+    from .jobs.trial import sample_folder, try_profile
 
-    from .log import CLI
-    from .runner import plan
-
-    src, dst = Path(args.src), Path(args.dst)
-    if not src.is_dir():
-        raise UsageError(f"{src}: not a folder")
-    profile = dataclasses.replace(_load(args, args.profile), deid_log=None, name="custom")
-    out = Path(tempfile.mkdtemp(prefix="fastdeid-deid-test-")) if args.log_only else dst
+    src = sample_folder(args.src)  # before the profile is loaded
+    profile = _load(args, args.profile)
+    progress = Progress.for_terminal(args.quiet, "testing")
     try:
-        found = plan(src, out)  # refuses DST inside SRC before anything is created
-        pairs, other = [], []
-        for s, d in found.pairs:
-            rel = Path(s).relative_to(src)
-            if any(part.startswith(".") for part in rel.parts):
-                continue
-            if any(fnmatch.fnmatchcase(rel.name, pat) for pat in DEID_TEST_PATTERNS):
-                pairs.append((s, d))
-            else:
-                other.append(s)
-        dst.mkdir(parents=True, exist_ok=True)
-        # Each test starts a fresh log and replaces the previous test's files (no resuming).
-        (dst / "deid_log.csv").unlink(missing_ok=True)
-        progress = Progress.for_terminal(args.quiet, "testing")
-        try:
-            report = run(
-                src,
-                out,
-                profile,
-                args.jobs,
-                fsync=False,
-                deid_log=dst / "deid_log.csv",
-                log_flavour=CLI,
-                pairs=pairs,
-                log_in_output=True,
-                resume=False,
-                progress=progress.update,
-                on_plan=progress.planned,
-            )
-        finally:
-            progress.close()
-    finally:
-        if args.log_only:
-            shutil.rmtree(out, ignore_errors=True)
-    report.skipped += len(other)
-    if other:
-        report.notes.append(
-            f"{len(other)} file(s) skipped: their names are not *.dcm, *.dicom or *.ima (optionally .gz), "
-            "which is what deid test reads"
+        report = try_profile(
+            src,
+            Path(args.dst),
+            profile,
+            jobs=args.jobs,
+            log_only=args.log_only,
+            progress=progress,
         )
-    if not args.log_only:
-        report.written["de-identified files"] = str(dst)
+    finally:
+        progress.close()
     return _finish(report)
 
 
@@ -563,10 +521,10 @@ def _ingest_options(q: argparse.ArgumentParser) -> None:
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from .config import load_config, select_profile
     from .ingest import Item, check_writable_folder, ingest
+    from .jobs.subjects import SubjectMap
+    from .jobs.walk import DICOM_INCLUDE, Filters, walk
     from .project import choose, find
-    from .subjects import SubjectMap
     from .template import compile_template, match
-    from .walk import DICOM_INCLUDE, Filters, walk
 
     config = load_config(args.config_file)
 

@@ -2,7 +2,7 @@
 DEST/group/project/subject/session/acquisition/<SOPInstanceUID>.<Modality>.dcm (docs/profiles.md#ingest-profiles, #ingest-labels, #ingest-template, #subject-map).
 
 One job of the core: each file's labels are made from its de-identified header values and its
-output name is decided before the output is written (see fastdeid.job). Two inputs that would
+output name is decided before the output is written (see fastdeid.jobs.naming). Two inputs that would
 land on one name are reported and the later one is not written; nothing is overwritten. An input
 whose output already exists with the same bytes counts as done, so a rerun of the same command
 completes the tree.
@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -27,20 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-try:
-    import fcntl
-except ImportError:  # not POSIX: no locks, so stale staging folders are not swept
-    fcntl = None  # type: ignore[assignment]
-
 from . import _core
 from .errors import UsageError
-from .job import CHUNK, Engine, Hierarchy, Input, Job
-from .log import CLI, DeidLog, Row
+from .jobs.chunks import effective_jobs, interrupts, sync_names, write_log
+from .jobs.deid_log import CLI, DeidLog, Row
+from .jobs.job import CHUNK, Engine, Input, Job
+from .jobs.naming import Hierarchy
+from .jobs.progress import Progress
+from .jobs.report import Failure, Report, account
+from .jobs.subjects import SubjectMap
+from .jobs.temporaries import TEMP_FOLDER, remove_dead_temporaries, sweep
 from .profile.load import Profile
-from .progress import Progress
 from .project import choose, find
-from .runner import Failure, Report, account, effective_jobs, interrupts, sync_names, write_log
-from .subjects import SubjectMap
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,6 @@ class IngestReport(Report):
 
 
 UID_KEYWORDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
-TEMP_FOLDER = ".fastdeid-tmp"
 
 
 def ingest(
@@ -86,7 +82,7 @@ def ingest(
     A project with its own profile (`fastdeid project set-profile`) refuses another profile
     unless `override_project_profile` is set. Folders the walk could not read (`unreadable`) are
     failures of the report; `progress` shows the run on a terminal; with a `distributed.Client` the
-    chunks run on its cluster (fastdeid.cluster_names; not with `dry_run`). Every output location (DEST, the deid log, the
+    chunks run on its cluster (fastdeid.jobs.cluster_names; not with `dry_run`). Every output location (DEST, the deid log, the
     mappings folder) is checked before the first file is written; a bad one is a UsageError.
     A dry run de-identifies into a temporary folder, reports the layout, and removes it.
     """
@@ -175,7 +171,7 @@ def _run(
                 (first, engine.process(inputs[first : first + CHUNK], first)) for first in range(0, len(inputs), CHUNK)
             )
         else:
-            from . import cluster, cluster_names
+            from .jobs import cluster, cluster_names
 
             cluster.preflight(client, os.fspath(items[0].src), os.fspath(root))
             report.threads = cluster.threads(client)
@@ -250,7 +246,7 @@ def _output_root(dest: Path, dry_run: bool) -> Iterator[Path]:
     try:
         dest.mkdir(parents=True, exist_ok=True)
         sweep(dest, STAGING_PREFIX)  # staging folders of ingests before fastdeid 0.2, when killed
-        _remove_dead_temporaries(dest / TEMP_FOLDER)
+        remove_dead_temporaries(dest / TEMP_FOLDER)
         probe = tempfile.mkstemp(prefix=".fastdeid-probe-", dir=dest)
         os.close(probe[0])
         os.unlink(probe[1])
@@ -261,61 +257,6 @@ def _output_root(dest: Path, dry_run: bool) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             (dest / TEMP_FOLDER).rmdir()  # empty unless a concurrent run is writing
-
-
-TEMP_NAME = re.compile(r"\.(\d+)-\d+\.fastdeid-tmp$")
-
-
-def _remove_dead_temporaries(folder: Path) -> None:
-    """Removes the temporary files of processes that are gone (a killed ingest's half-written
-    outputs); a live run's are kept."""
-    try:
-        entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return
-    for entry in entries:
-        m = TEMP_NAME.search(entry.name)
-        if m is not None and not _alive(int(m.group(1))):
-            with contextlib.suppress(OSError):
-                os.unlink(entry.path)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
-
-
-def sweep(parent: Path, prefix: str) -> None:
-    """Removes the staging folders under PARENT whose run is gone (nobody holds their lock)."""
-    with os.scandir(parent) as entries:
-        stale = [e.path for e in entries if e.name.startswith(prefix) and e.is_dir(follow_symlinks=False)]
-    for path in stale:
-        try:
-            with held(Path(path), blocking=False):
-                shutil.rmtree(path, ignore_errors=True)
-        except OSError:
-            continue  # locked by a live run, or not ours to open: leave it
-
-
-@contextlib.contextmanager
-def held(folder: Path, *, blocking: bool) -> Iterator[None]:
-    """An exclusive advisory lock (flock) on a folder, released by the kernel when the process
-    dies however it dies. Raises BlockingIOError when not blocking and another process holds it.
-    Where flock is missing (not POSIX) the lock is a no-op and stale folders stay."""
-    if fcntl is None:
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        yield
-    finally:
-        os.close(fd)
 
 
 def _open_log(save_deid_logs: str | os.PathLike[str] | None, profile: Profile, dest: Path) -> DeidLog | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .walk import Filters, walk
+from .jobs.walk import Filters, walk
 
 LEVELS = ("group", "project", "subject", "session", "acquisition")
 GROUP_PATTERN = r"[0-9a-z][0-9a-z.@_-]{0,30}[0-9a-z]"

@@ -7,10 +7,10 @@ import os
 import sys
 from collections.abc import Callable
 
+from ..jobs.progress import Progress
+from ..jobs.report import Report
+from ..jobs.walk import Filters
 from ..profile.load import Profile
-from ..progress import Progress
-from ..runner import Report
-from ..walk import Filters
 from .ingest import NetIngestReport
 from .outbox import Delivery
 from .send import run_to_network

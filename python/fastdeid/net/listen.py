@@ -33,10 +33,11 @@ from pynetdicom import AE, AllStoragePresentationContexts, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from ..errors import UsageError
-from ..job import BY_UID, Engine, FileResult, Input, Job
-from ..log import TOOLKIT, DeidLog
+from ..jobs.deid_log import TOOLKIT, DeidLog
+from ..jobs.job import Engine, FileResult, Input, Job
+from ..jobs.naming import BY_UID
+from ..jobs.temporaries import remove_stale_temporaries
 from ..profile.load import Profile
-from ..resume import remove_stale_temporaries
 from .callers import Allowed, GatedServer, start_gated_server
 from .deliver import deliver
 from .durable import GroupCommit, folders_up_to

@@ -33,11 +33,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
-from . import _core
+from .. import _core
+from ..profile.load import Profile
 from .cluster import Chunk, Result, check_reproducible, in_order
-from .job import AS_GIVEN, Engine, Hierarchy, Job, Planned
-from .profile.load import Profile
-from .resume import STAGING
+from .job import Engine, Job, Planned
+from .naming import AS_GIVEN, Hierarchy
+from .temporaries import STAGING, TEMP_FOLDER, held, sweep
 
 STAGING_PREFIX = "dask-"  # staging folders of runs; a dead client's are swept by the next run into the destination
 RUN_STAGING = STAGING  # their parent in a `run` destination (ingest: its TEMP_FOLDER)
@@ -81,8 +82,6 @@ class Placer:
     """The client's side: settles names and subject codes in plan order and links staged outputs into DEST."""
 
     def __init__(self, job: Job, fixed_subject: Callable[[int], bool], given_root: str) -> None:
-        from .ingest import TEMP_FOLDER
-
         self.dest = os.fspath(job.destination)
         self.given_root = given_root  # the destination as the caller wrote it (results' `dst`)
         parent = TEMP_FOLDER if isinstance(job.naming, Hierarchy) else RUN_STAGING
@@ -165,8 +164,6 @@ class Placer:
     def staging_folder(self) -> Iterator[str]:
         """The staging folder for the run, removed afterwards however the run ends. It is locked while
         the run lasts, so that the next run into the destination removes it only when this client is gone."""
-        from .ingest import held, sweep
-
         parent = os.path.dirname(self.staging)
         os.makedirs(parent, exist_ok=True)
         sweep(Path(parent), STAGING_PREFIX)
@@ -217,7 +214,7 @@ def batches(
 ) -> Iterator[tuple[int, list[_core.FileResult]]]:
     """The job's chunks on the cluster: (first input, results as a local run's) in plan order, each
     chunk's outputs in place before it is yielded. Refuses a profile a cluster cannot run the same.
-    The caller has run the pre-flight check (:func:`fastdeid.cluster.preflight`)."""
+    The caller has run the pre-flight check (:func:`fastdeid.jobs.cluster.preflight`)."""
     if isinstance(job.profile, Profile):
         check_reproducible(job.profile)
     given_root = os.fspath(job.destination)

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
 
 # The flavours differ only in their line ending: the profile's `deid-log:` writes CRLF as the
 # reference's toolkit does, `deid test` and `ingest --save-deid-logs` LF as its CLI does. Both

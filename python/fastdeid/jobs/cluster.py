@@ -2,7 +2,7 @@
 
 The client walks SRC, plans and resumes exactly as a local run; only the de-identification moves:
 the plan is cut into chunks (balanced by bytes and file count), each chunk is one Dask task that
-feeds it to a job :class:`~fastdeid.job.Engine` on a worker, and the results come back to the client,
+feeds it to a job :class:`~fastdeid.jobs.job.Engine` on a worker, and the results come back to the client,
 which accounts them and writes the one deid log in plan order. Workers read SRC and write DST
 through a shared filesystem, at the same absolute paths as the client.
 
@@ -10,7 +10,7 @@ Names across workers: with the default naming (the input's relative path) every 
 fixed by the plan, which already refuses two inputs with one output name, so no two tasks can
 claim one name. Naming from de-identified values (`--name-by-uid`, `filenames:` templates) decides
 names inside one core job, which sees only its own chunk; those runs stage their chunks and the
-client settles the names over the whole job (fastdeid.cluster_names, docs/scale-out.md#names).
+client settles the names over the whole job (fastdeid.jobs.cluster_names, docs/scale-out.md#names).
 
 Retries: when a worker dies, Dask runs its task again elsewhere. That is harmless: outputs are
 written to a temporary name and renamed into place, the same input always gives the same bytes
@@ -33,11 +33,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from . import __version__, _core
-from .errors import UsageError
+from .. import _core
+from ..errors import UsageError
+from ..profile.load import Profile
+from ..version import VERSION
 from .job import Engine, Job, Planned
-from .profile.load import Profile
-from .resume import remove_stale_temporaries
+from .temporaries import remove_stale_temporaries
 
 # Chunks are balanced by cost, counted in bytes: a file costs its size plus FILE_COST, the fixed
 # work of one file (open, parse, create, rename: about 80 us on one core, the time the core takes
@@ -220,7 +221,7 @@ def preflight(client: Any, src: str, dst: str) -> None:
     if not client.nthreads():
         raise ClusterError("--dask: the cluster has no workers")
     try:
-        answers = client.run(_check_worker, os.path.abspath(src), os.path.abspath(dst), __version__)
+        answers = client.run(_check_worker, os.path.abspath(src), os.path.abspath(dst), VERSION)
     except Exception as exc:  # whatever a worker raised: one line
         raise ClusterError(f"--dask: a worker cannot run fastdeid ({type(exc).__name__}: {exc})") from None
     for worker, problem in sorted(answers.items()):
@@ -229,11 +230,10 @@ def preflight(client: Any, src: str, dst: str) -> None:
 
 
 def _check_worker(src: str, dst: str, version: str) -> str | None:
-    """On a worker: why it cannot take part, or None."""
-    from . import __version__ as mine
-
-    if mine != version:
-        return f"fastdeid {mine} is installed, the client has {version}; install the same version everywhere"
+    """On a worker: why it cannot take part, or None. VERSION is the worker's own: it imports this
+    module from its own installation."""
+    if version != VERSION:
+        return f"fastdeid {VERSION} is installed, the client has {version}; install the same version everywhere"
     if not os.path.exists(src):
         return f"{src}: not found; workers need SRC at the same path as the client (a shared filesystem)"
     folder = dst
@@ -296,20 +296,14 @@ def run_chunk(job: Job, chunk: Chunk) -> list[Result]:
 def batches(
     client: Any, job: Job, inputs: Sequence[Planned], stop: Callable[[], bool], own_destination: bool = True
 ) -> Iterator[tuple[int, list[_core.FileResult]]]:
-    """`run`'s chunks on the cluster (see :func:`in_order`): (first input, results) in plan order.
+    """`run`'s chunks on the cluster (see :func:`in_order`) when the plan fixes every output name:
+    (first input, results) in plan order. Names from de-identified values (`--name-by-uid`,
+    `filenames:`, the Basic Profile's UID names) are staged and settled instead (fastdeid.jobs.cluster_names).
 
     A worker that dies mid-chunk leaves the temporary file it was writing; Dask's retry writes
     the output again under its own temporary name. So when a worker left during the run and
     the destination is the run's own (`own_destination`: a tree, not a single file's folder),
-    the temporaries are removed at the end, as a rerun on one machine does at its start.
-
-    Names from de-identified values (`--name-by-uid`, `filenames:`, the Basic Profile's UID names)
-    are settled over the whole job first (fastdeid.cluster_names)."""
-    from . import cluster_names
-
-    if cluster_names.settles_names(job):
-        yield from cluster_names.batches(client, job, (), inputs, lambda _: True, stop)
-        return
+    the temporaries are removed at the end, as a rerun on one machine does at its start."""
     given_root = os.fspath(job.destination)
     remote = replace(job, destination=os.path.abspath(given_root), inputs=())
     # A worker that died is gone from the scheduler's list (its replacement has another address).

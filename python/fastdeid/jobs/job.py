@@ -1,9 +1,10 @@
 """The job API: de-identify a list of inputs (files, or bytes with a name) with one profile into one
 destination, each output named by one naming policy decided in the core before the output is
-opened. `fastdeid run`, `deid test` and `ingest` are front ends over the same :class:`Engine`.
+opened (naming.py). `fastdeid run`, `deid test` and `ingest` are front ends over the same
+:class:`Engine`.
 
     import fastdeid
-    from fastdeid.job import Input, Job
+    from fastdeid import Input, Job
 
     results = fastdeid.process(Job(
         inputs=["in/a.dcm", Input(data=open("b.dcm", "rb").read(), name="sub/b.dcm")],
@@ -17,28 +18,18 @@ opened. `fastdeid run`, `deid test` and `ingest` are front ends over the same :c
 from __future__ import annotations
 
 import os
-import re
-import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from . import _core
-from .errors import ProfileError
-from .profile.load import Profile, load_profile
-from .subjects import SubjectMap
+from .. import _core
+from ..profile.load import Profile, load_profile
+from .naming import Hierarchy, core_naming
 from .walk import output_name
 
 FileResult = _core.FileResult
 # An input as the core takes it: path or bytes, planned relative name, (subject, session, acquisition).
 Planned = tuple[str | bytes, str, tuple[str | None, str | None, str | None] | None]
 CHUNK = 256  # inputs per core call: progress and Ctrl-C are handled between chunks
-
-AS_GIVEN = "as-given"  # the input's relative path (`a.dcm.gz` -> `a.dcm`)
-BY_UID = "by-uid"  # `<SOPInstanceUID>.<Modality>.dcm` from de-identified values, in the input's folder
-# `<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm` from de-identified values: nothing of
-# the input's name or folders (the default of `run` under the Basic Profile).
-UID_TREE = "uid-tree"
 
 
 @dataclass(frozen=True)
@@ -65,18 +56,6 @@ class Input:
         if self.subject is None and self.session is None and self.acquisition is None:
             return None
         return (self.subject, self.session, self.acquisition)
-
-
-@dataclass(frozen=True)
-class Hierarchy:
-    """An ingest layout, `group/project/subject/session/acquisition/<file>`, with labels made from
-    de-identified values (subject = PatientID, or a code from `subjects` keyed by original values).
-    With a subject map the job runs on one worker, so that new codes are numbered in input order;
-    the map holds the new codes afterwards."""
-
-    group: str
-    project: str
-    subjects: SubjectMap | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +115,7 @@ class Engine:
     def __init__(self, job: Job, keywords: tuple[str, ...] = ()) -> None:
         self.profile = job.profile if isinstance(job.profile, Profile) else load_profile(job.profile)
         prof = self.profile
-        naming, kwargs = _naming(prof, job.naming)
+        naming, kwargs = core_naming(prof, job.naming)
         self.core = _core.Job(
             prof.compiled,
             os.fspath(job.destination),
@@ -207,37 +186,3 @@ def _source(i: Input) -> str | bytes:
     if i.path is None:
         raise ValueError("an Input needs a path or data")
     return os.fspath(i.path)
-
-
-def _naming(prof: Profile, naming: str | Hierarchy | None) -> tuple[str, dict[str, Any]]:
-    """The core's naming policy and its options. The core reads the values a policy needs, and
-    holds the profile's `filenames:` templates, compiled with it."""
-    if isinstance(naming, Hierarchy):
-        kwargs: dict[str, Any] = {"group": naming.group, "project": naming.project}
-        if naming.subjects is not None:
-            kwargs["subjects"] = _subjects(naming.subjects)
-        return "hierarchy", kwargs
-    if prof.filenames:  # a profile's templates name the outputs whatever else is asked (as the reference)
-        return "templates", {}
-    if naming in (None, AS_GIVEN, BY_UID, UID_TREE):
-        return naming or AS_GIVEN, {}
-    raise ValueError(f"unknown naming policy {naming!r}: None, {BY_UID!r}, {UID_TREE!r} or a Hierarchy")
-
-
-def _subjects(m: SubjectMap) -> tuple[list[str], str, int, str, list[tuple[list[str], str]]]:
-    """A subject map as the core takes it: keys, the code format as prefix + zero-padded width +
-    suffix, and the known codes."""
-    parsed = list(string.Formatter().parse(m.code_format))
-    fields = [(lit, f, spec) for lit, f, spec, _ in parsed if f is not None]
-    if len(fields) != 1 or fields[0][1] != "SubjectCode" or not _simple_int_spec(fields[0][2] or ""):
-        raise ProfileError(f"subject code format {m.code_format!r}: one {{SubjectCode}} with a width such as :04d")
-    head = "".join(lit for lit, f, _, _ in parsed[: [p[1] for p in parsed].index("SubjectCode") + 1])
-    tail = "".join(lit for lit, _, _, _ in parsed[[p[1] for p in parsed].index("SubjectCode") + 1 :])
-    spec = (fields[0][2] or "").removesuffix("d")
-    width = int(spec) if spec else 0
-    return list(m.keys), head, width, tail, [(list(k), code) for k, code in m.codes.items()]
-
-
-def _simple_int_spec(spec: str) -> bool:
-    """`d`, `0Nd` or nothing: the integer formats a subject code can be made with here."""
-    return re.fullmatch(r"(0\d+)?d?", spec) is not None

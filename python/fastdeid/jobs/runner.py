@@ -1,188 +1,33 @@
-"""`fastdeid run`: plan (source, destination) pairs for a tree, feed them to the core in chunks, and
-collect a report. Progress and Ctrl-C are handled here, between chunks, never in worker threads."""
+"""`fastdeid run` and `fastdeid.run()`: plan (source, destination) pairs for a file or a tree
+(plan.py), resume what an earlier run finished (resume.py), feed the rest to the core in chunks, on
+this machine or a Dask cluster, and collect a report (report.py). Progress and Ctrl-C are handled
+here, between chunks (chunks.py), never in worker threads."""
 
 from __future__ import annotations
 
 import csv
 import io
 import os
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import _core
-from .errors import UsageError
-from .fsync import sync_output_folders
-from .job import BY_UID, CHUNK, UID_TREE, Engine, Job, Planned, log_rows
-from .log import TOOLKIT, DeidLog, LogDiskFull, Row
-from .profile.load import Profile, load_profile
-from .resume import (
-    DoneJournal,
-    Manifest,
-    check_destination,
-    file_id,
-    is_finished,
-    remove_stale_temporaries,
-    write_manifest,
-)
-from .walk import NO_FILTERS, Filters, entries, has_dicom_name, output_name
+from .. import _core
+from ..errors import UsageError
+from ..profile.load import Profile, load_profile
+from .chunks import effective_jobs, interrupts, sync_names, write_log
+from .deid_log import TOOLKIT, DeidLog, Row
+from .job import CHUNK, Engine, Job, Planned, log_rows
+from .naming import BY_UID, UID_TREE
+from .plan import Plan, plan
+from .report import Failure, Report, account
+from .resume import DoneJournal, Manifest, check_destination, file_id, is_finished, write_manifest
+from .temporaries import remove_stale_temporaries
+from .walk import NO_FILTERS, Filters
 
-NOT_STARTED = "not started"  # the core's reason for files it did not start once the disk was full
-# Under the Basic Profile the core refuses files that may show text in their pixels (code
-# `burned-in`): they are quarantined, not failed, and a DICOMDIR (code `dicomdir`) is skipped.
-BURNED_IN, DICOMDIR = "burned-in", "dicomdir"
-DICOMDIR_SKIPPED = "DICOMDIR (its records name patients; not copied)"
 QUARANTINE_COLUMNS = ("path", "code", "reason")
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A file that produced no output, and why (no patient value is ever included)."""
-
-    path: str
-    code: str
-    message: str
-    offset: int | None
-    tag_path: str | None
-
-
-@dataclass
-class Report:
-    """What a run did."""
-
-    ok: int = 0
-    failed: int = 0
-    skipped: int = 0
-    not_started: int = 0  # files left for a rerun (the disk filled up, or the run was interrupted)
-    bytes_in: int = 0
-    bytes_out: int = 0
-    seconds: float = 0.0
-    threads: int = 0
-    failures: list[Failure] = field(default_factory=list)
-    skips: list[tuple[str, str]] = field(default_factory=list)
-    resumed: int = 0  # outputs already complete from an earlier run (counted in ok)
-    stopped: str | None = None  # why the run stopped early: "disk-full" or "interrupted"
-    notes: list[str] = field(default_factory=list)  # what the user should know (a capped --jobs, ...)
-    warnings: list[tuple[str, str]] = field(default_factory=list)  # (file, "code: message"): repaired inputs
-    written: dict[str, str] = field(default_factory=dict)  # what else was written: "deid log" -> path
-    # Files not written because they may show burned-in text: (path, reason). The user must look at them.
-    quarantined: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def files(self) -> int:
-        return self.ok + self.failed + self.skipped + self.not_started + len(self.quarantined)
-
-    @property
-    def processed(self) -> int:
-        """Files this run read and finished (ok or failed), not counting earlier runs' outputs."""
-        return self.ok - self.resumed + self.failed
-
-    @property
-    def disk_full(self) -> bool:
-        """The output disk (or the deid log's) filled up and the run stopped."""
-        return self.stopped == "disk-full"
-
-    @property
-    def files_per_second(self) -> float:
-        return self.processed / self.seconds if self.seconds > 0 else 0.0
-
-    @property
-    def mb_per_second(self) -> float:
-        return self.bytes_in / 1e6 / self.seconds if self.seconds > 0 else 0.0
-
-    def summary(self) -> str:
-        done = f"{self.ok} ok" + (f" ({self.resumed} already done)" if self.resumed else "")
-        left = f", {self.not_started} not started" if self.not_started else ""
-        held = f", {len(self.quarantined)} quarantined" if self.quarantined else ""
-        return (
-            f"{done}, {self.failed} failed, {self.skipped} skipped{held}{left}; {self.bytes_in / 1e6:.1f} MB in "
-            f"{self.seconds:.2f} s ({self.files_per_second:.0f} files/s, {self.mb_per_second:.1f} MB/s, "
-            f"{self.threads} thread{'' if self.threads == 1 else 's'})"
-        )
-
-
-@dataclass
-class Plan:
-    """The (input, output) pairs of a run, as strings, and what the walk could not use."""
-
-    pairs: list[tuple[str, str]]
-    root: str  # SRC; log paths are relative to it
-    single_file: bool = False
-    named_output: bool = False  # a single file whose output name the user gave
-    unreadable: list[tuple[str, str]] = field(default_factory=list)  # folders: (path, reason)
-    collisions: list[tuple[str, str]] = field(default_factory=list)  # (input, output another input takes)
-
-
-def plan(
-    src: str | os.PathLike[str],
-    dst: str | os.PathLike[str],
-    filters: Filters = NO_FILTERS,
-    tick: Callable[[int, bool], None] | None = None,
-) -> Plan:
-    """The (input, output) pairs of a run: DST mirrors the relative paths under SRC (gzip-compressed
-    DICOM gets its plain name, `a.dcm.gz` -> `a.dcm`).
-
-    A single file SRC goes to DST, or into DST when DST is a folder or ends with `/`; an existing
-    file is never overwritten. Symbolic links and special files are listed too, so that the core
-    reports them as skipped. `tick(n, False)` is called every 1,000 entries of the walk.
-    """
-    src_text, dst_text = os.fspath(src), os.fspath(dst)
-    src_path, dst_path = Path(src_text), Path(dst_text)
-    if not src_path.exists() and not src_path.is_symlink():
-        raise UsageError(f"{src_text}: no such file or directory")
-    if not src_path.is_dir():
-        return _plan_single(src_path, dst_text)
-    if dst_path.exists() and not dst_path.is_dir():
-        raise UsageError(f"{dst_text}: exists and is not a folder; SRC is a folder, so DST must be one")
-    src_real, dst_real = src_path.resolve(), dst_path.resolve()
-    if dst_real == src_real or src_real in dst_real.parents:
-        raise UsageError(f"{dst_text}: the destination is inside the source tree; choose a folder outside {src_text}")
-    root, out = src_text.rstrip(os.sep) or os.sep, dst_text.rstrip(os.sep) or os.sep
-    result = Plan([], root)
-    taken: dict[str, str] = {}
-    for n, path in enumerate(entries(root, filters, unreadable=result.unreadable), 1):
-        head, name = os.path.split(path[len(root) :])
-        target = out + head + os.sep + output_name(name)
-        if target in taken:  # a.dcm and a.dcm.gz: the second would overwrite the first
-            result.collisions.append((path, target))
-            continue
-        taken[target] = path
-        result.pairs.append((path, target))
-        if tick is not None and n % 1000 == 0:
-            tick(n, False)
-    return result
-
-
-def _plan_single(src: Path, dst: str) -> Plan:
-    into_folder = dst.endswith(("/", os.sep)) or os.path.isdir(dst)
-    target = Path(dst) / output_name(src.name) if into_folder else Path(dst)
-    if target.exists() or target.is_symlink():
-        if target.resolve() == src.resolve():
-            raise UsageError(f"{dst}: the output would overwrite the input")
-        raise UsageError(
-            f"{target}: already exists; fastdeid never overwrites a file (remove it or choose another name)"
-        )
-    return Plan([(str(src), str(target))], str(src.parent), single_file=True, named_output=not into_folder)
-
-
-def effective_jobs(jobs: int, files: int) -> tuple[int, str | None]:
-    """The worker count for `jobs` (0 = every core), capped at 4x the cores and at the number of
-    files, with a note when the request was cut down."""
-    if jobs < 0:
-        raise UsageError(f"--jobs {jobs}: must be 0 (every core) or a positive number of worker threads")
-    cores = os.cpu_count() or 1
-    limit = 4 * cores
-    wanted = jobs or cores
-    note = None
-    if wanted > limit:
-        note = f"--jobs {jobs} is more than 4x the {cores} cores; using {limit}"
-        wanted = limit
-    return max(1, min(wanted, files)), note
 
 
 @dataclass(frozen=True)
@@ -202,7 +47,7 @@ class RunOptions:
     quarantine_report: str | os.PathLike[str] | None = None  # CSV of the quarantined files (mode 0600)
     filters: Filters = NO_FILTERS
     pairs: Sequence[tuple[Any, Any]] | None = None  # (input, output) as str or Path, instead of walking SRC
-    client: Any = None  # a distributed.Client: the chunks run on its cluster (fastdeid.cluster)
+    client: Any = None  # a distributed.Client: the chunks run on its cluster (fastdeid.jobs.cluster)
 
 
 def run(
@@ -241,7 +86,7 @@ def run(
         settings["jobs"] = jobs
     opts = replace(options or RunOptions(), **settings)
     if isinstance(dst, str):
-        from .net.url import is_network
+        from ..net.url import is_network
 
         if is_network(dst):  # `ftp://...` and the like are refused there
             raise UsageError(f"{dst}: a network destination: send with `fastdeid run SRC {dst}` (docs/network.md)")
@@ -317,11 +162,14 @@ def run(
             else:
                 # The hook for a cluster: the same chunks, run by its workers, in plan order; it
                 # finishes the chunks in flight itself when interrupted.
-                from . import cluster
+                from . import cluster, cluster_names
 
                 cluster.preflight(opts.client, os.fspath(src), out_root)
                 report.threads = cluster.threads(opts.client)
-                batches = cluster.batches(opts.client, job, inputs, interrupted, not the_plan.single_file)
+                if cluster_names.settles_names(job):
+                    batches = cluster_names.batches(opts.client, job, (), inputs, lambda _: True, interrupted)
+                else:
+                    batches = cluster.batches(opts.client, job, inputs, interrupted, not the_plan.single_file)
             seen = 0
             for i, results in batches:
                 rows: list[Row] = []
@@ -420,21 +268,6 @@ def _names_below(paths: list[str], root: str) -> list[str]:
     return names if os.sep == "/" else [n.replace(os.sep, "/") for n in names]
 
 
-@contextmanager
-def interrupts() -> Iterator[Callable[[], bool]]:
-    """Ctrl-C during a run: the files being processed are finished and logged, then the run stops
-    (a rerun resumes). The core holds no Python state, so the chunk in flight always completes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield lambda: False
-        return
-    flag = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: flag.set())
-    try:
-        yield flag.is_set
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _resume(
     src: Path,
     dst: Path,
@@ -476,55 +309,3 @@ def _resume(
 def _relative(path: str, root: str) -> str:
     rel = path[len(root) :].lstrip(os.sep) if path.startswith(root) else os.path.basename(path)
     return rel.replace(os.sep, "/")
-
-
-def write_log(log: DeidLog, rows: list[Row], report: Report) -> None:
-    """Appends a chunk's rows in one write; a full disk stops the run (its files are redone on rerun)."""
-    try:
-        log.write(rows)
-    except LogDiskFull as exc:
-        report.notes.append(str(exc))
-        report.stopped = "disk-full"
-
-
-def sync_names(results: Sequence[_core.FileResult], root: str, report: Report) -> None:
-    """Makes a chunk's output names durable (fsync of the folders they were renamed into), so an
-    output a rerun counts as finished survives a power cut. A folder that cannot be synced stops
-    the run like a full disk: its files are redone on rerun."""
-    try:
-        sync_output_folders([r.dst for r in results if r.status == "ok" and r.dst], root)
-    except OSError as exc:
-        report.notes.append(f"{root}: io: cannot sync the output folders: {exc.strerror}")
-        report.stopped = "disk-full"
-
-
-def account(report: Report, r: _core.FileResult, message: str | None = None) -> None:
-    """Counts one result into the report; `message` replaces the core's for a failure."""
-    if r.status == "ok":
-        report.ok += 1
-        report.resumed += r.already_done  # an identical output was already there (ingest reruns)
-        report.bytes_in += r.bytes_in
-        report.bytes_out += r.bytes_out
-        report.warnings += [(r.src, w) for w in r.warnings]
-    elif r.status == "skipped":
-        if (r.message or "").startswith(NOT_STARTED):
-            report.not_started += 1
-        else:
-            report.skipped += 1
-            report.skips.append((str(r.src), r.message or ""))
-    elif r.code == BURNED_IN:
-        report.quarantined.append((str(r.src), r.message or BURNED_IN))
-    elif r.code == DICOMDIR:
-        report.skipped += 1
-        report.skips.append((str(r.src), DICOMDIR_SKIPPED))
-    elif r.code == "not-dicom" and not has_dicom_name(os.path.basename(r.src)):
-        # README, notes.txt, a JSON sidecar: not a DICOM file that went wrong, just not DICOM.
-        report.skipped += 1
-        report.skips.append((str(r.src), "not DICOM"))
-    elif r.code == "disk-full":
-        # Cut short by the full disk, with nothing left behind: the rerun does it (one line says so).
-        report.stopped = "disk-full"
-        report.not_started += 1
-    else:
-        report.failed += 1
-        report.failures.append(Failure(str(r.src), r.code or "io", message or r.message or "", r.offset, r.tag_path))

@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from ..errors import UsageError
+from .temporaries import TEMP_SUFFIX
 
 MANIFEST = ".fastdeid-run.json"
 DONE = ".fastdeid-done"  # the journal of finished inputs, for outputs the core names (DoneJournal)
-STAGING = ".fastdeid-staging"  # a cluster run's staged chunks (cluster_names): never final outputs
-TEMP_SUFFIX = ".fastdeid-tmp"  # the core's temporary outputs (see rust/core/src/batch.rs)
 
 
 def file_id(path: str | os.PathLike[str]) -> str:
@@ -114,14 +112,6 @@ def write_manifest(dst: Path, manifest: Manifest) -> None:
             os.close(dir_fd)
     except OSError as exc:
         raise UsageError(f"{dst}: cannot write the output folder: {exc.strerror}") from None
-
-
-def remove_stale_temporaries(dst: Path) -> None:
-    """Temporary outputs a killed run left behind (never final-named, so never complete), and the
-    staging folder of a killed cluster client (its chunks were never placed: the rerun redoes them)."""
-    for stale in dst.rglob(f"*{TEMP_SUFFIX}"):
-        stale.unlink(missing_ok=True)
-    shutil.rmtree(dst / STAGING, ignore_errors=True)
 
 
 def is_finished(src: str, dst: str) -> bool:
