@@ -10,7 +10,7 @@ import pytest
 from net_helpers import check_arrived, write_profile, write_tree
 
 import fastdeid
-from fastdeid.ingest import Item
+from fastdeid.ingest.items import Item
 from fastdeid.net.ingest import ingest_to_network
 
 if TYPE_CHECKING:

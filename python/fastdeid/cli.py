@@ -519,12 +519,10 @@ def _ingest_options(q: argparse.ArgumentParser) -> None:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from .config import load_config, select_profile
-    from .ingest import Item, check_writable_folder, ingest
-    from .jobs.subjects import SubjectMap
-    from .jobs.walk import DICOM_INCLUDE, Filters, walk
-    from .project import choose, find
-    from .template import compile_template, match
+    from .ingest.config import load_config, select_profile
+    from .ingest.items import dicom_items, template_items
+    from .ingest.profile_choice import choose_profile
+    from .ingest.runner import ingest
 
     config = load_config(args.config_file)
 
@@ -544,15 +542,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     def as_tuple(name: str) -> tuple[str, ...]:
         return tuple(pick(name) or ())
 
+    filters = Filters(as_tuple("include"), as_tuple("exclude"), as_tuple("include_dirs"), as_tuple("exclude_dirs"))
     if args.ingest_command == "dicom":
         src, group, project = Path(args.src), args.group, args.project
-        filters = Filters(
-            as_tuple("include") or DICOM_INCLUDE,
-            as_tuple("exclude"),
-            as_tuple("include_dirs"),
-            as_tuple("exclude_dirs"),
-        )
-        items = [Item(p, p.relative_to(src).as_posix(), dict(fixed)) for p in walk(src, filters, unreadable)]
+        items = dicom_items(src, filters, fixed, unreadable)
     else:
         if len(args.paths) > 2:
             raise UsageError("ingest template takes [TEMPLATE] SRC")
@@ -560,20 +553,15 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         if template_spec is None:
             raise UsageError("no template: give one before SRC or put `template:` in the config file")
         src = Path(args.paths[-1])
-        filters = Filters(as_tuple("include"), as_tuple("exclude"), as_tuple("include_dirs"), as_tuple("exclude_dirs"))
-        items = []
-        group, project = pick("group"), pick("project")
-        for path, captured in match(src, compile_template(template_spec), filters, unreadable):
-            labels = {**{k: v for k, v in captured.items() if k in ("subject", "session", "acquisition")}, **fixed}
-            group, project = group or captured.get("group"), project or captured.get("project")
-            items.append(Item(path, path.relative_to(src).as_posix(), labels))
+        items, group, project = template_items(
+            src, template_spec, filters, fixed, unreadable, group=pick("group"), project=pick("project")
+        )
         if not group or not project:
             raise UsageError(
                 "ingest template needs a group and a project (--group/--project or {group}/{project} in the template)"
             )
     if not src.is_dir():
         raise UsageError(f"{src}: not a folder")
-    # A project's own profile applies when no profile is named (--de-identify alone included).
     network = is_network(args.to)  # an archive: through an outbox folder (docs/network.md)
     if network:
         from .net.ingest import ingest_folder
@@ -581,29 +569,23 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         home: str | Path = ingest_folder(args.to, args.outbox)
     else:
         home = args.to
-    profile, note = choose(
-        find(home, group, project, basic), requested, override=args.override_project_profile, where=f"{group}/{project}"
+    choice = choose_profile(
+        config, requested, de_identify, home, group, project, basic=basic, override=args.override_project_profile
     )
-    if profile is None:
-        profile = select_profile(config, de_identify, None, basic)
-        if not de_identify:
-            print(
-                "warning: no --de-identify or --deid-profile: files are copied without de-identification",
-                file=sys.stderr,
-            )
-    require_key(profile)  # the project's own profile too, before any file is read
-    if note:
-        print(f"note: {note}", file=sys.stderr)
+    if choice.unchanged:
+        print(
+            "warning: no --de-identify or --deid-profile: files are copied without de-identification", file=sys.stderr
+        )
+    require_key(choice.profile)  # the project's own profile too, before any file is read
+    if choice.note:
+        print(f"note: {choice.note}", file=sys.stderr)
     progress = Progress.for_terminal(args.quiet, "ingesting")
-    load_subjects, save_subjects = pick("load_subjects"), pick("save_subjects")
-    subjects = SubjectMap.load(load_subjects) if load_subjects else (SubjectMap() if save_subjects else None)
-    if save_subjects and not args.dry_run:
-        check_writable_folder(Path(save_subjects).expanduser().parent, "--save-subjects")
     settings: dict[str, Any] = {
         "jobs": args.jobs,
         "dry_run": args.dry_run,
         "save_deid_logs": pick("save_deid_logs"),
-        "subjects": subjects,
+        "load_subjects": pick("load_subjects"),
+        "save_subjects": pick("save_subjects"),
         "save_mappings": pick("save_mappings"),
         "override_project_profile": args.override_project_profile,
         "progress": progress,
@@ -615,17 +597,14 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         from .net.commands import finish_ingest
         from .net.ingest import ingest_to_network
 
-        sent = ingest_to_network(items, args.to, group, project, profile, outbox=args.outbox, **settings)
+        sent = ingest_to_network(items, args.to, group, project, choice.profile, outbox=args.outbox, **settings)
         report = sent.ingest
     else:
         if args.dask is not None and args.dry_run:
             raise UsageError("--dry-run runs on this machine; leave out --dask")
         with _dask_client(args.dask) as client:
-            report = ingest(items, args.to, group, project, profile, client=client, **settings)
+            report = ingest(items, args.to, group, project, choice.profile, client=client, **settings)
     progress.close()
-    if subjects is not None and save_subjects and not args.dry_run:
-        subjects.save(save_subjects)
-        report.written["subject map"] = str(save_subjects)
     if args.dry_run:
         for rel_in, rel_out in report.placed:
             print(f"{rel_out}  <-  {rel_in}")
@@ -645,7 +624,7 @@ def _project_arguments(q: argparse.ArgumentParser) -> None:
 
 
 def _cmd_project_set_profile(args: argparse.Namespace) -> int:
-    from .project import set_profile
+    from .ingest.project import set_profile
 
     stored = set_profile(args.dest, args.group, args.project, args.profile)
     print(f"{args.group}/{args.project}: every ingest into {args.dest} now de-identifies with {stored}")
@@ -653,7 +632,7 @@ def _cmd_project_set_profile(args: argparse.Namespace) -> int:
 
 
 def _cmd_project_show(args: argparse.Namespace) -> int:
-    from .project import find
+    from .ingest.project import find
 
     stored = find(args.dest, args.group, args.project)
     if stored is None:

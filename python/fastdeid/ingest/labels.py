@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from . import _core
+from .. import _core
 
 # Header values an ingest reads for each file, after the profile's rules: the core names outputs
 # by them, so the core's list is the one list.

@@ -10,11 +10,11 @@ from typing import Any
 
 import yaml
 
-from .errors import ProfileError, UsageError
-from .profile import builtin
-from .profile.basic import BasicOverrides
-from .profile.load import Profile, compile_document, load_profile
-from .profile.marks import Marks, load_yaml
+from ..errors import ProfileError, UsageError
+from ..profile import builtin
+from ..profile.basic import BasicOverrides
+from ..profile.load import Profile, compile_document, load_profile
+from ..profile.marks import Marks, load_yaml
 
 KNOWN = {
     "template",

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
-from .jobs.walk import Filters, walk
+from ..errors import UsageError
+from ..jobs.walk import Filters, walk
 
 LEVELS = ("group", "project", "subject", "session", "acquisition")
 GROUP_PATTERN = r"[0-9a-z][0-9a-z.@_-]{0,30}[0-9a-z]"

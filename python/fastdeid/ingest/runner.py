@@ -26,27 +26,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import _core
-from .errors import UsageError
-from .jobs.chunks import effective_jobs, interrupts, sync_names, write_log
-from .jobs.deid_log import CLI, DeidLog, Row
-from .jobs.job import CHUNK, Engine, Input, Job
-from .jobs.naming import Hierarchy
-from .jobs.progress import Progress
-from .jobs.report import Failure, Report, account
-from .jobs.subjects import SubjectMap
-from .jobs.temporaries import TEMP_FOLDER, remove_dead_temporaries, sweep
-from .profile.load import Profile
+from .. import _core
+from ..errors import UsageError
+from ..jobs.chunks import effective_jobs, interrupts, sync_names, write_log
+from ..jobs.deid_log import CLI, DeidLog, Row
+from ..jobs.job import CHUNK, Engine, Input, Job
+from ..jobs.naming import Hierarchy
+from ..jobs.progress import Progress
+from ..jobs.report import Failure, Report, account
+from ..jobs.subjects import SubjectMap
+from ..jobs.temporaries import TEMP_FOLDER, remove_dead_temporaries, sweep
+from ..profile.load import Profile
+from .items import Item
 from .project import choose, find
-
-
-@dataclass(frozen=True)
-class Item:
-    """One input file and the labels fixed for it (by --subject/--session or a template)."""
-
-    src: Path
-    rel: str
-    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,7 +62,8 @@ def ingest(
     jobs: int = 0,
     dry_run: bool = False,
     save_deid_logs: str | os.PathLike[str] | None = None,
-    subjects: SubjectMap | None = None,
+    load_subjects: str | os.PathLike[str] | None = None,
+    save_subjects: str | os.PathLike[str] | None = None,
     save_mappings: str | os.PathLike[str] | None = None,
     override_project_profile: bool = False,
     progress: Progress | None = None,
@@ -82,11 +75,16 @@ def ingest(
     A project with its own profile (`fastdeid project set-profile`) refuses another profile
     unless `override_project_profile` is set. Folders the walk could not read (`unreadable`) are
     failures of the report; `progress` shows the run on a terminal; with a `distributed.Client` the
-    chunks run on its cluster (fastdeid.jobs.cluster_names; not with `dry_run`). Every output location (DEST, the deid log, the
-    mappings folder) is checked before the first file is written; a bad one is a UsageError.
-    A dry run de-identifies into a temporary folder, reports the layout, and removes it.
+    chunks run on its cluster (fastdeid.jobs.cluster_names; not with `dry_run`). Subjects are
+    named by codes from the subject map `load_subjects` when given, or from a new one when it is to
+    be saved (`save_subjects`). Every output location (DEST, the deid log, the mappings folder, the
+    subject map's) is checked before the first file is written; a bad one is a UsageError. A dry
+    run de-identifies into a temporary folder, reports the layout, and removes it.
     """
     dest_path = Path(dest)
+    subjects = SubjectMap.load(load_subjects) if load_subjects else (SubjectMap() if save_subjects else None)
+    if save_subjects and not dry_run:
+        check_writable_folder(Path(save_subjects).expanduser().parent, "--save-subjects")
     if client is not None and dry_run:
         raise UsageError("--dry-run runs on this machine; leave out --dask")
     choose(
@@ -116,6 +114,9 @@ def ingest(
     if mappings is not None:
         _save_mappings(mappings, values)
         report.written["mappings"] = str(mappings)
+    if subjects is not None and save_subjects and not dry_run:
+        subjects.save(save_subjects)
+        report.written["subject map"] = str(save_subjects)
     return report
 
 
@@ -171,7 +172,7 @@ def _run(
                 (first, engine.process(inputs[first : first + CHUNK], first)) for first in range(0, len(inputs), CHUNK)
             )
         else:
-            from .jobs import cluster, cluster_names
+            from ..jobs import cluster, cluster_names
 
             cluster.preflight(client, os.fspath(items[0].src), os.fspath(root))
             report.threads = cluster.threads(client)

@@ -15,10 +15,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
+from ..profile.basic import BasicOverrides
+from ..profile.load import Profile, load_profile
 from .labels import safe
-from .profile.basic import BasicOverrides
-from .profile.load import Profile, load_profile
 
 STORE = Path(".fastdeid") / "projects"
 SUFFIXES = (".yaml", ".json")  # `.yml` is stored as `.yaml`
