@@ -253,7 +253,7 @@ def test_summary_names_the_log_and_the_starter_log_is_beside_the_profile(tree: P
 def test_version_and_help_texts() -> None:
     version = cli("--version")
     assert version.returncode == 0 and version.stdout.strip() == f"fastdeid {fastdeid.__version__}"
-    from fastdeid.cli import _parser
+    from fastdeid.cli.parser import build_parser
 
     def parsers(p):  # type: ignore[no-untyped-def]
         yield p
@@ -264,7 +264,7 @@ def test_version_and_help_texts() -> None:
                     if isinstance(sub, type(p)):
                         yield from parsers(sub)
 
-    for p in parsers(_parser()):
+    for p in parsers(build_parser()):
         for action in p._actions:
             if action.dest in ("help", "command") or action.dest.endswith("_command"):
                 continue
