@@ -9,9 +9,10 @@ results = fastdeid.process(fastdeid.Job(["a.dcm", fastdeid.Input(data=blob, name
 
 from __future__ import annotations
 
+from ._core import FileResult
 from .api import deidentify_bytes, deidentify_dataset
 from .errors import DicomError, FastdeidError, ProfileError, UsageError
-from .jobs.job import FileResult, Input, Job, process
+from .jobs.job import Input, Job, process
 from .jobs.naming import Hierarchy
 from .jobs.report import Failure, Report
 from .jobs.runner import RunOptions, run

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..jobs.destination import is_network
 from ..jobs.progress import Progress
 from ..jobs.walk import Filters
-from ..net.url import is_network
 from ..profile.load import require_key
 from .options import Commands, basic_options, dask_client, dask_option, jobs_option, overrides, quiet_option
 from .report import finish

@@ -8,10 +8,10 @@ import contextlib
 import sys
 
 from ..errors import UsageError
+from ..jobs.destination import is_network
 from ..jobs.progress import Progress
 from ..jobs.runner import run
 from ..jobs.walk import Filters
-from ..net.url import is_network
 from ..profile import builtin
 from .options import (
     Commands,

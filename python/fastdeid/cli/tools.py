@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .. import _core
+from .._core import dump, dump_partial
 from ..errors import DicomError, UsageError
 from ..jobs.runner import run
 from ..profile.load import load_profile, require_key
@@ -106,7 +106,7 @@ def _cmd_dump(args: argparse.Namespace) -> int:
     if not path.exists():
         raise UsageError(f"{args.file}: io: no such file")
     # A damaged file is listed as far as it parses, then its error is reported (exit 1).
-    text, exc = _core.dump_partial(path, args.max_text, args.accept_no_meta)
+    text, exc = dump_partial(path, args.max_text, args.accept_no_meta)
     print(text, end="")
     if isinstance(exc, DicomError):
         sys.stdout.flush()
@@ -126,8 +126,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     report = run(src, dst, "minimal")
     print_report(report)
     sample = files[0].relative_to(src)
-    before = [line for line in _core.dump(src / sample).splitlines() if "(0010," in line]
-    after = [line for line in _core.dump(dst / sample).splitlines() if "(0010," in line]
+    before = [line for line in dump(src / sample).splitlines() if "(0010," in line]
+    after = [line for line in dump(dst / sample).splitlines() if "(0010," in line]
     print(f"\npatient elements of {sample} before:")
     print("\n".join(before))
     print("after (profile minimal: PatientName, PatientID, PatientBirthDate removed):")

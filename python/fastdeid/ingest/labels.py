@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-from .. import _core
+from .._core import label_keywords
 
 # Header values an ingest reads for each file, after the profile's rules: the core names outputs
 # by them, so the core's list is the one list.
-LABEL_KEYWORDS: tuple[str, ...] = tuple(_core.label_keywords())
+LABEL_KEYWORDS: tuple[str, ...] = tuple(label_keywords())
 
 
 def safe(label: str) -> str:

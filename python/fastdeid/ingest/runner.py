@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import _core
+from .._core import FileResult
 from ..errors import UsageError
 from ..jobs.chunks import effective_jobs, interrupts, sync_names, write_log
 from ..jobs.deid_log import CLI, DeidLog, Row
@@ -168,7 +168,7 @@ def _run(
     started = time.perf_counter()
     with interrupts() as interrupted:
         if client is None:
-            batches: Iterator[tuple[int, list[_core.FileResult]]] = (
+            batches: Iterator[tuple[int, list[FileResult]]] = (
                 (first, engine.process(inputs[first : first + CHUNK], first)) for first in range(0, len(inputs), CHUNK)
             )
         else:
@@ -217,7 +217,7 @@ def _run(
         )
 
 
-def _message(r: _core.FileResult, items: list[Item]) -> str | None:
+def _message(r: FileResult, items: list[Item]) -> str | None:
     """Ingest's words for a name two inputs would share, or one another file already has."""
     if r.code != "duplicate-output":
         return None

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from .. import _core
+from .._core import FileResult
 from ..errors import UsageError
 from .deid_log import DeidLog, LogDiskFull, Row
 from .fsync import sync_output_folders
@@ -56,7 +56,7 @@ def write_log(log: DeidLog, rows: list[Row], report: Report) -> None:
         report.stopped = "disk-full"
 
 
-def sync_names(results: Sequence[_core.FileResult], root: str, report: Report) -> None:
+def sync_names(results: Sequence[FileResult], root: str, report: Report) -> None:
     """Makes a chunk's output names durable (fsync of the folders they were renamed into), so an
     output a rerun counts as finished survives a power cut. A folder that cannot be synced stops
     the run like a full disk: its files are redone on rerun."""

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from .. import _core
+from .._core import FileResult
 from ..errors import UsageError
 from ..profile.load import Profile
 from ..version import VERSION
@@ -98,7 +98,7 @@ class Result:
     warnings: list[str]
 
     @classmethod
-    def of(cls, r: _core.FileResult) -> Result:
+    def of(cls, r: FileResult) -> Result:
         return cls(
             r.index,
             r.src,
@@ -295,7 +295,7 @@ def run_chunk(job: Job, chunk: Chunk) -> list[Result]:
 
 def batches(
     client: Any, job: Job, inputs: Sequence[Planned], stop: Callable[[], bool], own_destination: bool = True
-) -> Iterator[tuple[int, list[_core.FileResult]]]:
+) -> Iterator[tuple[int, list[FileResult]]]:
     """`run`'s chunks on the cluster (see :func:`in_order`) when the plan fixes every output name:
     (first input, results) in plan order. Names from de-identified values (`--name-by-uid`,
     `filenames:`, the Basic Profile's UID names) are staged and settled instead (fastdeid.jobs.cluster_names).
@@ -385,11 +385,11 @@ def _run_task(task: Callable[[J, Chunk], T], token: str, blob: bytes, chunk: Chu
     return task(job, chunk)
 
 
-def _as_given(r: Result, planned: Planned, root: str) -> _core.FileResult:
+def _as_given(r: Result, planned: Planned, root: str) -> FileResult:
     """A worker's result with the paths the client's plan has (relative paths stay relative), so
     messages, the report and the log read as in a local run. A Result has every field a
     FileResult has."""
     source = planned[0]
     src = r.src if isinstance(source, bytes) else source
     dst = os.path.join(root, *r.name.split("/")) if r.dst is not None and r.name is not None else r.dst
-    return cast(_core.FileResult, replace(r, src=src, dst=dst))
+    return cast(FileResult, replace(r, src=src, dst=dst))

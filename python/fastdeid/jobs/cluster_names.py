@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
-from .. import _core
+from .._core import FileResult
 from ..profile.load import Profile
 from .cluster import Chunk, Result, check_reproducible, in_order
 from .job import Engine, Job, Planned
@@ -92,7 +92,7 @@ class Placer:
         self.fixed_subject = fixed_subject  # whether an input's subject was given (not from the map)
         self.owners: dict[str, int] = {}  # output name -> the input that has it
 
-    def place(self, chunk: Chunk, staged: Staged, planned: Sequence[Planned]) -> list[_core.FileResult]:
+    def place(self, chunk: Chunk, staged: Staged, planned: Sequence[Planned]) -> list[FileResult]:
         """The chunk's results as a local run reports them (paths as the plan has them), its outputs in place."""
         renamed = self._renumber(staged.new_codes)
         folders: set[str] = set()
@@ -108,7 +108,7 @@ class Placer:
                 r = replace(r, other=self.owners.get(name, r.other))  # the first of the whole job, not the chunk's
             if r.dst is not None and name is not None:
                 r = replace(r, dst=os.path.join(self.given_root, *name.split("/")))
-            results.append(cast(_core.FileResult, r))
+            results.append(cast(FileResult, r))
         if self.fsync:
             for folder in folders:
                 _fsync_folder(folder)
@@ -211,7 +211,7 @@ def batches(
     inputs: Sequence[Planned],
     fixed_subject: Callable[[int], bool],
     stop: Callable[[], bool],
-) -> Iterator[tuple[int, list[_core.FileResult]]]:
+) -> Iterator[tuple[int, list[FileResult]]]:
     """The job's chunks on the cluster: (first input, results as a local run's) in plan order, each
     chunk's outputs in place before it is yielded. Refuses a profile a cluster cannot run the same.
     The caller has run the pre-flight check (:func:`fastdeid.jobs.cluster.preflight`)."""

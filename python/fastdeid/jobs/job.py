@@ -21,12 +21,12 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .. import _core
+from .._core import FileResult
+from .._core import Job as CoreJob
 from ..profile.load import Profile, load_profile
 from .naming import Hierarchy, core_naming
 from .walk import output_name
 
-FileResult = _core.FileResult
 # An input as the core takes it: path or bytes, planned relative name, (subject, session, acquisition).
 Planned = tuple[str | bytes, str, tuple[str | None, str | None, str | None] | None]
 CHUNK = 256  # inputs per core call: progress and Ctrl-C are handled between chunks
@@ -116,7 +116,7 @@ class Engine:
         self.profile = job.profile if isinstance(job.profile, Profile) else load_profile(job.profile)
         prof = self.profile
         naming, kwargs = core_naming(prof, job.naming)
-        self.core = _core.Job(
+        self.core = CoreJob(
             prof.compiled,
             os.fspath(job.destination),
             naming=naming,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from .. import _core
+from .._core import FileResult
 from .walk import has_dicom_name
 
 NOT_STARTED = "not started"  # the core's reason for files it did not start once the disk was full
@@ -82,7 +82,7 @@ class Report:
         )
 
 
-def account(report: Report, r: _core.FileResult, message: str | None = None) -> None:
+def account(report: Report, r: FileResult, message: str | None = None) -> None:
     """Counts one result into the report; `message` replaces the core's for a failure."""
     if r.status == "ok":
         report.ok += 1

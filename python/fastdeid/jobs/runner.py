@@ -14,11 +14,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .. import _core
+from .._core import FileResult
 from ..errors import UsageError
 from ..profile.load import Profile, load_profile
 from .chunks import effective_jobs, interrupts, sync_names, write_log
 from .deid_log import TOOLKIT, DeidLog, Row
+from .destination import is_network
 from .job import CHUNK, Engine, Job, Planned, log_rows
 from .naming import BY_UID, UID_TREE
 from .plan import Plan, plan
@@ -59,7 +60,7 @@ def run(
     options: RunOptions | None = None,
     progress: Callable[[Report], None] | None = None,
     on_plan: Callable[[int, bool], None] | None = None,
-    on_result: Callable[[_core.FileResult], None] | None = None,
+    on_result: Callable[[FileResult], None] | None = None,
     **settings: Any,
 ) -> Report:
     """De-identifies every file under SRC into DST with PROFILE on JOBS threads (0 = all cores).
@@ -85,11 +86,8 @@ def run(
     if jobs:
         settings["jobs"] = jobs
     opts = replace(options or RunOptions(), **settings)
-    if isinstance(dst, str):
-        from ..net.url import is_network
-
-        if is_network(dst):  # `ftp://...` and the like are refused there
-            raise UsageError(f"{dst}: a network destination: send with `fastdeid run SRC {dst}` (docs/network.md)")
+    if isinstance(dst, str) and is_network(dst):  # `ftp://...` and the like are refused there
+        raise UsageError(f"{dst}: a network destination: send with `fastdeid run SRC {dst}` (docs/network.md)")
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     if opts.client is not None:
         from . import cluster
@@ -246,13 +244,13 @@ class _QuarantineReport:
         self.started = True
 
 
-def _local_batches(engine: Engine, inputs: list[Planned]) -> Iterator[tuple[int, list[_core.FileResult]]]:
+def _local_batches(engine: Engine, inputs: list[Planned]) -> Iterator[tuple[int, list[FileResult]]]:
     """The plan's chunks through this machine's engine: (first input, results)."""
     for i in range(0, len(inputs), CHUNK):
         yield i, engine.process_planned(inputs[i : i + CHUNK], i)
 
 
-def _collision(r: _core.FileResult) -> str | None:
+def _collision(r: FileResult) -> str | None:
     """`run`'s words for an output name another input of the run has."""
     if r.code != "duplicate-output" or r.name is None:
         return None

@@ -32,9 +32,10 @@ from typing import Any
 from pynetdicom import AE, AllStoragePresentationContexts, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
+from .._core import FileResult
 from ..errors import UsageError
 from ..jobs.deid_log import TOOLKIT, DeidLog
-from ..jobs.job import Engine, FileResult, Input, Job
+from ..jobs.job import Engine, Input, Job
 from ..jobs.naming import BY_UID
 from ..jobs.temporaries import remove_stale_temporaries
 from ..profile.load import Profile

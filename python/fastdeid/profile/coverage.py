@@ -1,6 +1,6 @@
 """`fastdeid profile coverage PROFILE SAMPLE_DIR`: the elements present in a sample that a profile
 neither changes nor explicitly keeps, grouped by tag with counts: what users otherwise find by
-reading dcmdump listings by hand. The sample is listed by the core (`fastdeid._core.dump_partial`,
+reading dcmdump listings by hand. The sample is listed by the core (`fastdeid.dump_partial`,
 headers only); the profile is read through `profile_scope`, a small adapter over the loaded profile.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import _core
+from .._core import basic_row, dump_partial
 from ..errors import DicomError, UsageError
 from .load import load_profile
 
@@ -40,7 +40,7 @@ class ProfileScope:
         if tag in self.tags or any(p.match(keyword) or p.match(hex_tag) for p in self.patterns):
             return True
         # Options only change a row's action (to K or C), never whether a row names the tag.
-        if self.basic and _core.basic_row(tag) is not None:
+        if self.basic and basic_row(tag) is not None:
             return True
         if self.removes_private and (tag >> 16) % 2 == 1:
             return True
@@ -106,7 +106,7 @@ def coverage(profile: str | os.PathLike[str], sample: str | os.PathLike[str]) ->
     scope = profile_scope(profile)
     result = Coverage(os.fspath(profile))
     for path in _files(root):
-        text, error = _core.dump_partial(path)
+        text, error = dump_partial(path)
         if isinstance(error, DicomError) and not text.strip("# \n"):
             result.unreadable += 1
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import _core
+from .._core import deidentify_bytes
 from ..errors import DicomError
 from .load import Profile, load_profile
 
@@ -42,12 +42,12 @@ def try_on_files(profile: Profile, root: Path) -> Trial:
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         data = path.read_bytes()
         try:
-            _core.deidentify_bytes(data, keep_all.compiled)
+            deidentify_bytes(data, keep_all.compiled)
         except DicomError:
             trial.unreadable += 1
             continue
         try:
-            _core.deidentify_bytes(data, profile.compiled)
+            deidentify_bytes(data, profile.compiled)
             trial.applied += 1
         except DicomError as exc:
             trial.failures.append(f"{path}: {exc}")

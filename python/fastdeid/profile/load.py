@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .. import _core
+from .._core import CompiledProfile
 from ..errors import ProfileError
 from . import builtin, keys
 from .basic import BasicOverrides, basic_base
@@ -35,7 +35,7 @@ class Profile:
     source: str
     rules: tuple[FieldRule, ...]
     deid_log: str | None
-    compiled: _core.CompiledProfile = field(repr=False, compare=False)
+    compiled: CompiledProfile = field(repr=False, compare=False)
     spec: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     filenames: tuple[FilenameTemplate, ...] = ()  # output-name templates
     implicit_keeps: int = 0  # keep rules added for keywords only `filenames:` outputs use (the last rules)
@@ -157,7 +157,7 @@ def compile_document(
         except ProfileError as exc:
             base_problem = exc
     try:
-        compiled = _core.CompiledProfile.from_document(
+        compiled = CompiledProfile.from_document(
             json.dumps(doc, default=str), Path(source).stem, base=json.dumps(base["base"]) if base else None
         )
     except ProfileError as exc:
