@@ -406,17 +406,17 @@ def test_bench_runs_the_dask_side_next_to_jobs(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_bench_finds_outputs_that_differ(tmp_path: Path) -> None:
-    from fastdeid.bench import _difference
+    from fastdeid.bench import difference
 
     for side in ("a", "b"):
         (tmp_path / side / "x").mkdir(parents=True)
         (tmp_path / side / "x" / "1.dcm").write_bytes(b"same")
         (tmp_path / side / ".fastdeid-run.json").write_text(side)  # names its run: not compared
-    assert _difference(tmp_path / "a", tmp_path / "b") is None
+    assert difference(tmp_path / "a", tmp_path / "b") is None
     (tmp_path / "b" / "x" / "1.dcm").write_bytes(b"sane")
-    assert _difference(tmp_path / "a", tmp_path / "b") == "DIFFERENT (x/1.dcm)"
+    assert difference(tmp_path / "a", tmp_path / "b") == "DIFFERENT (x/1.dcm)"
     (tmp_path / "b" / "x" / "2.dcm").write_bytes(b"more")
-    assert _difference(tmp_path / "a", tmp_path / "b") == "DIFFERENT (files only in one: x/2.dcm)"
+    assert difference(tmp_path / "a", tmp_path / "b") == "DIFFERENT (files only in one: x/2.dcm)"
 
 
 def test_bench_takes_only_a_local_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,4 @@
-"""Key files for the keyed Basic Profile actions (python/fastdeid/keys.py): created private and
+"""Key files for the keyed Basic Profile actions (python/fastdeid/profile/keys.py): created private and
 never overwritten, refused when missing, shared or malformed, found by flag, environment, profile."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`ingest ... --to URL` (the Python entry point; the command line's --to takes a URL once cli.py
+"""`ingest ... --to URL` (the Python entry point; the command line's --to takes a URL once cli/ingest.py
 routes it here): every instance arrives in Orthanc de-identified, once, by C-STORE and STOW-RS."""
 
 from __future__ import annotations
