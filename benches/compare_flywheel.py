@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import fastdeid
+from fastdeid.bench import BENCH_PROFILE
 
 sys.path.insert(0, str(Path(__file__).parent))
 from corpus import write_small_file_corpus
@@ -39,7 +40,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=300)
     parser.add_argument("--oracle", default=str(Path(__file__).resolve().parent.parent / ".oracle" / "bin" / "python"))
-    parser.add_argument("--profile", default=str(Path(fastdeid.__file__).parent / "profiles" / "bench.yaml"))
+    parser.add_argument("--profile", default=str(BENCH_PROFILE))
     parser.add_argument(
         "--workdir", default=None, help="where the corpus and outputs go (e.g. /dev/shm to leave the disk out)"
     )

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fastdeid.bench import BENCH_PROFILE, _copy, _fastdeid
+from fastdeid.bench import BENCH_PROFILE, time_copy, time_fastdeid
 
 sys.path.insert(0, str(Path(__file__).parent))
 from corpus import write_small_file_corpus
@@ -36,9 +36,9 @@ def main() -> None:
         best: dict[str, float] = {}
         peak = 0
         for n in range(args.rounds):  # fresh output folders each time: see fastdeid.bench on ext4
-            best["cp -r"] = min(best.get("cp -r", 1e9), _copy(src, work / f"copy{n}"))
+            best["cp -r"] = min(best.get("cp -r", 1e9), time_copy(src, work / f"copy{n}"))
             for jobs in (1, 2):
-                seconds, hwm = _fastdeid(src, work / f"out{n}-{jobs}", args.profile, jobs, None)
+                seconds, _, hwm = time_fastdeid(src, work / f"out{n}-{jobs}", args.profile, jobs, None)
                 best[f"fastdeid -j{jobs}"] = min(best.get(f"fastdeid -j{jobs}", 1e9), seconds)
                 peak = max(peak, hwm)
         print(

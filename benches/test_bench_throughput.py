@@ -17,6 +17,7 @@ import pydicom
 import pytest
 
 import fastdeid
+from fastdeid.bench import BENCH_PROFILE
 
 sys.path.insert(0, str(Path(__file__).parent))
 from corpus import write_small_file_corpus
@@ -57,7 +58,7 @@ def test_small_tree_copy(benchmark, small_tree: Path, tmp_path: Path) -> None:  
     benchmark.pedantic(lambda: shutil.copytree(small_tree, _fresh(tmp_path, "copy")), rounds=3)
 
 
-BENCH = str(Path(fastdeid.__file__).parent / "profiles" / "bench.yaml")
+BENCH = str(BENCH_PROFILE)
 
 
 @pytest.fixture(scope="module")

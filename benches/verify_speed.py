@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from fastdeid.bench import BENCH_PROFILE
-from fastdeid.keys import new_key
+from fastdeid.profile.keys import new_key
 
 sys.path.insert(0, str(Path(__file__).parent))
 from corpus import write_small_file_corpus

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from canary import CanaryCorpus, Channel, find_markers, survival_report, write_canary_corpus
 
-from fastdeid import runner
 from fastdeid.api import deidentify_bytes
 from fastdeid.errors import ProfileError
-from fastdeid.keys import new_key
-from fastdeid.profile import BASIC_OPTIONS, BasicOverrides, Profile, load_profile, require_key
+from fastdeid.jobs import runner
+from fastdeid.profile.basic import BASIC_OPTIONS, BasicOverrides
+from fastdeid.profile.keys import new_key
+from fastdeid.profile.load import Profile, load_profile, require_key
 
 TABLE_CSV = Path(__file__).resolve().parent.parent / "data" / "ps3.15" / "ps3.15-table-e1-1.csv"
 PRIVATE_ROW = "(gggg,eeee) where gggg is odd"

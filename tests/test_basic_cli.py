@@ -17,8 +17,8 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from fastdeid.cli import main
-from fastdeid.coverage import coverage
-from fastdeid.keys import ENV_VAR, new_key
+from fastdeid.profile.coverage import coverage
+from fastdeid.profile.keys import ENV_VAR, new_key
 from fastdeid.verify import verify
 
 CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"

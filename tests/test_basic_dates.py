@@ -14,8 +14,9 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian
 
 from fastdeid.api import deidentify_bytes
-from fastdeid.keys import new_key
-from fastdeid.profile import BasicOverrides, Profile, load_profile
+from fastdeid.profile.basic import BasicOverrides
+from fastdeid.profile.keys import new_key
+from fastdeid.profile.load import Profile, load_profile
 
 CT = "1.2.840.10008.5.1.4.1.1.2"
 PATIENTS = 100

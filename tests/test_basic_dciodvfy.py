@@ -14,8 +14,9 @@ import pytest
 
 from fastdeid.api import deidentify_bytes
 from fastdeid.errors import DicomError
-from fastdeid.keys import new_key
-from fastdeid.profile import BasicOverrides, load_profile
+from fastdeid.profile.basic import BasicOverrides
+from fastdeid.profile.keys import new_key
+from fastdeid.profile.load import load_profile
 
 DCIODVFY = shutil.which("dciodvfy")
 TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"

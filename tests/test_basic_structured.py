@@ -15,8 +15,9 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian
 
 from fastdeid.api import deidentify_bytes
-from fastdeid.keys import new_key
-from fastdeid.profile import BasicOverrides, load_profile
+from fastdeid.profile.basic import BasicOverrides
+from fastdeid.profile.keys import new_key
+from fastdeid.profile.load import load_profile
 
 TABLE = Path(__file__).resolve().parent.parent / "data" / "ps3.15" / "ps3.15-table-e3.4-1.csv"
 COMPREHENSIVE_SR = "1.2.840.10008.5.1.4.1.1.88.33"

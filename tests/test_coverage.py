@@ -11,7 +11,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian
 
 from fastdeid.cli import main
-from fastdeid.coverage import coverage
+from fastdeid.profile.coverage import coverage
 
 
 def _sample(root: Path, n: int) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from fastdeid.resume import MANIFEST
+from fastdeid.jobs.resume import MANIFEST
 from fastdeid.synth import make_dataset
 
 PROFILE = "dicom:\n  fields:\n    - name: PatientName\n      replace-with: ANON\n    - name: SOPInstanceUID\n      hashuid: true\n    - name: PatientID\n      hash: true\n"
@@ -169,14 +169,14 @@ def test_the_folders_of_each_chunks_outputs_are_fsynced_unless_asked_not_to(
 ) -> None:
     """A rename is durable only once its folder is: every folder an output was renamed into (and
     each one above it, up to DST, which the core may have created) is fsynced."""
-    import fastdeid.fsync
-    from fastdeid.runner import run
+    import fastdeid.jobs.fsync
+    from fastdeid.jobs.runner import run
 
     for n, rel in enumerate(("a/b/one.dcm", "a/two.dcm", "c/three.dcm")):
         (tmp_path / "src" / rel).parent.mkdir(parents=True, exist_ok=True)
         make_dataset(instance=n).save_as(tmp_path / "src" / rel, enforce_file_format=True)
     synced: list[str] = []
-    monkeypatch.setattr(fastdeid.fsync, "sync_folder", synced.append)
+    monkeypatch.setattr(fastdeid.jobs.fsync, "sync_folder", synced.append)
     out = tmp_path / "out"
     assert run(tmp_path / "src", out, "minimal").ok == 3
     want = {str(out / "a" / "b"), str(out / "a"), str(out / "c"), str(out)}
@@ -187,8 +187,8 @@ def test_the_folders_of_each_chunks_outputs_are_fsynced_unless_asked_not_to(
 
 
 def test_a_local_rerun_removes_what_a_killed_cluster_client_left_staged(tmp_path: Path) -> None:
-    from fastdeid.resume import STAGING
-    from fastdeid.runner import run
+    from fastdeid.jobs.runner import run
+    from fastdeid.jobs.temporaries import STAGING
 
     (tmp_path / "src").mkdir()
     make_dataset().save_as(tmp_path / "src" / "a.dcm", enforce_file_format=True)

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 import fastdeid
-from fastdeid import cli, cluster, cluster_names
+from fastdeid import cli
+from fastdeid.jobs import cluster, cluster_names
 from fastdeid.synth import write_example_tree
 
 distributed = pytest.importorskip(
@@ -195,7 +196,8 @@ def test_a_worker_killed_mid_run_changes_nothing(
 # The client in a subprocess, slowed down between chunks so that the kill lands mid-run.
 SLOW_CLIENT = """\
 import sys, time
-from fastdeid import cli, cluster
+from fastdeid import cli
+from fastdeid.jobs import cluster
 batches = cluster.batches
 # Small chunks (82 inputs would make 7, the first of 20), so that most have not been started when the
 # signal comes, however fast the first ones finish.
@@ -326,7 +328,7 @@ def test_names_from_deidentified_values_are_settled_over_the_whole_job(
 
 
 def _key(tmp_path: Path) -> Path:
-    from fastdeid.keys import new_key
+    from fastdeid.profile.keys import new_key
 
     return Path(new_key(tmp_path / "project.key"))
 
@@ -404,17 +406,17 @@ def test_bench_runs_the_dask_side_next_to_jobs(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_bench_finds_outputs_that_differ(tmp_path: Path) -> None:
-    from fastdeid.bench import _difference
+    from fastdeid.bench import difference
 
     for side in ("a", "b"):
         (tmp_path / side / "x").mkdir(parents=True)
         (tmp_path / side / "x" / "1.dcm").write_bytes(b"same")
         (tmp_path / side / ".fastdeid-run.json").write_text(side)  # names its run: not compared
-    assert _difference(tmp_path / "a", tmp_path / "b") is None
+    assert difference(tmp_path / "a", tmp_path / "b") is None
     (tmp_path / "b" / "x" / "1.dcm").write_bytes(b"sane")
-    assert _difference(tmp_path / "a", tmp_path / "b") == "DIFFERENT (x/1.dcm)"
+    assert difference(tmp_path / "a", tmp_path / "b") == "DIFFERENT (x/1.dcm)"
     (tmp_path / "b" / "x" / "2.dcm").write_bytes(b"more")
-    assert _difference(tmp_path / "a", tmp_path / "b") == "DIFFERENT (files only in one: x/2.dcm)"
+    assert difference(tmp_path / "a", tmp_path / "b") == "DIFFERENT (files only in one: x/2.dcm)"
 
 
 def test_bench_takes_only_a_local_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import INVALID, PYDICOM_FILES, is_candidate, phi_files, pydicom_files, sha256
 from fastdeid.cli import main
-from fastdeid.resume import DONE, MANIFEST
+from fastdeid.jobs.resume import DONE, MANIFEST
 
 GOLDEN = Path(__file__).parent / "golden" / "outputs.json"
 PROFILES = sorted((Path(__file__).parent / "profiles").glob("*.yaml"))

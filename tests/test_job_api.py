@@ -10,7 +10,8 @@ import pydicom
 import pytest
 
 import fastdeid
-from fastdeid.job import Engine, Input, Job
+from fastdeid.jobs.job import Engine, Input, Job
+from fastdeid.profile.load import compile_document
 from fastdeid.synth import make_dataset
 
 
@@ -74,9 +75,7 @@ def test_a_failed_rule_reports_the_before_row_beside_the_error_never_in_it(tmp_p
     data = _write(tmp_path / "a.dcm")
     date = str(pydicom.dcmread(tmp_path / "a.dcm").StudyDate)
     fields = [{"name": "StudyDate", "increment-date": True}]
-    profile = fastdeid.profile.compile_document(
-        {"dicom": {"date-increment": 1, "date-format": "%d.%m.%Y", "fields": fields}}, "<t>"
-    )
+    profile = compile_document({"dicom": {"date-increment": 1, "date-format": "%d.%m.%Y", "fields": fields}}, "<t>")
     engine = Engine(Job([], profile, tmp_path / "out", log=True))
     [r] = engine.process([Input(data=data, name="a.dcm")], 0)
     assert (r.status, r.code) == ("failed", "bad-value")

@@ -1,4 +1,4 @@
-"""Key files for the keyed Basic Profile actions (python/fastdeid/keys.py): created private and
+"""Key files for the keyed Basic Profile actions (python/fastdeid/profile/keys.py): created private and
 never overwritten, refused when missing, shared or malformed, found by flag, environment, profile."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fastdeid.errors import UsageError
-from fastdeid.keys import ENV_VAR, key_path, load_key, new_key
+from fastdeid.profile.keys import ENV_VAR, key_path, load_key, new_key
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 

@@ -9,10 +9,11 @@ import pydicom
 
 import fastdeid
 from fastdeid import _core
-from fastdeid.job import Hierarchy, Input, Job
-from fastdeid.labels import LABEL_KEYWORDS
-from fastdeid.profile import profile_from_text
-from fastdeid.subjects import SubjectMap
+from fastdeid.ingest.labels import LABEL_KEYWORDS
+from fastdeid.jobs.job import Input, Job
+from fastdeid.jobs.naming import Hierarchy
+from fastdeid.jobs.subjects import SubjectMap
+from fastdeid.profile.load import profile_from_text
 from fastdeid.synth import make_dataset
 
 
@@ -106,7 +107,8 @@ def _name(tmp_path: Path, patient: int) -> str:
 
 
 def test_an_ingest_collision_names_the_input_that_keeps_the_name(tmp_path: Path) -> None:
-    from fastdeid.ingest import Item, ingest
+    from fastdeid.ingest.items import Item
+    from fastdeid.ingest.runner import ingest
 
     src = tmp_path / "src"
     src.mkdir()

@@ -1,4 +1,4 @@
-"""`ingest ... --to URL` (the Python entry point; the command line's --to takes a URL once cli.py
+"""`ingest ... --to URL` (the Python entry point; the command line's --to takes a URL once cli/ingest.py
 routes it here): every instance arrives in Orthanc de-identified, once, by C-STORE and STOW-RS."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from net_helpers import check_arrived, write_profile, write_tree
 
 import fastdeid
-from fastdeid.ingest import Item
+from fastdeid.ingest.items import Item
 from fastdeid.net.ingest import ingest_to_network
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ import pytest
 from net_helpers import free_port, write_profile, write_tree
 from test_net_listen import send, start_listen
 
-from fastdeid.profile import load_profile
+from fastdeid.profile.load import load_profile
 
 pynetdicom = pytest.importorskip("pynetdicom")
 from fastdeid.net.callers import Allowed  # noqa: E402 (needs pynetdicom)
@@ -57,7 +57,7 @@ def associate(port: int, aet: str) -> Any:
 
 def test_associations_de_identify_at_the_same_time(scp: Start, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each core call waits for the other association's: one lock around the core would break it."""
-    from fastdeid.job import Engine
+    from fastdeid.jobs.job import Engine
 
     write_tree(tmp_path / "src", 2)
     paths = sorted((tmp_path / "src").rglob("*.dcm"))

@@ -12,7 +12,7 @@ import pytest
 import fastdeid
 from conftest import PYDICOM_FILES
 from fastdeid import _core
-from fastdeid.profile import DOCUMENT_TYPES
+from fastdeid.profile.document import DOCUMENT_TYPES
 
 PROFILES = Path(__file__).parent / "profiles"
 # Profiles whose outputs do not depend on random draws (no unseeded jitter).
@@ -99,8 +99,8 @@ def test_pass_through_keys_reach_the_summary() -> None:
 
 
 def test_a_basic_profile_is_compiled_once_with_its_key_and_pickles(tmp_path: Path) -> None:
-    from fastdeid.keys import new_key
-    from fastdeid.profile import BasicOverrides
+    from fastdeid.profile.basic import BasicOverrides
+    from fastdeid.profile.keys import new_key
 
     key = new_key(tmp_path / "project.key")
     profile = fastdeid.load_profile("basic", BasicOverrides(key_file=str(key)))

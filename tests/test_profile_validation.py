@@ -144,7 +144,7 @@ def test_five_mistakes_are_all_reported_at_their_places(tmp_path: Path) -> None:
 def test_a_profile_inside_an_ingest_config_is_placed_at_file_line_col(tmp_path: Path) -> None:
     """Profiles embedded in an ingest config file are checked like profile files: each problem at its
     line and column of the config file."""
-    from fastdeid.config import load_config, select_profile
+    from fastdeid.ingest.config import load_config, select_profile
 
     config = tmp_path / "config.yaml"
     config.write_text(

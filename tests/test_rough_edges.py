@@ -16,7 +16,7 @@ import pytest
 
 import fastdeid
 from conftest import PYDICOM_FILES
-from fastdeid.resume import MANIFEST
+from fastdeid.jobs.resume import MANIFEST
 
 CT = PYDICOM_FILES / "CT_small.dcm"
 MR = PYDICOM_FILES / "MR_small.dcm"
@@ -138,7 +138,7 @@ def test_an_unreadable_folder_is_reported_and_the_rest_is_done(
 
 
 def test_the_ingest_walker_reports_unreadable_folders_too(tmp_path: Path) -> None:
-    from fastdeid.walk import Filters, walk
+    from fastdeid.jobs.walk import Filters, walk
 
     (tmp_path / "ok").mkdir()
     (tmp_path / "ok" / "a.dcm").write_bytes(b"x")
@@ -253,7 +253,7 @@ def test_summary_names_the_log_and_the_starter_log_is_beside_the_profile(tree: P
 def test_version_and_help_texts() -> None:
     version = cli("--version")
     assert version.returncode == 0 and version.stdout.strip() == f"fastdeid {fastdeid.__version__}"
-    from fastdeid.cli import _parser
+    from fastdeid.cli.parser import build_parser
 
     def parsers(p):  # type: ignore[no-untyped-def]
         yield p
@@ -264,7 +264,7 @@ def test_version_and_help_texts() -> None:
                     if isinstance(sub, type(p)):
                         yield from parsers(sub)
 
-    for p in parsers(_parser()):
+    for p in parsers(build_parser()):
         for action in p._actions:
             if action.dest in ("help", "command") or action.dest.endswith("_command"):
                 continue
@@ -314,7 +314,7 @@ def test_a_real_tree_in_one_run_then_with_an_unreadable_folder(
 
 # 15. Progress: a count while walking, then total, percent and MB/s; nothing when not a terminal.
 def test_progress_shows_a_count_then_a_bar_and_is_silent_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    from fastdeid.progress import Progress
+    from fastdeid.jobs.progress import Progress
 
     shown = Progress(True)
     shown.planned(1000, False)

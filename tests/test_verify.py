@@ -19,7 +19,7 @@ from pydicom.uid import ExplicitVRLittleEndian
 from fastdeid import run
 from fastdeid.cli import main
 from fastdeid.errors import UsageError
-from fastdeid.profile import builtin_names
+from fastdeid.profile import builtin
 from fastdeid.verify import Finding, VerifyReport, verify
 
 CT = "1.2.840.10008.5.1.4.1.1.2"
@@ -231,7 +231,7 @@ def test_a_profile_file_options_are_used(tmp_path: Path) -> None:
     assert report.findings == []
 
 
-@pytest.mark.skipif("basic" not in builtin_names(), reason="the built-in basic profile is not there yet")
+@pytest.mark.skipif("basic" not in builtin.names(), reason="the built-in basic profile is not there yet")
 def test_a_basic_output_of_the_canary_corpus_is_clean(tmp_path: Path) -> None:
     corpus = write_canary_corpus(tmp_path / "src")
     assert main(["key", "new", str(tmp_path / "key")]) == 0

@@ -9,11 +9,15 @@ results = fastdeid.process(fastdeid.Job(["a.dcm", fastdeid.Input(data=blob, name
 
 from __future__ import annotations
 
+from ._core import FileResult
 from .api import deidentify_bytes, deidentify_dataset
 from .errors import DicomError, FastdeidError, ProfileError, UsageError
-from .job import FileResult, Hierarchy, Input, Job, process
-from .profile import Profile, load_profile
-from .runner import Failure, Report, RunOptions, run
+from .jobs.job import Input, Job, process
+from .jobs.naming import Hierarchy
+from .jobs.report import Failure, Report
+from .jobs.runner import RunOptions, run
+from .profile.load import Profile, load_profile
+from .version import VERSION
 
 __all__ = [
     "DicomError",
@@ -34,4 +38,4 @@ __all__ = [
     "process",
     "run",
 ]
-__version__ = "0.1.0"
+__version__ = VERSION

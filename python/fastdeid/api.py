@@ -7,9 +7,9 @@ import os
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from . import _core
+from ._core import deidentify_bytes as core_deidentify_bytes
 from .errors import UsageError
-from .profile import Profile, load_profile
+from .profile.load import Profile, load_profile
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -22,7 +22,7 @@ def _profile(profile: str | os.PathLike[str] | Profile) -> Profile:
 
 def deidentify_bytes(data: bytes, profile: str | os.PathLike[str] | Profile) -> bytes:
     """De-identifies one Part 10 file given as bytes; raises DicomError for a bad file."""
-    return _core.deidentify_bytes(data, _profile(profile).compiled)
+    return core_deidentify_bytes(data, _profile(profile).compiled)
 
 
 def deidentify_dataset(ds: Dataset, profile: str | os.PathLike[str] | Profile) -> Dataset:

@@ -27,9 +27,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .profile import builtin
 from .synth import write_archive
 
-BENCH_PROFILE = Path(__file__).parent / "profiles" / "bench.yaml"
+BENCH_PROFILE = builtin.path("bench")
 
 
 @dataclass
@@ -48,7 +49,7 @@ def _sync() -> None:
     os.sync()
 
 
-def _copy(src: Path, dst: Path) -> float:
+def time_copy(src: Path, dst: Path) -> float:
     _sync()
     started = time.perf_counter()
     if shutil.which("cp"):
@@ -59,7 +60,7 @@ def _copy(src: Path, dst: Path) -> float:
     return time.perf_counter() - started
 
 
-def _fastdeid(
+def time_fastdeid(
     src: Path, dst: Path, profile: str, jobs: int, log: Path | None, dask: str | None = None
 ) -> tuple[float, float, int]:
     """Runs the command in a child process: (wall seconds from its start until the data is on disk,
@@ -107,16 +108,16 @@ def bench(
     outputs.mkdir()
     with _cluster(dask) as (address, startup):
         for n in range(rounds):
-            copy.seconds.append(_copy(corpus, outputs / f"copy{n}"))
-            seconds, work, peak = _fastdeid(corpus, outputs / f"out{n}", profile_path, jobs, log_path)
+            copy.seconds.append(time_copy(corpus, outputs / f"copy{n}"))
+            seconds, work, peak = time_fastdeid(corpus, outputs / f"out{n}", profile_path, jobs, log_path)
             ours.seconds.append(seconds)
             ours.work.append(work)
             ours.peak_kb = max(ours.peak_kb, peak)
             if address is not None:
-                seconds, work, _ = _fastdeid(corpus, outputs / f"dask{n}", profile_path, jobs, log_path, address)
+                seconds, work, _ = time_fastdeid(corpus, outputs / f"dask{n}", profile_path, jobs, log_path, address)
                 on_cluster.seconds.append(seconds)
                 on_cluster.work.append(work)
-    same = _difference(outputs / "out0", outputs / "dask0") if dask else None
+    same = difference(outputs / "out0", outputs / "dask0") if dask else None
     shutil.rmtree(outputs, ignore_errors=True)
     lines = [
         f"machine: {os.cpu_count()} cores; corpus: {len(files)} files, {total / 1e6:.0f} MB ({corpus}); profile: {profile_path}; jobs: {jobs or os.cpu_count()}; deid log: {'on' if log else 'off'}",
@@ -152,7 +153,7 @@ def _ratios(values: list[float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values) + f" (median {statistics.median(values):.2f})"
 
 
-def _difference(ours: Path, theirs: Path) -> str | None:
+def difference(ours: Path, theirs: Path) -> str | None:
     """How two output trees differ (the first difference), or None when they are byte-identical;
     the resume manifest, which names its run, aside."""
     mine = {p.relative_to(ours) for p in ours.rglob("*") if p.is_file() and not p.name.startswith(".fastdeid")}
@@ -171,7 +172,7 @@ def _cluster(dask: str | None) -> Iterator[tuple[str | None, float]]:
     if dask is None:
         yield None, 0.0
         return
-    from .cluster import connect
+    from .jobs.cluster import connect
 
     started = time.perf_counter()
     with connect(dask) as client:

@@ -1,6 +1,6 @@
 """`fastdeid verify`: checks de-identified outputs, independently of the run that wrote them.
 
-The work is done in the Rust core (`fastdeid._core.verify_tree`, in parallel, headers only); this
+The work is done in the Rust core (`fastdeid.verify_tree`, in parallel, headers only); this
 module picks the Basic Profile options to check against, writes the CSV or JSON report and the
 summary. Findings name a file, an element path and a rule, never a value (docs/verify.md).
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from . import _core
+from ._core import verify_tree
 from .errors import UsageError
 
 KINDS = (
@@ -96,7 +96,7 @@ def verify(
     if against is not None and not Path(against).exists():
         raise UsageError(f"{os.fspath(against)}: io: no such file or folder")
     chosen = tuple(dict.fromkeys((*profile_options(profile), *options)))
-    files, not_dicom, passed_over, seconds, found = _core.verify_tree(out, against, list(chosen), jobs)
+    files, not_dicom, passed_over, seconds, found = verify_tree(out, against, list(chosen), jobs)
     return VerifyReport(
         files,
         not_dicom,
@@ -121,10 +121,10 @@ def profile_options(profile: str | os.PathLike[str] | None) -> tuple[str, ...]:
     if not path.is_file():
         if os.sep in os.fspath(profile) or path.suffix.lower() in (".yaml", ".yml", ".json"):
             raise UsageError(f"{os.fspath(profile)}: io: no such profile file")
-        from .profile import builtin_names
+        from .profile import builtin
 
-        if os.fspath(profile) not in builtin_names():
-            known = ", ".join(builtin_names())
+        if os.fspath(profile) not in builtin.names():
+            known = ", ".join(builtin.names())
             raise UsageError(f"{os.fspath(profile)}: no such profile file, and not a built-in profile ({known})")
         return ()  # a built-in name: `basic` without options, or a Flywheel profile checked against the table
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 
-from ..fsync import folders_up_to, sync_folder
+from ..jobs.fsync import folders_up_to, sync_folder
 
 __all__ = ["GroupCommit", "folders_up_to", "sync_folder"]
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..ingest import IngestReport, Item, ingest
-from ..profile import Profile
+from ..ingest.items import Item
+from ..ingest.runner import IngestReport, ingest
+from ..profile.load import Profile
 from .deliver import deliver
 from .outbox import Delivery, make_private_dir, outbox_root, queued
 from .url import parse_destination

@@ -32,11 +32,13 @@ from typing import Any
 from pynetdicom import AE, AllStoragePresentationContexts, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
+from .._core import FileResult
 from ..errors import UsageError
-from ..job import BY_UID, Engine, FileResult, Input, Job
-from ..log import TOOLKIT, DeidLog
-from ..profile import Profile
-from ..resume import remove_stale_temporaries
+from ..jobs.deid_log import TOOLKIT, DeidLog
+from ..jobs.job import Engine, Input, Job
+from ..jobs.naming import BY_UID
+from ..jobs.temporaries import remove_stale_temporaries
+from ..profile.load import Profile
 from .callers import Allowed, GatedServer, start_gated_server
 from .deliver import deliver
 from .durable import GroupCommit, folders_up_to

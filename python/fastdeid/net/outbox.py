@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..resume import MANIFEST, TEMP_SUFFIX
+from ..jobs.resume import MANIFEST
+from ..jobs.temporaries import TEMP_SUFFIX
 from .url import Destination
 
 SENT_LEDGER = ".fastdeid-sent"  # names of a run's outputs the archive acknowledged (see send.py)

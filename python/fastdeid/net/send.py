@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..profile import Profile
-from ..runner import Report, plan, run
+from ..jobs.plan import plan
+from ..jobs.report import Report
+from ..jobs.runner import run
+from ..profile.load import Profile
 from .deliver import deliver
 from .outbox import SENT_LEDGER, Delivery, make_private_dir, outbox_root, queued
 from .url import parse_destination
@@ -66,7 +68,7 @@ def run_to_network(
 
 
 def _no_filters() -> Any:
-    from ..walk import NO_FILTERS
+    from ..jobs.walk import NO_FILTERS
 
     return NO_FILTERS
 
