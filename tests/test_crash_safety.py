@@ -164,26 +164,41 @@ def test_a_full_disk_stops_cleanly_and_a_rerun_completes(tmp_path: Path) -> None
         subprocess.run(["umount", str(mnt)], check=False)
 
 
-def test_the_folders_of_each_chunks_outputs_are_fsynced_unless_asked_not_to(
+def test_each_chunks_output_names_are_made_durable_before_the_next_chunk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A rename is durable only once its folder is: every folder an output was renamed into (and
-    each one above it, up to DST, which the core may have created) is fsynced."""
-    import fastdeid.jobs.fsync
+    """A rename is durable only once its folder is: after each chunk the core fsyncs the folders
+    the chunk's outputs went into (which folders: the core's destination tests). A folder that
+    cannot be synced stops the run like a full disk, and the same command finishes the job."""
+    import fastdeid.jobs.runner
+    from fastdeid.jobs.job import Engine
     from fastdeid.jobs.runner import run
 
     for n, rel in enumerate(("a/b/one.dcm", "a/two.dcm", "c/three.dcm")):
         (tmp_path / "src" / rel).parent.mkdir(parents=True, exist_ok=True)
         make_dataset(instance=n).save_as(tmp_path / "src" / rel, enforce_file_format=True)
-    synced: list[str] = []
-    monkeypatch.setattr(fastdeid.jobs.fsync, "sync_folder", synced.append)
-    out = tmp_path / "out"
-    assert run(tmp_path / "src", out, "minimal").ok == 3
-    want = {str(out / "a" / "b"), str(out / "a"), str(out / "c"), str(out)}
-    assert set(synced) == want and len(synced) == len(want), "each folder once, DST included"
-    synced.clear()
-    assert run(tmp_path / "src", tmp_path / "fast", "minimal", fsync=False).ok == 3
-    assert synced == []
+    monkeypatch.setattr(fastdeid.jobs.runner, "CHUNK", 2)
+    seen: list[int] = []  # outputs on disk at each sync: the sync follows its chunk
+    real_sync = Engine.sync
+
+    def sync(engine: Engine) -> None:
+        seen.append(sum(1 for p in (tmp_path / "out").rglob("*.dcm")))
+        real_sync(engine)
+
+    monkeypatch.setattr(Engine, "sync", sync)
+    assert run(tmp_path / "src", tmp_path / "out", "minimal").ok == 3
+    assert seen == [2, 3]
+
+    def failing(engine: Engine) -> None:
+        raise OSError("cannot sync the output folder x: Input/output error (os error 5)")
+
+    monkeypatch.setattr(Engine, "sync", failing)
+    report = run(tmp_path / "src", tmp_path / "broken", "minimal")
+    assert report.stopped == "disk-full" and report.ok == 2 and report.not_started == 1
+    assert any("cannot sync the output folder" in n for n in report.notes), report.notes
+    monkeypatch.setattr(Engine, "sync", real_sync)
+    rerun = run(tmp_path / "src", tmp_path / "broken", "minimal")
+    assert rerun.stopped is None and rerun.ok == 3
 
 
 def test_a_local_rerun_removes_what_a_killed_cluster_client_left_staged(tmp_path: Path) -> None:

@@ -8,14 +8,10 @@ __all__ = [
     "Job",
     "basic_row",
     "deidentify_bytes",
-    "dictionary_entry",
-    "dictionary_keywords",
     "document_keys",
     "dump",
     "dump_partial",
     "label_keywords",
-    "resolve_name",
-    "tag_for_keyword",
     "verify_tree",
 ]
 
@@ -111,13 +107,9 @@ def dump(path: str | PathLike[str], max_text: int = 64, accept_no_meta: bool = F
 def dump_partial(
     path: str | PathLike[str], max_text: int = 64, accept_no_meta: bool = False
 ) -> tuple[str, BaseException | None]: ...
-def dictionary_entry(tag: int) -> tuple[str, str] | None: ...
-def tag_for_keyword(keyword: str) -> int | None: ...
-def dictionary_keywords() -> list[tuple[str, int]]: ...
 def label_keywords() -> list[str]: ...
 def document_keys() -> list[tuple[str, list[str]]]: ...
 def basic_row(tag: int) -> str | None: ...
-def resolve_name(name: str) -> tuple[str, str, str, int | None, str | None]: ...
 def verify_tree(
     out: str | PathLike[str],
     against: str | PathLike[str] | None = None,

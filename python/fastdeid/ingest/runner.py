@@ -199,7 +199,7 @@ def _run(
                         )
                 if r.status == "ok" and r.name is not None:
                     report.placed.append((item.rel, r.name))
-            sync_names(results, os.fspath(root), report)
+            sync_names(engine, os.fspath(root), report)  # on a cluster, the client links and syncs
             if log is not None:
                 write_log(log, rows, report)
             report.seconds = time.perf_counter() - started

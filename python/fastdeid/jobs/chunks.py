@@ -7,13 +7,12 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from .._core import FileResult
 from ..errors import UsageError
 from .deid_log import DeidLog, LogDiskFull, Row
-from .fsync import sync_output_folders
+from .job import Engine
 from .report import Report
 
 
@@ -56,12 +55,13 @@ def write_log(log: DeidLog, rows: list[Row], report: Report) -> None:
         report.stopped = "disk-full"
 
 
-def sync_names(results: Sequence[FileResult], root: str, report: Report) -> None:
-    """Makes a chunk's output names durable (fsync of the folders they were renamed into), so an
-    output a rerun counts as finished survives a power cut. A folder that cannot be synced stops
-    the run like a full disk: its files are redone on rerun."""
+def sync_names(engine: Engine, root: str, report: Report) -> None:
+    """Makes a chunk's output names durable: the core fsyncs the folders its outputs were renamed
+    into since the last chunk (and those above them, up to ROOT), so an output a rerun counts as
+    finished survives a power cut. A folder that cannot be synced stops the run like a full
+    disk: its files are redone on rerun."""
     try:
-        sync_output_folders([r.dst for r in results if r.status == "ok" and r.dst], root)
+        engine.sync()
     except OSError as exc:
-        report.notes.append(f"{root}: io: cannot sync the output folders: {exc.strerror}")
+        report.notes.append(f"{root}: io: {exc}")
         report.stopped = "disk-full"

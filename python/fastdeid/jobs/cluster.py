@@ -290,7 +290,9 @@ def run_chunk(job: Job, chunk: Chunk) -> list[Result]:
     twice on one worker is not refused its own names). Dask runs tasks on its own threads, so the
     engine uses one."""
     engine = Engine(replace(job, jobs=1))
-    return [Result.of(r) for r in engine.process_planned(chunk.inputs, chunk.first)]
+    results = [Result.of(r) for r in engine.process_planned(chunk.inputs, chunk.first)]
+    engine.sync()  # the names are durable before the client counts them (an OSError fails the chunk)
+    return results
 
 
 def batches(

@@ -36,6 +36,7 @@ from typing import Any, cast
 from .._core import FileResult
 from ..profile.load import Profile
 from .cluster import Chunk, Result, check_reproducible, in_order
+from .fsync import folders_up_to, sync_folder
 from .job import Engine, Job, Planned
 from .naming import AS_GIVEN, Hierarchy
 from .temporaries import STAGING, TEMP_FOLDER, held, sweep
@@ -110,8 +111,8 @@ class Placer:
                 r = replace(r, dst=os.path.join(self.given_root, *name.split("/")))
             results.append(cast(FileResult, r))
         if self.fsync:
-            for folder in folders:
-                _fsync_folder(folder)
+            for folder in sorted(folders, key=len, reverse=True):  # a folder's names before its own
+                sync_folder(folder)
         return results
 
     def _renumber(self, made: list[tuple[tuple[str, ...], str]]) -> dict[str, str]:
@@ -143,7 +144,8 @@ class Placer:
         folder = os.path.dirname(dst)
         try:
             os.makedirs(folder, exist_ok=True)
-            folders.add(folder)
+            if folder not in folders:  # the folders above it may have been made for it too
+                folders.update(folders_up_to(dst, self.dest))
             if self.replace:
                 os.replace(staged, dst)
             else:
@@ -188,14 +190,6 @@ def _refused(r: Result, why: str, other: int | None) -> Result:
         bytes_out=0,
         changed=False,
     )
-
-
-def _fsync_folder(folder: str) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def settles_names(job: Job) -> bool:

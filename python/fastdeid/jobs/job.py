@@ -148,6 +148,11 @@ class Engine:
             self.subjects.codes = {tuple(k): code for k, code in self.core.subject_codes()}
         return results
 
+    def sync(self) -> None:
+        """Makes the names of the outputs stored since the last call durable (fsync of the folders
+        they went into; nothing when the job's `fsync` is off). Raises OSError."""
+        self.core.sync()
+
     def chunks(self, inputs: Sequence[Input], size: int = CHUNK) -> Iterator[list[FileResult]]:
         for i in range(0, len(inputs), size):
             yield self.process(inputs[i : i + size], i)

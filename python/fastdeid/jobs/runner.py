@@ -152,6 +152,7 @@ def run(
             (s, name, None) for (s, _), name in zip(todo, _names_below([d for _, d in todo], out_root))
         ]
         started = time.perf_counter()
+        engine: Engine | None = None
         with interrupts() as interrupted:
             if opts.client is None:
                 engine = Engine(job)
@@ -178,8 +179,8 @@ def run(
                         rows.append((relative(r.src), *logged))
                     if on_result is not None:
                         on_result(r)
-                if opts.fsync:
-                    sync_names(results, out_root, report)
+                if engine is not None:  # a cluster's workers make their own outputs durable
+                    sync_names(engine, out_root, report)
                 if log is not None:
                     write_log(log, rows, report)
                 if journal is not None:

@@ -159,6 +159,20 @@ impl Destination for LocalTree {
     }
 
     fn sync(&self) -> Result<()> {
+        for folder in self.folders_to_sync() {
+            File::open(&folder).and_then(|f| f.sync_all()).map_err(|e| {
+                Error::new(ErrorKind::of_io(&e), format!("cannot sync the output folder {}: {e}", folder.display()))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl LocalTree {
+    /// The folders that received a name since the last call and every folder above each, up to
+    /// the root, once each and deepest first (a folder's own entries before the entry that names
+    /// it in its parent); forgets them.
+    fn folders_to_sync(&self) -> Vec<PathBuf> {
         let noted = std::mem::take(&mut *self.unsynced.lock().unwrap_or_else(PoisonError::into_inner));
         let mut folders = HashSet::new();
         for folder in noted {
@@ -171,14 +185,8 @@ impl Destination for LocalTree {
             }
         }
         let mut folders: Vec<PathBuf> = folders.into_iter().collect();
-        // Deepest first: a folder's own entries before the entry that names it in its parent.
-        folders.sort_by_key(|f| std::cmp::Reverse(f.components().count()));
-        for folder in folders {
-            File::open(&folder).and_then(|f| f.sync_all()).map_err(|e| {
-                Error::new(ErrorKind::of_io(&e), format!("cannot sync the output folder {}: {e}", folder.display()))
-            })?;
-        }
-        Ok(())
+        folders.sort_by(|a, b| b.components().count().cmp(&a.components().count()).then_with(|| a.cmp(b)));
+        folders
     }
 }
 
@@ -492,10 +500,15 @@ mod tests {
             v
         };
         assert_eq!(noted(&tree), [dir.join("a/b"), dir.join("a/c")]);
+        assert_eq!(tree.folders_to_sync(), [dir.join("a/b"), dir.join("a/c"), dir.join("a"), dir.clone()]);
+        assert!(tree.folders_to_sync().is_empty(), "listed once, then forgotten");
+        let mut pending = tree.create("a/b/4.dcm").unwrap();
+        pending.write_all(b"x").unwrap();
+        tree.commit(pending, true).unwrap();
         tree.sync().unwrap();
         assert!(noted(&tree).is_empty());
         // A folder that went away cannot be synced: the error names it.
-        let mut pending = tree.create("d/4.dcm").unwrap();
+        let mut pending = tree.create("d/5.dcm").unwrap();
         pending.write_all(b"x").unwrap();
         tree.commit(pending, true).unwrap();
         fs::remove_dir_all(dir.join("d")).unwrap();
@@ -503,7 +516,7 @@ mod tests {
         assert!(e.to_string().contains("cannot sync the output folder") && e.to_string().contains("/d"), "{e}");
         // Without fsync nothing is noted.
         let quick = LocalTree::new(&dir, false);
-        let mut pending = quick.create("e/5.dcm").unwrap();
+        let mut pending = quick.create("e/6.dcm").unwrap();
         pending.write_all(b"x").unwrap();
         quick.commit(pending, true).unwrap();
         assert!(noted(&quick).is_empty());

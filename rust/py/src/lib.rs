@@ -14,13 +14,6 @@ use fastdeid_core::{
     rewrite, Captured, Destination, Error, ErrorKind, Limits, LocalTree, Options, Placed, Profile, Runner,
 };
 use pyo3::prelude::*;
-
-/// The core allocates a few small values per element it reads or writes, on every worker thread
-/// at once; glibc's malloc spent a tenth of a small-file run in its own bookkeeping, mimalloc's
-/// thread-local heaps far less. Only the core's allocations use it; Python objects keep
-/// Python's allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use pyo3::types::{PyBytes, PyTuple};
 
 /// Maps a core error to `fastdeid.errors.ProfileError` or `fastdeid.errors.DicomError`.
@@ -149,19 +142,6 @@ impl PyProfile {
 #[pyfunction]
 fn document_keys() -> Vec<(&'static str, Vec<&'static str>)> {
     document::known_keys().into_iter().map(|(level, keys)| (level, keys.to_vec())).collect()
-}
-
-/// Resolves a field name as a profile rule would: (name as logged, addressing form, the core's
-/// target as JSON, leaf tag or None, dictionary VR or None). Raises `ProfileError` when the name
-/// addresses nothing.
-#[pyfunction]
-#[allow(clippy::type_complexity)]
-fn resolve_name(
-    py: Python<'_>,
-    name: &str,
-) -> PyResult<(String, &'static str, String, Option<u32>, Option<&'static str>)> {
-    let a = document::resolve_name(name).map_err(|m| problems_to_py(py, &[Problem::at_root("bad-name", m)]))?;
-    Ok((a.name.clone(), a.kind.as_str(), a.target_json(), a.tag, a.vr.map(fastdeid_core::dicom::Vr::as_str)))
 }
 
 /// The outcome for one input of a job.
@@ -466,36 +446,18 @@ fn dump_partial(
     (text, error.map(|e| to_py(py, &e).into_value(py)))
 }
 
-/// The PS3.6 dictionary entry of a tag, repeating groups included: (VR, keyword), or None.
-#[pyfunction]
-fn dictionary_entry(tag: u32) -> Option<(&'static str, &'static str)> {
-    fastdeid_core::dicom::dict::lookup(Tag(tag)).map(|(vr, kw)| (vr.as_str(), kw))
-}
-
-/// The tag of a keyword, or None (case-sensitive; repeating-group keywords excluded).
-#[pyfunction]
-fn tag_for_keyword(keyword: &str) -> Option<u32> {
-    fastdeid_core::dicom::dict::tag_for_keyword(keyword).map(|t| t.0)
-}
-
 /// The header keywords an ingest names its folders by (`naming::LABEL_KEYWORDS`).
 #[pyfunction]
 fn label_keywords() -> Vec<&'static str> {
     fastdeid_core::naming::LABEL_KEYWORDS.to_vec()
 }
 
-/// Every (keyword, tag) of the dictionary, in tag order.
-#[pyfunction]
-fn dictionary_keywords() -> Vec<(&'static str, u32)> {
-    fastdeid_core::dicom::dict::keywords().map(|(kw, t)| (kw, t.0)).collect()
-}
-
 #[pymodule]
 mod _core {
     #[pymodule_export]
     use super::{
-        basic_row, deidentify_bytes, dictionary_entry, dictionary_keywords, document_keys, dump, dump_partial,
-        label_keywords, resolve_name, tag_for_keyword, verify_tree, FileResult, Job, PyProfile,
+        basic_row, deidentify_bytes, document_keys, dump, dump_partial, label_keywords, verify_tree, FileResult, Job,
+        PyProfile,
     };
 }
 

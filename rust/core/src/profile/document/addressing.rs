@@ -58,17 +58,6 @@ pub struct Address {
     pub vr: Option<Vr>,
 }
 
-impl Address {
-    /// The core's target as JSON: `{"path": [...]}` or `{"regex": "..."}`.
-    #[must_use]
-    pub fn target_json(&self) -> String {
-        match &self.steps {
-            Some(steps) => serde_json::json!({ "path": steps }).to_string(),
-            None => serde_json::json!({ "regex": self.name }).to_string(),
-        }
-    }
-}
-
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("a valid built-in pattern"))
 }
